@@ -1,0 +1,30 @@
+using System.Diagnostics;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Microsoft.Extensions.Hosting;
+
+/// <summary>
+/// Every error is RFC 9457 ProblemDetails; server errors also carry the members that clients of the base
+/// contract read (message, request_id, code), so both kinds of client understand one body.
+/// </summary>
+public static class ProblemDetailsDefaults
+{
+    public static IServiceCollection AddContractProblemDetails(this IServiceCollection services) =>
+        services.AddProblemDetails(options => options.CustomizeProblemDetails = context =>
+        {
+            var problem = context.ProblemDetails;
+            if (problem.Status is not >= StatusCodes.Status500InternalServerError)
+            {
+                return;
+            }
+
+            problem.Extensions["message"] = problem.Detail ?? problem.Title;
+            problem.Extensions["request_id"] = RequestId(context.HttpContext);
+            problem.Extensions["code"] = problem.Status;
+        });
+
+    /// <summary>The trace id when tracing is on, so a reported id leads straight to the trace.</summary>
+    public static string RequestId(HttpContext context) =>
+        Activity.Current?.TraceId.ToHexString() ?? context.TraceIdentifier;
+}
