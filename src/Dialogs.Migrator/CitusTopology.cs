@@ -1,0 +1,143 @@
+using Microsoft.Extensions.Logging;
+using Npgsql;
+
+namespace Dialogs.Migrator;
+
+/// <summary>
+/// Turns a coordinator into the cluster of the configuration: coordinator host set, workers registered, every node
+/// checked for wal_level=logical (online shard moves replicate logically), then the tables distributed.
+/// </summary>
+public sealed partial class CitusTopology(CitusOptions options, ILogger<CitusTopology> logger)
+{
+    /// <summary>Each distributed table and its distribution column.</summary>
+    public static readonly IReadOnlyList<(string Table, string Column)> DistributedTables = [("messages", "dialog_id")];
+
+    /// <summary>Citus counts when its extension can be created and the server preloads its library.</summary>
+    public static async Task<bool> IsAvailableAsync(NpgsqlConnection connection, CancellationToken ct)
+    {
+        await using var probe = new NpgsqlCommand("""
+            SELECT EXISTS (SELECT 1 FROM pg_available_extensions WHERE name = 'citus')
+               AND 'citus' = ANY (string_to_array(replace(current_setting('shared_preload_libraries'), ' ', ''), ','))
+            """, connection);
+        return (bool)(await probe.ExecuteScalarAsync(ct))!;
+    }
+
+    public async Task PrepareNodesAsync(NpgsqlConnection connection, CancellationToken ct)
+    {
+        using var activity = MigratorTelemetry.Source.StartActivity("register citus nodes");
+        await ExecuteAsync(connection, "CREATE EXTENSION IF NOT EXISTS citus", ct);
+        await RequireLogicalWalAsync(connection, ct);
+
+        if (options.CoordinatorHost is { } coordinator)
+        {
+            await ExecuteAsync(connection, "SELECT citus_set_coordinator_host($1, $2)", ct, coordinator.Host, coordinator.Port);
+        }
+        else if (options.Workers.Count > 0)
+        {
+            // Without it Citus registers the coordinator as "localhost", and then refuses to add any worker.
+            throw new InvalidOperationException(
+                "Citus:Workers is set but Citus:CoordinatorHost is not: set the coordinator's host as the workers reach it.");
+        }
+
+        foreach (var worker in options.Workers)
+        {
+            if (!await IsRegisteredAsync(connection, worker, ct))
+            {
+                await ExecuteAsync(connection, "SELECT citus_add_node($1, $2)", ct, worker.Host, worker.Port);
+                LogWorkerAdded(logger, worker.ToString());
+            }
+        }
+
+        await RequireLogicalWalOnWorkersAsync(connection, ct);
+    }
+
+    public async Task DistributeTablesAsync(NpgsqlConnection connection, CancellationToken ct)
+    {
+        using var activity = MigratorTelemetry.Source.StartActivity("distribute tables");
+        foreach (var (table, column) in DistributedTables)
+        {
+            await using var current = new NpgsqlCommand(
+                "SELECT count(*) FROM pg_dist_shard WHERE logicalrelid = $1::regclass", connection);
+            current.Parameters.Add(new() { Value = table });
+            var shards = (long)(await current.ExecuteScalarAsync(ct))!;
+            if (shards == 0)
+            {
+                await ExecuteAsync(connection,
+                    "SELECT create_distributed_table($1::regclass, $2, shard_count => $3, colocate_with => 'none')",
+                    ct, table, column, options.ShardCount);
+                LogDistributed(logger, table, column, options.ShardCount);
+            }
+            else if (shards != options.ShardCount)
+            {
+                LogShardCountKept(logger, table, shards, options.ShardCount);
+            }
+        }
+    }
+
+    private static async Task RequireLogicalWalAsync(NpgsqlConnection connection, CancellationToken ct)
+    {
+        await using var show = new NpgsqlCommand("SHOW wal_level", connection);
+        if ((string?)await show.ExecuteScalarAsync(ct) is var level && level != "logical")
+        {
+            throw new InvalidOperationException(
+                $"the coordinator has wal_level={level}; every node needs wal_level=logical for online shard moves.");
+        }
+    }
+
+    private static async Task RequireLogicalWalOnWorkersAsync(NpgsqlConnection connection, CancellationToken ct)
+    {
+        await using var show = new NpgsqlCommand(
+            "SELECT nodename, nodeport, success, result FROM run_command_on_workers('SHOW wal_level')", connection);
+        await using var reader = await show.ExecuteReaderAsync(ct);
+        var problems = new List<string>();
+        while (await reader.ReadAsync(ct))
+        {
+            var node = new NodeAddress(reader.GetString(0), reader.GetInt32(1));
+            var (success, result) = (reader.GetBoolean(2), reader.GetString(3));
+            if (!success)
+            {
+                problems.Add($"worker {node} cannot be reached from the coordinator ({result})");
+            }
+            else if (result != "logical")
+            {
+                problems.Add($"worker {node} has wal_level={result}");
+            }
+        }
+
+        if (problems.Count > 0)
+        {
+            throw new InvalidOperationException(
+                $"{string.Join("; ", problems)}; every node needs wal_level=logical for online shard moves.");
+        }
+    }
+
+    private static async Task<bool> IsRegisteredAsync(NpgsqlConnection connection, NodeAddress node, CancellationToken ct)
+    {
+        await using var select = new NpgsqlCommand(
+            "SELECT EXISTS (SELECT 1 FROM pg_dist_node WHERE nodename = $1 AND nodeport = $2)", connection);
+        select.Parameters.Add(new() { Value = node.Host });
+        select.Parameters.Add(new() { Value = node.Port });
+        return (bool)(await select.ExecuteScalarAsync(ct))!;
+    }
+
+    private static async Task ExecuteAsync(NpgsqlConnection connection, string sql, CancellationToken ct, params object[] values)
+    {
+        await using var command = new NpgsqlCommand(sql, connection);
+        foreach (var value in values)
+        {
+            command.Parameters.Add(new() { Value = value });
+        }
+
+        await command.ExecuteNonQueryAsync(ct);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Registered Citus worker {Worker}")]
+    private static partial void LogWorkerAdded(ILogger logger, string worker);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Distributed {Table} by {Column} over {ShardCount} shards")]
+    private static partial void LogDistributed(ILogger logger, string table, string column, int shardCount);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Table} already has {Shards} shards; Citus:ShardCount={Configured} "
+        + "applies only when a table is first distributed (alter_distributed_table changes it)")]
+    private static partial void LogShardCountKept(ILogger logger, string table, long shards, int configured);
+}

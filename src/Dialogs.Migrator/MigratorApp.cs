@@ -1,0 +1,126 @@
+using System.Net.Sockets;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+
+namespace Dialogs.Migrator;
+
+/// <summary>
+/// Applies the schema and the cluster topology, then exits: 0 when the database is ready for the API, 1 when it is
+/// not (unreachable node, bad credentials, a node without wal_level=logical, ...), 2 for bad configuration; in
+/// both failure cases with a one-line reason on standard error.
+/// </summary>
+public static partial class MigratorApp
+{
+    public const int Succeeded = 0;
+    public const int Failed = 1;
+    public const int BadConfiguration = 2;
+    public const string ConnectionStringName = "dialogs";
+
+    // "Dialogs" in ASCII: one lock for every migrator of this database, so two never run at once.
+    private const long AdvisoryLockKey = 0x4469616C6F6773;
+
+    /// <param name="errors">Where the one-line failure reason goes; standard error by default.</param>
+    public static async Task<int> RunAsync(string[] args, TextWriter? errors = null, CancellationToken ct = default)
+    {
+        errors ??= Console.Error;
+        var builder = Host.CreateApplicationBuilder(args);
+        builder.AddServiceDefaults();
+        using var host = builder.Build();
+        var loggers = host.Services.GetRequiredService<ILoggerFactory>();
+        string connectionString;
+        CitusOptions citus;
+        try
+        {
+            connectionString = builder.Configuration.GetConnectionString(ConnectionStringName)
+                ?? throw new FormatException($"ConnectionStrings:{ConnectionStringName} is not set.");
+            citus = CitusOptions.From(builder.Configuration);
+        }
+        catch (FormatException e)
+        {
+            return Fail(errors, BadConfiguration, e.Message);
+        }
+
+        await host.StartAsync(ct);
+        try
+        {
+            await MigrateAsync(connectionString, citus, loggers, ct);
+            return Succeeded;
+        }
+        catch (Exception e) when (e is NpgsqlException or InvalidOperationException or TimeoutException)
+        {
+            return Fail(errors, Failed, Describe(e, connectionString));
+        }
+        finally
+        {
+            await host.StopAsync(CancellationToken.None);
+        }
+    }
+
+    private static async Task MigrateAsync(string connectionString, CitusOptions citus, ILoggerFactory loggers, CancellationToken ct)
+    {
+        using var activity = MigratorTelemetry.Source.StartActivity("migrate");
+        var logger = loggers.CreateLogger(typeof(MigratorApp));
+        // Unpooled: the session-level advisory lock must end with this connection, not linger in a pool.
+        var settings = new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false, ApplicationName = "dialogs-migrator" };
+        await using var connection = new NpgsqlConnection(settings.ConnectionString);
+        await connection.OpenAsync(ct);
+
+        await using (var lockCommand = new NpgsqlCommand($"SELECT pg_advisory_lock({AdvisoryLockKey})", connection))
+        {
+            await lockCommand.ExecuteNonQueryAsync(ct);
+        }
+
+        // DDL that waits for a lock blocks every later statement on that table: rather fail than stall traffic
+        // (for example behind a shard move, which holds its locks for the whole move).
+        await using (var timeout = new NpgsqlCommand("SET lock_timeout = '10s'", connection))
+        {
+            await timeout.ExecuteNonQueryAsync(ct);
+        }
+
+        var onCitus = await CitusTopology.IsAvailableAsync(connection, ct);
+        var topology = new CitusTopology(citus, loggers.CreateLogger<CitusTopology>());
+        if (onCitus)
+        {
+            await topology.PrepareNodesAsync(connection, ct);
+        }
+        else if (citus.Workers.Count > 0)
+        {
+            throw new InvalidOperationException(
+                "Citus:Workers is set but the coordinator has no citus extension (not installed or not in shared_preload_libraries).");
+        }
+
+        var applied = await new SchemaMigrator(loggers.CreateLogger<SchemaMigrator>()).ApplyAsync(connection, ct);
+        if (onCitus)
+        {
+            await topology.DistributeTablesAsync(connection, ct);
+        }
+
+        LogDone(logger, applied, onCitus ? $"Citus, {citus.Workers.Count} configured workers" : "PostgreSQL without Citus");
+    }
+
+    private static int Fail(TextWriter errors, int exitCode, string reason)
+    {
+        errors.WriteLine($"dialogs-migrator: failed: {reason.ReplaceLineEndings(" ")}");
+        return exitCode;
+    }
+
+    private static string Describe(Exception e, string connectionString) => e switch
+    {
+        PostgresException postgres => $"{postgres.MessageText} (SQLSTATE {postgres.SqlState})",
+        NpgsqlException { InnerException: SocketException or TimeoutException or IOException } npgsql =>
+            $"cannot reach the database at {Endpoint(connectionString)}: {npgsql.InnerException!.Message}",
+        _ => e.Message,
+    };
+
+    private static string Endpoint(string connectionString)
+    {
+        var settings = new NpgsqlConnectionStringBuilder(connectionString);
+        return $"{settings.Host}:{settings.Port}";
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Database ready: {Applied} migrations applied now ({Mode})")]
+    private static partial void LogDone(ILogger logger, int applied, string mode);
+}

@@ -1,0 +1,6 @@
+namespace Dialogs.Migrator;
+
+public static class Program
+{
+    public static Task<int> Main(string[] args) => MigratorApp.RunAsync(args);
+}
