@@ -1,0 +1,38 @@
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+
+namespace Dialogs.Api.Http;
+
+public static class BearerAuthentication
+{
+    public const string AdminPolicy = "admin";
+    public const string AdminRole = "admin";
+    public const string SubjectClaim = "sub";
+    public const string RoleClaim = "role";
+
+    /// <summary>
+    /// JWT bearer tokens, configured by the standard Authentication:Schemes:Bearer section (ValidIssuer,
+    /// ValidAudiences, SigningKeys; what `dotnet user-jwts` writes), so a deployment sets it from environment variables.
+    /// </summary>
+    public static IHostApplicationBuilder AddBearerAuthentication(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
+        // Post-configure: the section binding replaces TokenValidationParameters wholesale.
+        builder.Services.PostConfigure<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme, options =>
+        {
+            // Keep "sub" and "role" as they are in the token instead of the long WS-* claim names.
+            options.MapInboundClaims = false;
+            options.TokenValidationParameters.NameClaimType = SubjectClaim;
+            options.TokenValidationParameters.RoleClaimType = RoleClaim;
+        });
+        builder.Services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
+            .Validate(
+                options => options.Authority is not null
+                    || options.TokenValidationParameters.IssuerSigningKey is not null
+                    || options.TokenValidationParameters.IssuerSigningKeys?.Any() == true,
+                "Authentication:Schemes:Bearer has neither SigningKeys nor an Authority, so no token could ever be "
+                + "accepted. See README, 'Tokens'.")
+            .ValidateOnStart();
+        builder.Services.AddAuthorizationBuilder().AddPolicy(AdminPolicy, policy => policy.RequireRole(AdminRole));
+        return builder;
+    }
+}

@@ -1,0 +1,41 @@
+using Dialogs.Api.Storage;
+using Microsoft.AspNetCore.Diagnostics;
+
+namespace Dialogs.Api.Http;
+
+/// <summary>
+/// An infrastructure fault that outlived the store's retries is a 503 with Retry-After: the client may try again
+/// and the send is idempotent. Anything else falls through to the default handler: a 500 ProblemDetails without
+/// internals.
+/// </summary>
+public sealed partial class DatabaseUnavailableHandler(IProblemDetailsService problems, ILogger<DatabaseUnavailableHandler> logger)
+    : IExceptionHandler
+{
+    private const string RetryAfterSeconds = "2";
+
+    public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken ct)
+    {
+        if (!DatabaseErrors.IsTransient(exception))
+        {
+            return false;
+        }
+
+        LogUnavailable(logger, exception.Message);
+        context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+        context.Response.Headers.RetryAfter = RetryAfterSeconds;
+        return await problems.TryWriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = context,
+            Exception = exception,
+            ProblemDetails =
+            {
+                Status = StatusCodes.Status503ServiceUnavailable,
+                Title = "Service unavailable",
+                Detail = "The message store is temporarily unavailable for this dialog. Retry later.",
+            },
+        });
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Database unavailable, answering 503: {Reason}")]
+    private static partial void LogUnavailable(ILogger logger, string reason);
+}

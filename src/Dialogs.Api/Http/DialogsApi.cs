@@ -1,0 +1,177 @@
+using System.Globalization;
+using System.Security.Claims;
+using System.Text.Json.Serialization;
+using Dialogs.Api.Messaging;
+using Dialogs.Api.Storage;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+
+namespace Dialogs.Api.Http;
+
+/// <summary>The dialog endpoints of ../shared/contract/dialogs-api.md: the base contract and our extensions.</summary>
+public static class DialogsApi
+{
+    public const int MaxBodyBytes = 64 * 1024;
+    public const string IdempotencyKeyHeader = "Idempotency-Key";
+    private const int MaxIdempotencyKeyLength = 128;
+
+    public static RouteGroupBuilder MapDialogsApi(this IEndpointRouteBuilder app)
+    {
+        var dialog = app.MapGroup("/dialog/{user_id}").WithTags("Dialogs").RequireAuthorization();
+
+        dialog.MapPost("/send", SendAsync)
+            .WithName("SendMessage")
+            .WithSummary("Send a message from the current user to user_id")
+            .Accepts<SendMessageRequest>("application/json")
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+
+        dialog.MapGet("/list", ListAsync)
+            .WithName("ListMessages")
+            .WithSummary("Read a page of the dialog between the current user and user_id, newest first")
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+
+        return dialog;
+    }
+
+    public static async Task<Results<Ok<DialogMessage>, ProblemHttpResult>> SendAsync(
+        [FromRoute(Name = "user_id")] string userId,
+        HttpRequest request,
+        ClaimsPrincipal principal,
+        MessageStore store,
+        MessageIdGenerator ids,
+        CancellationToken ct)
+    {
+        if (Participants(principal, userId, out var me, out var peer) is { } refused)
+        {
+            return refused;
+        }
+
+        var keys = request.Headers[IdempotencyKeyHeader];
+        var idempotencyKey = keys.Count == 0 ? null : keys[0];
+        if (keys.Count > 1 || idempotencyKey is not null && !IsValidIdempotencyKey(idempotencyKey))
+        {
+            return Problems.Invalid(IdempotencyKeyHeader,
+                $"{IdempotencyKeyHeader} must be one value of 1..{MaxIdempotencyKeyLength} visible ASCII characters.");
+        }
+
+        var (body, bodyProblem) = await JsonBody.ReadAsync<SendMessageRequest>(request, MaxBodyBytes, ct);
+        if (bodyProblem is not null)
+        {
+            return bodyProblem;
+        }
+
+        if (MessageText.Validate(body!.Text, out var text) is { } textError)
+        {
+            return Problems.Invalid("text", textError);
+        }
+
+        var message = new NewMessage(DialogKey.Between(me, peer), ids.Next(), me, peer, text, idempotencyKey);
+        return await store.SendAsync(message, ct) switch
+        {
+            SendOutcome.Stored stored => TypedResults.Ok(stored.Message),
+            SendOutcome.KeyReusedForOtherText reused => Problems.Status(StatusCodes.Status422UnprocessableEntity,
+                "Idempotency key reused",
+                $"{IdempotencyKeyHeader} was already used for message {reused.Original.Id} with a different text."),
+            var other => throw new InvalidOperationException($"Unexpected send outcome {other}."),
+        };
+    }
+
+    public static async Task<Results<Ok<IReadOnlyList<DialogMessage>>, ProblemHttpResult>> ListAsync(
+        [FromRoute(Name = "user_id")] string userId,
+        [FromQuery] string? limit,
+        [FromQuery] string? before,
+        [FromQuery] string? after,
+        HttpContext context,
+        ClaimsPrincipal principal,
+        MessageStore store,
+        CancellationToken ct)
+    {
+        if (Participants(principal, userId, out var me, out var peer) is { } refused)
+        {
+            return refused;
+        }
+
+        if (ParsePage(limit, before, after, out var errors) is not { } page)
+        {
+            return Problems.Invalid(errors);
+        }
+
+        var result = await store.ReadPageAsync(DialogKey.Between(me, peer), page, ct);
+        if (result.HasMore)
+        {
+            context.Response.Headers.Link = NextPageLink(context.Request, page, result.Messages);
+        }
+
+        return TypedResults.Ok(result.Messages);
+    }
+
+    /// <summary>The dialog is always the current user's own with user_id, so nobody can read a dialog of others.</summary>
+    private static ProblemHttpResult? Participants(
+        ClaimsPrincipal principal, string userId, out UserId me, out UserId peer)
+    {
+        peer = default;
+        if (!UserId.TryParse(principal.FindFirstValue(BearerAuthentication.SubjectClaim), out me))
+        {
+            return Problems.Status(StatusCodes.Status403Forbidden, "Forbidden",
+                $"The token's subject is not a valid user id ({UserId.Rule}).");
+        }
+
+        if (!UserId.TryParse(userId, out peer))
+        {
+            return Problems.Invalid("user_id", $"user_id must be {UserId.Rule}.");
+        }
+
+        return peer == me ? Problems.Invalid("user_id", "A dialog needs two users: user_id must not be yourself.") : null;
+    }
+
+    private static PageRequest? ParsePage(string? limit, string? before, string? after, out Dictionary<string, string[]> errors)
+    {
+        errors = [];
+        var size = PageRequest.DefaultLimit;
+        if (limit is not null && (!int.TryParse(limit, NumberStyles.None, CultureInfo.InvariantCulture, out size)
+                                  || size is < 1 or > PageRequest.MaxLimit))
+        {
+            errors["limit"] = [$"limit must be a whole number from 1 to {PageRequest.MaxLimit}."];
+        }
+
+        if (before is not null && after is not null)
+        {
+            errors["before"] = ["Give at most one of before and after."];
+        }
+
+        var cursor = before ?? after;
+        if (cursor is not null && !MessageId.TryParse(cursor, out _))
+        {
+            errors[before is not null ? "before" : "after"] = ["The cursor must be the id of a message."];
+        }
+
+        if (errors.Count > 0)
+        {
+            return null;
+        }
+
+        MessageId.TryParse(cursor, out var cursorId);
+        return after is not null
+            ? new PageRequest(size, cursorId, PageDirection.Newer)
+            : new PageRequest(size, before is null ? MessageId.MaxValue : cursorId, PageDirection.Older);
+    }
+
+    /// <summary>RFC 8288 link to the next page in the direction being read: older for before, newer for after.</summary>
+    private static string NextPageLink(HttpRequest request, PageRequest page, IReadOnlyList<DialogMessage> messages)
+    {
+        var (relation, query) = page.Direction == PageDirection.Older
+            ? ("next", $"before={messages[^1].Id}")
+            : ("prev", $"after={messages[0].Id}");
+        return $"<{request.PathBase}{request.Path}?limit={page.Limit}&{query}>; rel=\"{relation}\"";
+    }
+
+    private static bool IsValidIdempotencyKey(string key) =>
+        key.Length is > 0 and <= MaxIdempotencyKeyLength && key.All(c => c is > ' ' and <= '~');
+}
+
+/// <summary>The body of a send: {"text": "..."}.</summary>
+public sealed record SendMessageRequest([property: JsonPropertyName("text")] string? Text);

@@ -1,0 +1,21 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Dialogs.Api.Http;
+
+/// <summary>The 4xx answers of the API: each a ProblemDetails that says what to fix.</summary>
+public static class Problems
+{
+    /// <summary>400 with the RFC 9457 "errors" member naming each invalid field.</summary>
+    public static ProblemHttpResult Invalid(string field, string error) =>
+        Invalid(new Dictionary<string, string[]> { [field] = [error] });
+
+    public static ProblemHttpResult Invalid(IDictionary<string, string[]> errors) =>
+        TypedResults.Problem(new HttpValidationProblemDetails(errors)
+        {
+            Status = StatusCodes.Status400BadRequest,
+            Title = "Invalid input",
+        });
+
+    public static ProblemHttpResult Status(int status, string title, string detail) =>
+        TypedResults.Problem(detail, statusCode: status, title: title);
+}

@@ -1,0 +1,33 @@
+using System.Buffers.Binary;
+
+namespace Dialogs.Api.Messaging;
+
+/// <summary>
+/// A UUIDv7 (RFC 9562): 48 bits of Unix milliseconds first, so ids sort by time in PostgreSQL's uuid order and a
+/// page is a range scan of the primary key. Clients see it as an opaque string and use it as a paging cursor.
+/// </summary>
+public readonly record struct MessageId(Guid Value)
+{
+    /// <summary>Sorts after every real id: the cursor of "the newest page".</summary>
+    public static readonly MessageId MaxValue = new(Guid.AllBitsSet);
+
+    public DateTime CreatedAt
+    {
+        get
+        {
+            Span<byte> bytes = stackalloc byte[16];
+            Value.TryWriteBytes(bytes, bigEndian: true, out _);
+            var milliseconds = (long)(BinaryPrimitives.ReadUInt64BigEndian(bytes) >> 16);
+            return DateTime.UnixEpoch.AddMilliseconds(milliseconds);
+        }
+    }
+
+    public static bool TryParse(string? candidate, out MessageId id)
+    {
+        var parsed = Guid.TryParseExact(candidate, "D", out var value);
+        id = new MessageId(value);
+        return parsed;
+    }
+
+    public override string ToString() => Value.ToString("D");
+}

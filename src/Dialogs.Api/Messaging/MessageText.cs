@@ -1,0 +1,55 @@
+using System.Text;
+
+namespace Dialogs.Api.Messaging;
+
+/// <summary>
+/// The text of a message, trimmed, 1..4096 characters (Unicode code points, as PostgreSQL counts them), without
+/// C0 control characters other than tab, line feed and carriage return, and without broken UTF-16.
+/// </summary>
+public static class MessageText
+{
+    public const int MaxLength = 4096;
+
+    /// <returns>null when <paramref name="raw"/> is valid; otherwise why not.</returns>
+    public static string? Validate(string? raw, out string text)
+    {
+        text = "";
+        if (raw is null)
+        {
+            return "text is required.";
+        }
+
+        foreach (var c in raw)
+        {
+            if (c < ' ' && c is not ('\t' or '\n' or '\r'))
+            {
+                return $"text must not contain control character U+{(int)c:X4}.";
+            }
+        }
+
+        var trimmed = raw.Trim();
+        if (trimmed.Length == 0)
+        {
+            return "text must not be empty or whitespace only.";
+        }
+
+        var length = 0;
+        for (var rest = trimmed.AsSpan(); !rest.IsEmpty; length++)
+        {
+            if (Rune.DecodeFromUtf16(rest, out _, out var used) != System.Buffers.OperationStatus.Done)
+            {
+                return "text is not valid Unicode (an unpaired surrogate).";
+            }
+
+            rest = rest[used..];
+        }
+
+        if (length > MaxLength)
+        {
+            return $"text must be at most {MaxLength} characters after trimming; it has {length}.";
+        }
+
+        text = trimmed;
+        return null;
+    }
+}

@@ -1,0 +1,21 @@
+namespace Dialogs.Api.Messaging;
+
+/// <summary>A message to store; <see cref="Id"/> is chosen before the insert, so a retried insert is recognised.</summary>
+public sealed record NewMessage(DialogKey Dialog, MessageId Id, UserId From, UserId To, string Text, string? IdempotencyKey);
+
+/// <summary>What a send did.</summary>
+public abstract record SendOutcome
+{
+    private SendOutcome()
+    {
+    }
+
+    /// <summary>The message is stored: just now, or by an earlier request with the same idempotency key.</summary>
+    public sealed record Stored(DialogMessage Message) : SendOutcome;
+
+    /// <summary>The idempotency key was used before for a different text; nothing was stored.</summary>
+    public sealed record KeyReusedForOtherText(DialogMessage Original) : SendOutcome;
+}
+
+/// <summary>A page of a dialog, newest first, and whether more lies beyond it in the direction it was read.</summary>
+public sealed record MessagePage(IReadOnlyList<DialogMessage> Messages, bool HasMore);

@@ -1,0 +1,42 @@
+using System.Net.Sockets;
+using Npgsql;
+
+namespace Dialogs.Api.Storage;
+
+/// <summary>
+/// Tells infrastructure faults (a node down, restarting or overloaded, a connection lost, a shard in the middle of a
+/// move) from defects. The first are worth a retry and, if they persist, a 503; the second are a 500.
+/// </summary>
+public static class DatabaseErrors
+{
+    public static bool IsTransient(Exception exception) => exception switch
+    {
+        PostgresException postgres => IsTransient(postgres),
+        NpgsqlException { InnerException: SocketException or IOException or TimeoutException } => true,
+        NpgsqlException npgsql => npgsql.IsTransient,
+        TimeoutException or SocketException => true,
+        _ => false,
+    };
+
+    private static bool IsTransient(PostgresException e) => e.SqlState switch
+    {
+        ['0', '8', _, _, _] => true,                     // connection exceptions; Citus reports an unreachable worker as 08006
+        ['5', '3', _, _, _] => true,                     // insufficient resources, e.g. 53300 too many connections
+        "57P01" or "57P02" or "57P03" => true,           // admin shutdown, crash shutdown, cannot connect now
+        "40001" or "40P01" => true,                      // serialization failure, (distributed) deadlock
+        "55P03" or "57014" => true,                      // lock timeout, statement timeout or cancel
+        "58000" or "58030" => true,                      // system and I/O errors
+        // A shard that moved or split between planning and execution (citus notes §2).
+        "XX000" => e.MessageText.StartsWith("could not find valid entry for shard", StringComparison.Ordinal),
+        "42P01" => IsShardRelation(e.MessageText),
+        _ => false,
+    };
+
+    /// <summary>relation "public.messages_102008" does not exist: a shard placement dropped after a move.</summary>
+    private static bool IsShardRelation(string message)
+    {
+        var end = message.IndexOf("\" does not exist", StringComparison.Ordinal);
+        var underscore = end > 0 ? message.LastIndexOf('_', end) : -1;
+        return underscore > 0 && end - underscore > 1 && message[(underscore + 1)..end].All(char.IsAsciiDigit);
+    }
+}

@@ -1,0 +1,104 @@
+using Dialogs.Api.Messaging;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Dialogs.Api.Storage;
+
+/// <summary>
+/// All SQL of the service. Every statement filters on dialog_id = $1, the distribution column, so on Citus each is
+/// a single-shard fast-path router query, and on plain PostgreSQL the same statements run unchanged.
+/// </summary>
+public sealed class MessageStore(NpgsqlDataSource db)
+{
+    private const string Columns = "id, sender_id, recipient_id, body, created_at";
+
+    // No conflict target: a repeat of this very insert (same id, after a lost commit acknowledgement) and a reuse of
+    // the idempotency key both end here without a second row.
+    internal const string InsertSql = """
+        INSERT INTO messages (dialog_id, id, sender_id, recipient_id, body, created_at, idempotency_key)
+        VALUES ($1, $2, $3, $4, $5, $6, $7)
+        ON CONFLICT DO NOTHING
+        """;
+
+    internal const string FindExistingSql = $"""
+        SELECT {Columns} FROM messages
+        WHERE dialog_id = $1 AND (id = $2 OR (sender_id = $3 AND idempotency_key = $4))
+        """;
+
+    internal const string OlderPageSql = $"SELECT {Columns} FROM messages WHERE dialog_id = $1 AND id < $2 ORDER BY id DESC LIMIT $3";
+    internal const string NewerPageSql = $"SELECT {Columns} FROM messages WHERE dialog_id = $1 AND id > $2 ORDER BY id ASC LIMIT $3";
+
+    public async Task<SendOutcome> SendAsync(NewMessage message, CancellationToken ct)
+    {
+        await using var insert = db.CreateCommand(InsertSql);
+        insert.Parameters.Add(new() { Value = message.Dialog.Value });
+        insert.Parameters.Add(new() { Value = message.Id.Value });
+        insert.Parameters.Add(new() { Value = message.From.Value });
+        insert.Parameters.Add(new() { Value = message.To.Value });
+        insert.Parameters.Add(new() { Value = message.Text });
+        insert.Parameters.Add(new() { Value = message.Id.CreatedAt });
+        insert.Parameters.Add(new() { Value = (object?)message.IdempotencyKey ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+        if (await insert.ExecuteNonQueryAsync(ct) == 1)
+        {
+            return new SendOutcome.Stored(ToDialogMessage(message));
+        }
+
+        var existing = await FindExistingAsync(message, ct)
+            ?? throw new InvalidOperationException($"Insert of message {message.Id} conflicted, yet no conflicting row exists.");
+        return existing.Id == message.Id.ToString() || existing.Text == message.Text
+            ? new SendOutcome.Stored(existing)
+            : new SendOutcome.KeyReusedForOtherText(existing);
+    }
+
+    public async Task<MessagePage> ReadPageAsync(DialogKey dialog, PageRequest page, CancellationToken ct)
+    {
+        // One more row than asked tells whether another page follows, at the cost of one index entry.
+        await using var select = db.CreateCommand(page.Direction == PageDirection.Older ? OlderPageSql : NewerPageSql);
+        select.Parameters.Add(new() { Value = dialog.Value });
+        select.Parameters.Add(new() { Value = page.Cursor.Value });
+        select.Parameters.Add(new() { Value = page.Limit + 1 });
+
+        var messages = new List<DialogMessage>(page.Limit + 1);
+        await using (var reader = await select.ExecuteReaderAsync(ct))
+        {
+            while (await reader.ReadAsync(ct))
+            {
+                messages.Add(ReadMessage(reader));
+            }
+        }
+
+        var hasMore = messages.Count > page.Limit;
+        if (hasMore)
+        {
+            messages.RemoveAt(page.Limit);
+        }
+
+        if (page.Direction == PageDirection.Newer)
+        {
+            messages.Reverse();
+        }
+
+        return new MessagePage(messages, hasMore);
+    }
+
+    private async Task<DialogMessage?> FindExistingAsync(NewMessage message, CancellationToken ct)
+    {
+        await using var select = db.CreateCommand(FindExistingSql);
+        select.Parameters.Add(new() { Value = message.Dialog.Value });
+        select.Parameters.Add(new() { Value = message.Id.Value });
+        select.Parameters.Add(new() { Value = message.From.Value });
+        select.Parameters.Add(new() { Value = (object?)message.IdempotencyKey ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+        await using var reader = await select.ExecuteReaderAsync(ct);
+        return await reader.ReadAsync(ct) ? ReadMessage(reader) : null;
+    }
+
+    private static DialogMessage ReadMessage(NpgsqlDataReader reader) => new(
+        Id: reader.GetGuid(0).ToString("D"),
+        From: reader.GetString(1),
+        To: reader.GetString(2),
+        Text: reader.GetString(3),
+        CreatedAt: reader.GetFieldValue<DateTime>(4));
+
+    private static DialogMessage ToDialogMessage(NewMessage message) => new(
+        message.Id.ToString(), message.From.Value, message.To.Value, message.Text, message.Id.CreatedAt);
+}
