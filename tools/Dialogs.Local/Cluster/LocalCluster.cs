@@ -1,0 +1,99 @@
+using System.Text.Json;
+
+namespace Dialogs.Local.Cluster;
+
+/// <summary>
+/// A coordinator and its workers (or one plain PostgreSQL node where Citus is not installed) as local processes,
+/// described by cluster.json in its folder so a later command finds the same nodes on the same ports. The run
+/// command and the test suite both use this class.
+/// </summary>
+public sealed class LocalCluster
+{
+    private const string StateFile = "cluster.json";
+
+    private readonly PostgresInstallation _postgres;
+    private readonly string _folder;
+    private readonly List<LocalNode> _workers;
+
+    private LocalCluster(PostgresInstallation postgres, string folder, State state)
+    {
+        _postgres = postgres;
+        _folder = folder;
+        Citus = state.Citus;
+        Durability = state.Durability;
+        Coordinator = Node(state.Nodes[0]);
+        _workers = state.Nodes.Skip(1).Select(Node).ToList();
+    }
+
+    public bool Citus { get; }
+    public Durability Durability { get; }
+    public LocalNode Coordinator { get; }
+    public IReadOnlyList<LocalNode> Workers => _workers;
+    public IEnumerable<LocalNode> Nodes => [Coordinator, .. _workers];
+
+    /// <summary>The migrator's configuration for this cluster, as command-line arguments.</summary>
+    public IEnumerable<string> MigratorArguments =>
+    [
+        $"--ConnectionStrings:dialogs={Coordinator.ConnectionString()}",
+        .. Citus ? (string[])[$"--Citus:CoordinatorHost={Coordinator.Address}"] : [],
+        .. _workers.Select((worker, i) => $"--Citus:Workers:{i}={worker.Address}"),
+    ];
+
+    /// <summary>Creates and starts a new cluster: with Citus, a coordinator and <paramref name="workers"/> workers.</summary>
+    public static async Task<LocalCluster> CreateAsync(PostgresInstallation postgres, string folder, bool citus, int workers, Durability durability)
+    {
+        var names = citus ? ["coordinator", .. Enumerable.Range(1, workers).Select(i => $"worker{i}")] : new[] { "postgres" };
+        var ports = LocalNode.FreePorts(names.Length);
+        var state = new State(citus, durability, names.Select((name, i) => new NodeState(name, ports[i])).ToList());
+        Directory.CreateDirectory(folder);
+        if (!OperatingSystem.IsWindows())
+        {
+            // The postgres user must be able to walk into the folder to reach its nodes' data.
+            File.SetUnixFileMode(folder, (UnixFileMode)0b111_101_101);
+        }
+        var cluster = new LocalCluster(postgres, folder, state);
+        await Task.WhenAll(cluster.Nodes.Select(node => cluster.PrepareAsync(node)));
+        cluster.Save();
+        return cluster;
+    }
+
+    /// <summary>The cluster described in <paramref name="folder"/>, or null if there is none.</summary>
+    public static LocalCluster? Open(PostgresInstallation postgres, string folder)
+    {
+        var path = Path.Combine(folder, StateFile);
+        return File.Exists(path)
+            ? new LocalCluster(postgres, folder, JsonSerializer.Deserialize<State>(File.ReadAllText(path))!)
+            : null;
+    }
+
+    /// <summary>Starts one more worker on a free port; registering it with the coordinator is the operator's step.</summary>
+    public async Task<LocalNode> AddWorkerAsync()
+    {
+        var worker = Node(new NodeState($"worker{_workers.Count + 1}", LocalNode.FreePorts(1)[0]));
+        await PrepareAsync(worker);
+        _workers.Add(worker);
+        Save();
+        return worker;
+    }
+
+    public Task StartAsync() => Task.WhenAll(Nodes.Select(node => node.StartAsync()));
+
+    public Task StopAsync() => Task.WhenAll(Nodes.Select(node => node.StopAsync()));
+
+    private async Task PrepareAsync(LocalNode node)
+    {
+        await node.InitializeAsync(Citus, Durability);
+        await node.StartAsync();
+        await node.CreateDatabaseAsync(Citus);
+    }
+
+    private LocalNode Node(NodeState node) => new(_postgres, node.Name, Path.Combine(_folder, node.Name), node.Port);
+
+    private void Save() => File.WriteAllText(Path.Combine(_folder, StateFile), JsonSerializer.Serialize(
+        new State(Citus, Durability, Nodes.Select(node => new NodeState(node.Name, node.Port)).ToList()),
+        new JsonSerializerOptions { WriteIndented = true }));
+
+    private sealed record State(bool Citus, Durability Durability, List<NodeState> Nodes);
+
+    private sealed record NodeState(string Name, int Port);
+}

@@ -1,0 +1,125 @@
+using System.Net;
+using System.Net.Sockets;
+using Npgsql;
+
+namespace Dialogs.Local.Cluster;
+
+/// <summary>Whether a node may trade crash safety for speed: test clusters are thrown away, a user's cluster is not.</summary>
+public enum Durability
+{
+    Safe,
+    Fast,
+}
+
+/// <summary>One PostgreSQL server on 127.0.0.1, its data and log in a folder of its own.</summary>
+public sealed class LocalNode(PostgresInstallation postgres, string name, string folder, int port)
+{
+    public const string Host = "127.0.0.1";
+    public const string Database = "dialogs";
+
+    public string Name { get; } = name;
+    public int Port { get; } = port;
+    public string Address => $"{Host}:{Port}";
+    public string LogPath => Path.Combine(folder, "postgres.log");
+    private string DataDirectory => Path.Combine(folder, "data");
+
+    public string ConnectionString(string database = Database) =>
+        $"Host={Host};Port={Port};Username=postgres;Database={database}";
+
+    /// <summary>initdb with the settings every node of a Citus cluster needs for online shard moves.</summary>
+    public async Task InitializeAsync(bool citus, Durability durability)
+    {
+        Directory.CreateDirectory(folder);
+        await Processes.GiveToPostgresAsync(folder);
+        await Processes.RunAsync(postgres.Tool("initdb"),
+            ["-D", DataDirectory, "-U", "postgres", "--auth=trust", "--encoding=UTF8", "--locale=C", "--no-instructions"],
+            asPostgres: true);
+
+        string[] settings =
+        [
+            // Loopback only, and trust: a developer's and a test's cluster, never a deployment.
+            $"listen_addresses = '{Host}'",
+            $"port = {Port}",
+            "unix_socket_directories = ''",
+            "max_connections = 300",
+            "wal_level = logical",
+            "max_wal_senders = 20",
+            "max_replication_slots = 20",
+            "max_worker_processes = 24",
+            "max_logical_replication_workers = 8",
+            // Shard moves finish their catch-up sooner (Citus' own test settings).
+            "wal_retrieve_retry_interval = '250ms'",
+            "log_min_messages = warning",
+            .. citus ? (string[])["shared_preload_libraries = 'citus'"] : [],
+            .. durability == Durability.Fast ? (string[])["fsync = off", "synchronous_commit = off", "full_page_writes = off"] : [],
+        ];
+        await File.AppendAllLinesAsync(Path.Combine(DataDirectory, "postgresql.conf"), ["", "# Dialogs local cluster", .. settings]);
+    }
+
+    public async Task StartAsync()
+    {
+        if (!await IsRunningAsync())
+        {
+            await Processes.RunAsync(postgres.Tool("pg_ctl"), ["-D", DataDirectory, "-l", LogPath, "-w", "-t", "60", "start"], asPostgres: true);
+        }
+    }
+
+    public async Task StopAsync()
+    {
+        if (await IsRunningAsync())
+        {
+            await Processes.RunAsync(postgres.Tool("pg_ctl"), ["-D", DataDirectory, "-m", "fast", "-w", "-t", "60", "stop"], asPostgres: true);
+        }
+    }
+
+    public async Task<bool> IsRunningAsync()
+    {
+        try
+        {
+            await Processes.RunAsync(postgres.Tool("pg_ctl"), ["-D", DataDirectory, "status"], asPostgres: true);
+            return true;
+        }
+        catch (InvalidOperationException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>The application database, with Citus created in it where the cluster uses Citus.</summary>
+    public async Task CreateDatabaseAsync(bool citus)
+    {
+        await using (var admin = new NpgsqlConnection(ConnectionString("postgres")))
+        {
+            await admin.OpenAsync();
+            await using var exists = new NpgsqlCommand($"SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = '{Database}')", admin);
+            if (!(bool)(await exists.ExecuteScalarAsync())!)
+            {
+                await using var create = new NpgsqlCommand($"CREATE DATABASE {Database}", admin);
+                await create.ExecuteNonQueryAsync();
+            }
+        }
+
+        if (citus)
+        {
+            await using var connection = new NpgsqlConnection(ConnectionString());
+            await connection.OpenAsync();
+            await using var extension = new NpgsqlCommand("CREATE EXTENSION IF NOT EXISTS citus", connection);
+            await extension.ExecuteNonQueryAsync();
+        }
+    }
+
+    /// <summary>Ports that are free now, all distinct (each listener stays open until every port is chosen).</summary>
+    public static int[] FreePorts(int count)
+    {
+        var listeners = Enumerable.Range(0, count).Select(_ => new TcpListener(IPAddress.Loopback, 0)).ToList();
+        try
+        {
+            listeners.ForEach(listener => listener.Start());
+            return listeners.Select(listener => ((IPEndPoint)listener.LocalEndpoint).Port).ToArray();
+        }
+        finally
+        {
+            listeners.ForEach(listener => listener.Stop());
+        }
+    }
+}

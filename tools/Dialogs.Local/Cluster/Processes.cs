@@ -1,0 +1,98 @@
+using System.Diagnostics;
+
+namespace Dialogs.Local.Cluster;
+
+/// <summary>
+/// Runs the PostgreSQL tools. PostgreSQL refuses to run as root, so as root they run as the postgres user.
+/// </summary>
+public static class Processes
+{
+    public static readonly bool IsRoot = Environment.IsPrivilegedProcess;
+
+    /// <summary>Runs to completion; a non-zero exit is an exception carrying what the tool printed.</summary>
+    public static async Task<string> RunAsync(string file, IEnumerable<string> arguments, bool asPostgres = false, CancellationToken ct = default)
+    {
+        var start = new ProcessStartInfo(asPostgres && IsRoot ? "runuser" : file)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        if (asPostgres && IsRoot)
+        {
+            foreach (var prefix in (string[])["-u", "postgres", "--", file])
+            {
+                start.ArgumentList.Add(prefix);
+            }
+        }
+
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {file}");
+        var output = process.StandardOutput.ReadToEndAsync(ct);
+        var errors = process.StandardError.ReadToEndAsync(ct);
+        await process.WaitForExitAsync(ct);
+        var text = (await output + await errors).Trim();
+        return process.ExitCode == 0
+            ? text
+            : throw new InvalidOperationException($"{Path.GetFileName(file)} exited with {process.ExitCode}: {text}");
+    }
+
+    /// <summary>
+    /// Starts a process that outlives this one: its own session, output appended to a log file. Returns its pid
+    /// (setsid does not fork when the caller is not a group leader, so the pid is the program's own).
+    /// </summary>
+    public static int StartDetached(string file, IEnumerable<string> arguments, string logPath, IReadOnlyDictionary<string, string> environment)
+    {
+        var start = new ProcessStartInfo("/bin/sh") { ArgumentList = { "-c", "exec setsid \"$0\" \"$@\" >>\"$DIALOGS_LOG\" 2>&1 </dev/null", file } };
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        start.Environment["DIALOGS_LOG"] = logPath;
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
+        }
+
+        using var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {file}");
+        return process.Id;
+    }
+
+    public static bool IsAlive(int pid, string commandLineContains) =>
+        File.Exists($"/proc/{pid}/cmdline")
+        && File.ReadAllText($"/proc/{pid}/cmdline").Replace('\0', ' ').Contains(commandLineContains, StringComparison.Ordinal);
+
+    /// <summary>SIGTERM, then SIGKILL if the process has not ended within the grace period.</summary>
+    public static async Task StopAsync(int pid, string commandLineContains, TimeSpan grace)
+    {
+        if (!IsAlive(pid, commandLineContains))
+        {
+            return;
+        }
+
+        await RunAsync("kill", ["-TERM", pid.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        var deadline = DateTime.UtcNow + grace;
+        while (IsAlive(pid, commandLineContains) && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(100);
+        }
+
+        if (IsAlive(pid, commandLineContains))
+        {
+            Process.GetProcessById(pid).Kill();
+        }
+    }
+
+    /// <summary>Hands a folder to the postgres user when running as root, so the server can own its data.</summary>
+    public static async Task GiveToPostgresAsync(string path)
+    {
+        if (IsRoot)
+        {
+            await RunAsync("chown", ["-R", "postgres:postgres", path]);
+        }
+    }
+}

@@ -1,0 +1,30 @@
+using Dialogs.Local.Cluster;
+using Spectre.Console;
+
+namespace Dialogs.Local.Commands;
+
+/// <summary>Which parts of the local service are running, and where.</summary>
+public static class StatusCommand
+{
+    public static async Task<int> RunAsync()
+    {
+        var workspace = Workspace.Find();
+        if (LocalCluster.Open(await PostgresInstallation.FindAsync(), workspace.NodesFolder) is not { } cluster)
+        {
+            AnsiConsole.MarkupLine("No local cluster yet: `dotnet run --project tools/Dialogs.Local -- up` creates one.");
+            return 0;
+        }
+
+        var table = new Table().AddColumns("part", "address", "state");
+        foreach (var node in cluster.Nodes)
+        {
+            table.AddRow(node.Name, node.Address, await node.IsRunningAsync() ? "[green]running[/]" : "[grey]stopped[/]");
+        }
+
+        var service = workspace.LoadService();
+        table.AddRow("api", service.Url, service.ApiRunning ? "[green]running[/]" : "[grey]stopped[/]");
+        AnsiConsole.Write(table);
+        AnsiConsole.MarkupLineInterpolated($"{(cluster.Citus ? "Citus" : "Plain PostgreSQL (Citus not installed)")}; data in {workspace.Folder}");
+        return 0;
+    }
+}

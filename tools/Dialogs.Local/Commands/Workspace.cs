@@ -1,0 +1,64 @@
+using System.Text.Json;
+using Dialogs.Local.Cluster;
+
+namespace Dialogs.Local.Commands;
+
+/// <summary>
+/// Where the local service lives: local-cluster/ at the repository root holds the nodes, the built API, the logs
+/// and service.json (API port and pid, token issuer). Deleting the folder (after `down`) resets everything.
+/// </summary>
+public sealed class Workspace
+{
+    private Workspace(string root)
+    {
+        Root = root;
+        Folder = Path.Combine(root, "local-cluster");
+    }
+
+    public string Root { get; }
+    public string Folder { get; }
+    public string NodesFolder => Path.Combine(Folder, "nodes");
+    public string ApiFolder => Path.Combine(Folder, "api");
+    public string ApiLog => Path.Combine(Folder, "api.log");
+    private string ServiceFile => Path.Combine(Folder, "service.json");
+
+    /// <summary>The repository that contains the current directory (the folder with Dialogs.sln).</summary>
+    public static Workspace Find()
+    {
+        for (var dir = new DirectoryInfo(Environment.CurrentDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "Dialogs.sln")))
+            {
+                return new Workspace(dir.FullName);
+            }
+        }
+
+        throw new InvalidOperationException("Run this inside the Dialogs repository (no Dialogs.sln found above the current folder).");
+    }
+
+    public ServiceState LoadService()
+    {
+        if (File.Exists(ServiceFile))
+        {
+            return JsonSerializer.Deserialize<ServiceState>(File.ReadAllText(ServiceFile))!;
+        }
+
+        Directory.CreateDirectory(Folder);
+        var state = new ServiceState(LocalNode.FreePorts(1)[0], null, DevTokens.CreateNew());
+        SaveService(state);
+        return state;
+    }
+
+    public void SaveService(ServiceState state) =>
+        File.WriteAllText(ServiceFile, JsonSerializer.Serialize(state, new JsonSerializerOptions { WriteIndented = true }));
+}
+
+/// <summary>The API process of the local service and the issuer its tokens come from.</summary>
+public sealed record ServiceState(int ApiPort, int? ApiPid, DevTokens Tokens)
+{
+    public const string ApiProcessMarker = "Dialogs.Api.dll";
+
+    public string Url => $"http://{LocalNode.Host}:{ApiPort}";
+
+    public bool ApiRunning => ApiPid is { } pid && Processes.IsAlive(pid, ApiProcessMarker);
+}

@@ -1,0 +1,47 @@
+using System.CommandLine;
+using Dialogs.Local.Commands;
+
+namespace Dialogs.Local;
+
+/// <summary>Runs the Dialogs service on this machine from its PostgreSQL binaries, no containers needed.</summary>
+public static class Program
+{
+    public static async Task<int> Main(string[] args)
+    {
+        var workers = new Option<int>("--workers") { Description = "Citus workers to create", DefaultValueFactory = _ => 2 };
+        var up = new Command("up", "Start the nodes, apply the schema and start the API in the background") { workers };
+        up.SetAction((result, ct) => UpCommand.RunAsync(result.GetValue(workers), ct));
+
+        var down = new Command("down", "Stop the API and the nodes (data is kept)");
+        down.SetAction((_, _) => DownCommand.RunAsync());
+
+        var status = new Command("status", "Show what is running");
+        status.SetAction((_, _) => StatusCommand.RunAsync());
+
+        var user = new Argument<string>("user") { Description = "The user id the token is for (its sub claim)" };
+        var admin = new Option<bool>("--admin") { Description = "Add the admin role (cluster operations)" };
+        var hours = new Option<int>("--hours") { Description = "Lifetime in hours", DefaultValueFactory = _ => 24 };
+        var token = new Command("token", "Print a bearer token the local API accepts") { user, admin, hours };
+        token.SetAction(result =>
+        {
+            var tokens = Workspace.Find().LoadService().Tokens;
+            Console.WriteLine(tokens.Create(result.GetValue(user)!, TimeSpan.FromHours(result.GetValue(hours)),
+                result.GetValue(admin) ? ["admin"] : []));
+            return 0;
+        });
+
+        var root = new RootCommand("Dialogs on this machine: PostgreSQL/Citus nodes as local processes, the migrator and the API")
+        {
+            up, down, status, token,
+        };
+        try
+        {
+            return await root.Parse(args).InvokeAsync();
+        }
+        catch (InvalidOperationException e)
+        {
+            Console.Error.WriteLine($"dialogs-local: {e.Message}");
+            return 1;
+        }
+    }
+}
