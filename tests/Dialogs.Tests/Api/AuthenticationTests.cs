@@ -1,0 +1,55 @@
+using System.Net;
+using System.Net.Http.Headers;
+using Dialogs.Local;
+using Dialogs.Tests.Infrastructure;
+
+namespace Dialogs.Tests.Api;
+
+/// <summary>Only a valid token of our issuer, for our audience, unexpired, gets in; a refused request stores nothing.</summary>
+public sealed class AuthenticationTests(PlainPostgres database)
+{
+    public static TheoryData<string> BadTokens => ["missing", "expired", "wrong signature", "wrong audience", "wrong issuer", "garbage"];
+
+    [Theory]
+    [MemberData(nameof(BadTokens))]
+    public async Task A_request_without_a_valid_token_is_401_problem_and_stores_nothing(string kind)
+    {
+        var (alice, bob) = (Users.New("alice"), Users.New("bob"));
+        var tokens = database.Tokens;
+        string? token = kind switch
+        {
+            "missing" => null,
+            "expired" => tokens.Create(alice, DateTime.UtcNow.AddHours(-2)),
+            "wrong signature" => (tokens with { SigningKey = DevTokens.CreateNew().SigningKey }).Create(alice, TimeSpan.FromHours(1)),
+            "wrong audience" => (tokens with { Audience = "someone-else" }).Create(alice, TimeSpan.FromHours(1)),
+            "wrong issuer" => (tokens with { Issuer = "someone-else" }).Create(alice, TimeSpan.FromHours(1)),
+            _ => "not.a.jwt",
+        };
+        using var anonymous = database.Client();
+        if (token is not null)
+        {
+            anonymous.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        }
+
+        await DialogsApiContract.AssertProblem(await anonymous.Send(bob, "let me in"), 401);
+        await DialogsApiContract.AssertProblem(await anonymous.List(bob), 401);
+        Assert.Empty(await database.Client(bob).ListOk(alice));
+    }
+
+    [Fact]
+    public async Task A_token_whose_subject_is_not_a_user_id_is_403()
+    {
+        using var client = database.Client("not a user id!");
+
+        await DialogsApiContract.AssertProblem(await client.Send(Users.New(), "hi"), 403);
+    }
+
+    [Fact]
+    public async Task The_401_tells_the_client_to_use_a_bearer_token()
+    {
+        using var response = await database.Client().List(Users.New());
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Equal("Bearer", Assert.Single(response.Headers.WwwAuthenticate).Scheme);
+    }
+}

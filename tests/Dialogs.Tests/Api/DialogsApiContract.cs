@@ -1,0 +1,409 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Dialogs.Api.Messaging;
+using Dialogs.Tests.Infrastructure;
+
+namespace Dialogs.Tests.Api;
+
+/// <summary>
+/// The HTTP contract (../shared/contract/dialogs-api.md) through the real API on a real database. Each test runs
+/// on plain PostgreSQL and on Citus (see the two sealed classes at the bottom).
+/// </summary>
+public abstract class DialogsApiContract(Database database)
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task Send_returns_the_stored_message_with_id_and_created_at()
+    {
+        var (alice, bob) = (Users.New("alice"), Users.New("bob"));
+        var before = DateTime.UtcNow.AddSeconds(-1);
+
+        var sent = await database.Client(alice).SendOk(bob, "hello");
+
+        Assert.Equal((alice, bob, "hello"), (sent.From, sent.To, sent.Text));
+        Assert.True(Guid.TryParseExact(sent.Id, "D", out var id));
+        Assert.Equal(7, id.Version);
+        Assert.InRange(sent.CreatedAt, before, DateTime.UtcNow.AddSeconds(1));
+        Assert.Equal(DateTimeKind.Utc, sent.CreatedAt.Kind);
+    }
+
+    [Fact]
+    public async Task A_base_contract_client_sends_text_and_lists_from_to_text()
+    {
+        var (alice, bob) = (Users.New("alice"), Users.New("bob"));
+        using var client = database.Client(alice);
+
+        using var send = await client.PostAsync($"/dialog/{bob}/send",
+            new StringContent("""{"text":"plain client"}""", System.Text.Encoding.UTF8, "application/json"), Ct);
+        using var list = await client.GetAsync($"/dialog/{bob}/list", Ct);
+
+        Assert.Equal(HttpStatusCode.OK, send.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, list.StatusCode);
+        Assert.Equal("application/json", list.Content.Headers.ContentType?.MediaType);
+        var array = JsonDocument.Parse(await list.Content.ReadAsStringAsync(Ct)).RootElement;
+        var message = Assert.Single(array.EnumerateArray());
+        Assert.Equal(alice, message.GetProperty("from").GetString());
+        Assert.Equal(bob, message.GetProperty("to").GetString());
+        Assert.Equal("plain client", message.GetProperty("text").GetString());
+        Assert.Equal(JsonValueKind.String, message.GetProperty("created_at").ValueKind);
+        Assert.EndsWith("Z", message.GetProperty("created_at").GetString());
+    }
+
+    [Fact]
+    public async Task Both_participants_see_both_directions_newest_first()
+    {
+        var (alice, bob) = (Users.New("alice"), Users.New("bob"));
+        using var asAlice = database.Client(alice);
+        using var asBob = database.Client(bob);
+
+        await asAlice.SendOk(bob, "1 from alice");
+        await asBob.SendOk(alice, "2 from bob");
+        await asAlice.SendOk(bob, "3 from alice");
+
+        var seenByAlice = await asAlice.ListOk(bob);
+        var seenByBob = await asBob.ListOk(alice);
+        Assert.Equal(["3 from alice", "2 from bob", "1 from alice"], seenByAlice.Select(m => m.Text));
+        Assert.Equal(seenByAlice, seenByBob);
+        Assert.Equal([alice, bob, alice], seenByAlice.Select(m => m.From));
+        Assert.Equal([bob, alice, bob], seenByAlice.Select(m => m.To));
+    }
+
+    [Fact]
+    public async Task Nobody_reads_a_dialog_they_are_not_part_of()
+    {
+        var (alice, bob, mallory) = (Users.New("alice"), Users.New("bob"), Users.New("mallory"));
+        await database.Client(alice).SendOk(bob, "secret");
+        using var asMallory = database.Client(mallory);
+
+        Assert.Empty(await asMallory.ListOk(alice));
+        Assert.Empty(await asMallory.ListOk(bob));
+        Assert.Single(await database.Client(bob).ListOk(alice));
+    }
+
+    [Fact]
+    public async Task Paging_older_with_before_visits_every_message_once_in_order()
+    {
+        var (alice, bob) = (Users.New("alice"), Users.New("bob"));
+        using var client = database.Client(alice);
+        var sent = new List<string>();
+        for (var i = 0; i < 7; i++)
+        {
+            sent.Add((await client.SendOk(bob, $"m{i}")).Id);
+        }
+
+        var seen = new List<string>();
+        var query = "?limit=3";
+        var pages = 0;
+        while (true)
+        {
+            using var response = await client.List(bob, query);
+            var page = (await response.Content.ReadFromJsonAsync<List<DialogMessage>>(Ct))!;
+            seen.AddRange(page.Select(m => m.Id));
+            pages++;
+            if (!response.Headers.TryGetValues("Link", out var links))
+            {
+                break;
+            }
+
+            var link = Assert.Single(links);
+            Assert.EndsWith("rel=\"next\"", link);
+            Assert.Contains($"before={page[^1].Id}", link);
+            query = $"?limit=3&before={page[^1].Id}";
+        }
+
+        Assert.Equal(3, pages);
+        Assert.Equal(Enumerable.Reverse(sent), seen);
+    }
+
+    [Fact]
+    public async Task Paging_newer_with_after_returns_the_messages_right_after_the_cursor()
+    {
+        var (alice, bob) = (Users.New("alice"), Users.New("bob"));
+        using var client = database.Client(alice);
+        var ids = new List<string>();
+        for (var i = 0; i < 6; i++)
+        {
+            ids.Add((await client.SendOk(bob, $"m{i}")).Id);
+        }
+
+        using var first = await client.List(bob, $"?limit=2&after={ids[1]}");
+        var page = (await first.Content.ReadFromJsonAsync<List<DialogMessage>>(Ct))!;
+        Assert.Equal([ids[3], ids[2]], page.Select(m => m.Id));
+        Assert.Contains($"after={ids[3]}>; rel=\"prev\"", Assert.Single(first.Headers.GetValues("Link")));
+
+        var last = await client.ListOk(bob, $"?limit=2&after={ids[3]}");
+        Assert.Equal([ids[5], ids[4]], last.Select(m => m.Id));
+        Assert.Empty(await client.ListOk(bob, $"?after={ids[5]}"));
+        Assert.Equal([ids[1], ids[0]], (await client.ListOk(bob, $"?before={ids[2]}")).Select(m => m.Id));
+    }
+
+    [Fact]
+    public async Task A_page_holds_50_messages_by_default_and_at_most_200()
+    {
+        var (alice, bob) = (Users.New("alice"), Users.New("bob"));
+        using var client = database.Client(alice);
+        for (var i = 0; i < 51; i++)
+        {
+            await client.SendOk(bob, $"m{i}");
+        }
+
+        Assert.Equal(50, (await client.ListOk(bob)).Count);
+        Assert.Equal(51, (await client.ListOk(bob, "?limit=200")).Count);
+        Assert.Single(await client.ListOk(bob, "?limit=1"));
+    }
+
+    [Fact]
+    public async Task Retrying_a_send_with_the_same_idempotency_key_stores_one_message()
+    {
+        var (alice, bob) = (Users.New("alice"), Users.New("bob"));
+        using var client = database.Client(alice);
+
+        var first = await client.SendOk(bob, "once", idempotencyKey: "key-1");
+        var retry = await client.SendOk(bob, "once", idempotencyKey: "key-1");
+
+        Assert.Equal(first, retry);
+        Assert.Equal([first], await client.ListOk(bob));
+    }
+
+    [Fact]
+    public async Task Reusing_an_idempotency_key_for_another_text_is_422_and_stores_nothing()
+    {
+        var (alice, bob) = (Users.New("alice"), Users.New("bob"));
+        using var client = database.Client(alice);
+        var first = await client.SendOk(bob, "original", idempotencyKey: "key-2");
+
+        using var reuse = await client.Send(bob, "changed", idempotencyKey: "key-2");
+
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, reuse.StatusCode);
+        Assert.Equal("application/problem+json", reuse.Content.Headers.ContentType?.MediaType);
+        Assert.Equal([first], await client.ListOk(bob));
+    }
+
+    [Fact]
+    public async Task An_idempotency_key_belongs_to_its_sender()
+    {
+        var (alice, bob) = (Users.New("alice"), Users.New("bob"));
+
+        var fromAlice = await database.Client(alice).SendOk(bob, "same words", idempotencyKey: "shared");
+        var fromBob = await database.Client(bob).SendOk(alice, "same words", idempotencyKey: "shared");
+
+        Assert.NotEqual(fromAlice.Id, fromBob.Id);
+        Assert.Equal(2, (await database.Client(alice).ListOk(bob)).Count);
+    }
+
+    [Fact]
+    public async Task Text_is_stored_trimmed_and_counted_in_characters_not_utf16_units()
+    {
+        var (alice, bob) = (Users.New("alice"), Users.New("bob"));
+        using var client = database.Client(alice);
+        var emoji = string.Concat(Enumerable.Repeat("😀", MessageText.MaxLength));
+
+        var padded = await client.SendOk(bob, "  \n hi there \t ");
+        var longest = await client.SendOk(bob, " " + new string('a', MessageText.MaxLength) + "\n");
+        var emojis = await client.SendOk(bob, emoji);
+
+        Assert.Equal("hi there", padded.Text);
+        Assert.Equal(MessageText.MaxLength, longest.Text.Length);
+        Assert.Equal(emoji, emojis.Text);
+        Assert.Equal(3, (await client.ListOk(bob)).Count);
+    }
+
+    public static TheoryData<string, string, int> InvalidSends => new()
+    {
+        // content type, body, expected status
+        { "application/json", "{}", 400 }, // no text
+        { "application/json", """{"text":null}""", 400 }, // null text
+        { "application/json", """{"text":""}""", 400 }, // empty text
+        { "application/json", """{"text":" \n\t "}""", 400 }, // whitespace only
+        { "application/json", """{"text":"a\u0000b"}""", 400 }, // NUL
+        { "application/json", """{"text":"a\u0007b"}""", 400 }, // bell
+        { "application/json", """{"text":"\u001b[31mred"}""", 400 }, // escape
+        { "application/json", """{"text":"a\ud800b"}""", 400 }, // unpaired surrogate
+        { "application/json", """{"text":5}""", 400 }, // text is a number
+        { "application/json", """{"text":""", 400 }, // malformed JSON
+        { "application/json", "[]", 400 }, // JSON array
+        { "application/json", "null", 400 }, // JSON null
+        { "text/plain", """{"text":"hi"}""", 415 }, // text/plain
+        { "application/x-www-form-urlencoded", "text=hi", 415 }, // form
+    };
+
+    [Theory]
+    [MemberData(nameof(InvalidSends))]
+    public async Task An_invalid_send_is_a_4xx_problem_and_stores_nothing(string contentType, string body, int status)
+    {
+        var (alice, bob) = (Users.New("alice"), Users.New("bob"));
+        using var client = database.Client(alice);
+        var content = new StringContent(body);
+        content.Headers.ContentType = new(contentType);
+
+        using var response = await client.PostAsync($"/dialog/{bob}/send", content, Ct);
+
+        await AssertProblem(response, status);
+        Assert.Empty(await client.ListOk(bob));
+    }
+
+    [Fact]
+    public async Task A_body_that_is_not_UTF8_is_400()
+    {
+        var (alice, bob) = (Users.New("alice"), Users.New("bob"));
+        using var client = database.Client(alice);
+        var content = new ByteArrayContent([.. "{\"text\":\""u8, 0xFF, 0xFE, .. "\"}"u8]);
+        content.Headers.ContentType = new("application/json");
+
+        using var response = await client.PostAsync($"/dialog/{bob}/send", content, Ct);
+
+        await AssertProblem(response, 400);
+        Assert.Empty(await client.ListOk(bob));
+    }
+
+    [Theory]
+    [InlineData(4097, 400)]
+    [InlineData(70_000, 413)]
+    public async Task A_text_too_long_is_400_and_a_body_over_64_KiB_is_413(int length, int status)
+    {
+        var (alice, bob) = (Users.New("alice"), Users.New("bob"));
+        using var client = database.Client(alice);
+
+        using var response = await client.Send(bob, new string('x', length));
+
+        await AssertProblem(response, status);
+        Assert.Empty(await client.ListOk(bob));
+    }
+
+    [Fact]
+    public async Task A_chunked_body_over_64_KiB_is_413()
+    {
+        var (alice, bob) = (Users.New("alice"), Users.New("bob"));
+        using var client = database.Client(alice);
+        var bytes = System.Text.Encoding.UTF8.GetBytes($$"""{"text":"{{new string('x', 70_000)}}"}""");
+        var content = new StreamContent(new MemoryStream(bytes)); // no Content-Length: sent chunked
+        content.Headers.ContentType = new("application/json");
+
+        using var response = await client.PostAsync($"/dialog/{bob}/send", content, Ct);
+
+        await AssertProblem(response, 413);
+        Assert.Empty(await client.ListOk(bob));
+    }
+
+    [Fact]
+    public async Task A_send_without_content_type_is_415()
+    {
+        var (alice, bob) = (Users.New("alice"), Users.New("bob"));
+        using var client = database.Client(alice);
+
+        using var response = await client.PostAsync($"/dialog/{bob}/send", new ByteArrayContent("""{"text":"hi"}"""u8.ToArray()), Ct);
+
+        await AssertProblem(response, 415);
+        Assert.Empty(await client.ListOk(bob));
+    }
+
+    [Theory]
+    [InlineData("has space")]
+    [InlineData("bad!char")]
+    [InlineData("dot.ted")]
+    [InlineData("x123456789x123456789x123456789x123456789x123456789x123456789abcde")] // 65 characters
+    [InlineData("%C3%A9t%C3%A9")] // "été"
+    [InlineData("a%2Fb")]
+    public async Task An_invalid_user_id_is_400_for_send_and_list(string userId)
+    {
+        var alice = Users.New("alice");
+        using var client = database.Client(alice);
+
+        using var send = await client.Send(userId, "hi");
+        using var list = await client.List(userId);
+
+        await AssertProblem(send, 400);
+        await AssertProblem(list, 400);
+    }
+
+    [Fact]
+    public async Task User_ids_of_64_characters_and_numeric_strings_are_valid()
+    {
+        var alice = Users.New("alice");
+        using var client = database.Client(alice);
+        var longest = "A-z_" + new string('9', 60);
+
+        await client.SendOk(longest, "to the longest id");
+        await client.SendOk("12345", "to a numeric id");
+
+        Assert.Single(await client.ListOk(longest));
+        Assert.Single(await client.ListOk("12345"));
+    }
+
+    [Fact]
+    public async Task Sending_to_yourself_is_400_and_stores_nothing()
+    {
+        var alice = Users.New("alice");
+        using var client = database.Client(alice);
+
+        await AssertProblem(await client.Send(alice, "note to self"), 400);
+        await AssertProblem(await client.List(alice), 400);
+    }
+
+    [Theory]
+    [InlineData("has space")]
+    [InlineData("caf\u00e9")]
+    [InlineData("x123456789x123456789x123456789x123456789x123456789x123456789x123456789x123456789x123456789x123456789x123456789x123456789x12345678")] // 129
+    public async Task An_invalid_idempotency_key_is_400_and_stores_nothing(string key)
+    {
+        var (alice, bob) = (Users.New("alice"), Users.New("bob"));
+        using var client = database.Client(alice);
+
+        await AssertProblem(await client.Send(bob, "hi", idempotencyKey: key), 400);
+        Assert.Empty(await client.ListOk(bob));
+    }
+
+    [Fact]
+    public async Task An_idempotency_key_of_128_visible_characters_is_valid()
+    {
+        var (alice, bob) = (Users.New("alice"), Users.New("bob"));
+        var key = "!~" + new string('k', 126);
+
+        var first = await database.Client(alice).SendOk(bob, "hi", idempotencyKey: key);
+
+        Assert.Equal(first, await database.Client(alice).SendOk(bob, "hi", idempotencyKey: key));
+    }
+
+    [Theory]
+    [InlineData("?limit=0")]
+    [InlineData("?limit=201")]
+    [InlineData("?limit=-1")]
+    [InlineData("?limit=ten")]
+    [InlineData("?limit=")]
+    [InlineData("?before=not-an-id")]
+    [InlineData("?after=12345")]
+    [InlineData("?before=01a1ff9c-325d-7688-b396-daf262568e27&after=01a1ff9c-325d-7688-b396-daf262568e27")]
+    public async Task Invalid_paging_is_400(string query)
+    {
+        var (alice, bob) = (Users.New("alice"), Users.New("bob"));
+
+        await AssertProblem(await database.Client(alice).List(bob, query), 400);
+    }
+
+    [Fact]
+    public async Task Health_openapi_and_alive_are_served()
+    {
+        using var client = database.Client();
+
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/health", Ct)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/alive", Ct)).StatusCode);
+        var document = await client.GetStringAsync("/openapi/v1.json", Ct);
+        Assert.Contains("/dialog/{user_id}/send", document);
+        Assert.Contains("/dialog/{user_id}/list", document);
+    }
+
+    internal static async Task AssertProblem(HttpResponseMessage response, int status)
+    {
+        Assert.Equal(status, (int)response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync(Ct)).RootElement;
+        Assert.Equal(status, problem.GetProperty("status").GetInt32());
+        response.Dispose();
+    }
+}
+
+public sealed class DialogsApiOnPostgres(PlainPostgres database) : DialogsApiContract(database);
+
+public sealed class DialogsApiOnCitus(CitusCluster database) : DialogsApiContract(database);

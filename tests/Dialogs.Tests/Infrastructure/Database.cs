@@ -1,0 +1,128 @@
+using Dialogs.Local;
+using Dialogs.Local.Cluster;
+using Dialogs.Migrator;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Npgsql;
+
+[assembly: AssemblyFixture(typeof(Dialogs.Tests.Infrastructure.PlainPostgres))]
+[assembly: AssemblyFixture(typeof(Dialogs.Tests.Infrastructure.CitusCluster))]
+
+namespace Dialogs.Tests.Infrastructure;
+
+/// <summary>
+/// Real PostgreSQL servers, started by the suite itself from this machine's binaries (as the postgres user when
+/// running as root) in a temporary folder on free ports, migrated by the real migrator, with the real API in front.
+/// </summary>
+public abstract class Database : IAsyncLifetime
+{
+    private TemporaryCluster? _nodes;
+    private WebApplicationFactory<Program>? _api;
+
+    public LocalCluster? Cluster => _nodes?.Cluster;
+
+    /// <summary>Why this database is not there (Citus not installed), or null.</summary>
+    public string? MissingBecause { get; private set; }
+
+    public DevTokens Tokens { get; } = DevTokens.CreateNew();
+
+    public string ConnectionString => Cluster!.Coordinator.ConnectionString();
+
+    public NpgsqlDataSource DataSource { get; private set; } = null!;
+
+    protected abstract bool UsesCitus { get; }
+
+    protected virtual int Workers => 0;
+
+    /// <summary>Marks the calling test skipped, with the reason, when this database could not be started.</summary>
+    public void Require() => Assert.SkipWhen(MissingBecause is not null, MissingBecause ?? "");
+
+    public async ValueTask InitializeAsync()
+    {
+        var postgres = await PostgresInstallation.FindAsync();
+        if (UsesCitus && !postgres.HasCitus)
+        {
+            MissingBecause = $"SKIPPED: the Citus extension is not installed for {postgres.BinDirectory} "
+                + $"(no citus.control in {postgres.ExtensionDirectory}); the Citus tests did not run.";
+            return;
+        }
+
+        _nodes = await TemporaryCluster.StartAsync(postgres, UsesCitus, Workers);
+        var errors = new StringWriter();
+        if (await MigratorApp.RunAsync([.. _nodes.Cluster.MigratorArguments, .. MigratorSettings], errors) != MigratorApp.Succeeded)
+        {
+            throw new InvalidOperationException($"The migrator failed on the test cluster: {errors}");
+        }
+
+        DataSource = NpgsqlDataSource.Create(ConnectionString);
+    }
+
+    /// <summary>Extra migrator settings of this cluster, as command-line arguments.</summary>
+    public virtual IEnumerable<string> MigratorSettings => [];
+
+    /// <summary>An HTTP client of the real API on this database, signed in as <paramref name="user"/> (or anonymous).</summary>
+    public HttpClient Client(string? user = null)
+    {
+        Require();
+        _api ??= ApiFactory.Create(ConnectionString, Tokens);
+        var client = _api.CreateClient();
+        if (user is not null)
+        {
+            client.DefaultRequestHeaders.Authorization = new("Bearer", Tokens.Create(user, TimeSpan.FromHours(1)));
+        }
+
+        return client;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_api is not null)
+        {
+            await _api.DisposeAsync();
+        }
+
+        if (DataSource is not null)
+        {
+            await DataSource.DisposeAsync();
+        }
+
+        if (_nodes is not null)
+        {
+            await _nodes.DisposeAsync();
+        }
+
+        GC.SuppressFinalize(this);
+    }
+}
+
+/// <summary>One plain PostgreSQL node: the schema and queries must work without Citus too.</summary>
+public sealed class PlainPostgres : Database
+{
+    protected override bool UsesCitus => false;
+}
+
+/// <summary>A Citus coordinator with two workers, when the extension is installed; otherwise its tests skip.</summary>
+public sealed class CitusCluster : Database
+{
+    public const int ShardCount = 16;
+
+    protected override bool UsesCitus => true;
+
+    protected override int Workers => 2;
+
+    public override IEnumerable<string> MigratorSettings => [$"--Citus:ShardCount={ShardCount}"];
+}
+
+/// <summary>The real API (WebApplicationFactory) configured for a test database and token issuer.</summary>
+public static class ApiFactory
+{
+    public static WebApplicationFactory<Program> Create(string connectionString, DevTokens tokens) =>
+        new WebApplicationFactory<Program>().WithWebHostBuilder(web =>
+        {
+            web.UseSetting("ConnectionStrings:dialogs", connectionString);
+            foreach (var (key, value) in tokens.ApiConfiguration)
+            {
+                web.UseSetting(key, value);
+            }
+        });
+}

@@ -1,0 +1,26 @@
+using Dialogs.Api.Messaging;
+
+namespace Dialogs.Tests.Messaging;
+
+public sealed class DialogKeyTests
+{
+    [Fact]
+    public void The_key_is_the_same_in_both_directions_and_differs_between_pairs()
+    {
+        var (a, b, c) = (Id("alice"), Id("bob"), Id("carol"));
+
+        Assert.Equal(DialogKey.Between(a, b), DialogKey.Between(b, a));
+        Assert.NotEqual(DialogKey.Between(a, b), DialogKey.Between(a, c));
+        // "ab"+"c" and "a"+"bc" must not meet: the separator keeps pairs apart.
+        Assert.NotEqual(DialogKey.Between(Id("ab"), Id("c")), DialogKey.Between(Id("a"), Id("bc")));
+    }
+
+    [Fact]
+    public void The_key_is_stable_across_releases()
+    {
+        // Stored in every row: a change here would orphan every existing dialog.
+        Assert.Equal("1e2af264-70aa-8838-a6fd-22e2907b8d1b", DialogKey.Between(Id("alice"), Id("bob")).Value.ToString());
+    }
+
+    private static UserId Id(string value) => UserId.TryParse(value, out var id) ? id : throw new ArgumentException(value);
+}

@@ -1,0 +1,186 @@
+using Dialogs.Local.Cluster;
+using Dialogs.Migrator;
+using Dialogs.Tests.Infrastructure;
+using Microsoft.Extensions.Configuration;
+using Npgsql;
+
+namespace Dialogs.Tests.Migrator;
+
+/// <summary>The migrator's exit codes and reasons, which the AppHost's WaitForCompletion and operators rely on.</summary>
+public sealed class MigratorTests(PlainPostgres database)
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task A_second_run_applies_nothing_and_succeeds()
+    {
+        database.Require();
+        var before = await AppliedAsync();
+        var errors = new StringWriter();
+
+        Assert.Equal(MigratorApp.Succeeded, await MigratorApp.RunAsync([.. database.Cluster!.MigratorArguments], errors, Ct));
+        Assert.Equal("", errors.ToString());
+        Assert.Equal(before, await AppliedAsync());
+        Assert.Equal(SchemaMigrator.Embedded.Select(m => m.Version), before.Select(row => row.Version));
+    }
+
+    [Fact]
+    public async Task An_unreachable_database_fails_with_exit_1_and_a_one_line_reason()
+    {
+        var port = LocalNode.FreePorts(1)[0];
+
+        var (exitCode, reason) = await RunAsync($"--ConnectionStrings:dialogs=Host=127.0.0.1;Port={port};Username=postgres;Timeout=3");
+
+        Assert.Equal(MigratorApp.Failed, exitCode);
+        Assert.StartsWith($"dialogs-migrator: failed: cannot reach the database at 127.0.0.1:{port}", reason);
+    }
+
+    [Fact]
+    public async Task A_missing_database_fails_with_exit_1_and_the_server_reason()
+    {
+        var (exitCode, reason) = await RunAsync(
+            $"--ConnectionStrings:dialogs={database.Cluster!.Coordinator.ConnectionString("no_such_database")}");
+
+        Assert.Equal(MigratorApp.Failed, exitCode);
+        Assert.Contains("database \"no_such_database\" does not exist (SQLSTATE 3D000)", reason);
+    }
+
+    [Fact]
+    public async Task Workers_configured_for_a_server_without_Citus_fail_with_exit_1()
+    {
+        var (exitCode, reason) = await RunAsync(
+            $"--ConnectionStrings:dialogs={database.ConnectionString}", "--Citus:CoordinatorHost=127.0.0.1", "--Citus:Workers:0=127.0.0.1:5999");
+
+        Assert.Equal(MigratorApp.Failed, exitCode);
+        Assert.Contains("no citus extension", reason);
+    }
+
+    [Theory]
+    [InlineData("--Citus:Workers:0=worker:notaport")]
+    [InlineData("--Citus:Workers:0=worker:70000")]
+    [InlineData("--Citus:CoordinatorHost=:5432")]
+    [InlineData("--Citus:ShardCount=0")]
+    public async Task Malformed_configuration_fails_with_exit_2_before_touching_the_database(string setting)
+    {
+        var (exitCode, reason) = await RunAsync($"--ConnectionStrings:dialogs={database.ConnectionString}", setting);
+
+        Assert.Equal(MigratorApp.BadConfiguration, exitCode);
+        Assert.StartsWith("dialogs-migrator: failed: ", reason);
+    }
+
+    [Fact]
+    public async Task A_missing_connection_string_fails_with_exit_2()
+    {
+        var (exitCode, reason) = await RunAsync();
+
+        Assert.Equal(MigratorApp.BadConfiguration, exitCode);
+        Assert.Contains("ConnectionStrings:dialogs is not set", reason);
+    }
+
+    [Fact]
+    public void The_worker_list_the_AppHost_passes_is_understood()
+    {
+        // What the AppHost sets: Citus__CoordinatorHost and Citus__Workers__{i} with container-network names.
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Citus:CoordinatorHost"] = "citus",
+            ["Citus:Workers:0"] = "citus-worker-0:5432",
+            ["Citus:Workers:1"] = "citus-worker-1:5432",
+        }).Build();
+
+        var options = CitusOptions.From(configuration);
+
+        Assert.Equal(new NodeAddress("citus", 5432), options.CoordinatorHost);
+        Assert.Equal([new NodeAddress("citus-worker-0", 5432), new NodeAddress("citus-worker-1", 5432)], options.Workers);
+        Assert.Equal(CitusOptions.DefaultShardCount, options.ShardCount);
+    }
+
+    [Theory]
+    [InlineData("w1:5433,w2", "w1:5433|w2:5432")]
+    [InlineData("[::1]:6000", "[::1]:6000")]
+    [InlineData(" db.internal ", "db.internal:5432")]
+    public void Workers_may_also_come_as_one_comma_separated_value(string value, string expected)
+    {
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["Citus:Workers"] = value }).Build();
+
+        Assert.Equal(expected, string.Join('|', CitusOptions.From(configuration).Workers));
+    }
+
+    private static async Task<(int ExitCode, string Reason)> RunAsync(params string[] args)
+    {
+        var errors = new StringWriter();
+        var exitCode = await MigratorApp.RunAsync(args, errors, Ct);
+        var reason = errors.ToString().TrimEnd();
+        Assert.DoesNotContain('\n', reason);
+        return (exitCode, reason);
+    }
+
+    private async Task<List<(string Version, string Checksum, DateTime AppliedAt)>> AppliedAsync()
+    {
+        await using var select = database.DataSource.CreateCommand("SELECT version, checksum, applied_at FROM schema_migrations ORDER BY version");
+        await using var reader = await select.ExecuteReaderAsync(Ct);
+        var rows = new List<(string, string, DateTime)>();
+        while (await reader.ReadAsync(Ct))
+        {
+            rows.Add((reader.GetString(0), reader.GetString(1), reader.GetDateTime(2)));
+        }
+
+        return rows;
+    }
+}
+
+/// <summary>The Citus half of the migrator, each on a fresh single coordinator; skipped where Citus is missing.</summary>
+public sealed class CitusMigratorTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task A_node_without_logical_wal_is_refused_and_nothing_is_distributed()
+    {
+        await using var coordinator = await StartCoordinatorAsync();
+        var node = coordinator.Cluster.Coordinator;
+        await ExecuteAsync(node, "ALTER SYSTEM SET wal_level = replica");
+        await node.StopAsync();
+        await node.StartAsync();
+        var errors = new StringWriter();
+
+        var exitCode = await MigratorApp.RunAsync([.. coordinator.Cluster.MigratorArguments], errors, Ct);
+
+        Assert.Equal(MigratorApp.Failed, exitCode);
+        Assert.Contains("wal_level=replica", errors.ToString());
+        Assert.Equal(0L, await ExecuteAsync(node, "SELECT count(*) FROM pg_dist_partition"));
+    }
+
+    [Fact]
+    public async Task An_unreachable_worker_fails_with_exit_1_naming_it()
+    {
+        await using var coordinator = await StartCoordinatorAsync();
+        var deadPort = LocalNode.FreePorts(1)[0];
+        var errors = new StringWriter();
+
+        var exitCode = await MigratorApp.RunAsync(
+            [.. coordinator.Cluster.MigratorArguments, $"--Citus:CoordinatorHost={coordinator.Cluster.Coordinator.Address}", $"--Citus:Workers:0=127.0.0.1:{deadPort}"],
+            errors, Ct);
+
+        Assert.Equal(MigratorApp.Failed, exitCode);
+        Assert.Contains($"{deadPort}", errors.ToString());
+        Assert.Equal(0L, await ExecuteAsync(coordinator.Cluster.Coordinator, "SELECT count(*) FROM pg_dist_partition"));
+    }
+
+    private static async Task<TemporaryCluster> StartCoordinatorAsync()
+    {
+        var postgres = await PostgresInstallation.FindAsync();
+        Assert.SkipUnless(postgres.HasCitus, $"SKIPPED: the Citus extension is not installed for {postgres.BinDirectory}; the Citus tests did not run.");
+        return await TemporaryCluster.StartAsync(postgres, citus: true, workers: 0);
+    }
+
+    private static async Task<object?> ExecuteAsync(LocalNode node, string sql)
+    {
+        // Unpooled: the node restarts within a test, which would leave a pooled connection dead.
+        await using var connection = new NpgsqlConnection(node.ConnectionString() + ";Pooling=false");
+        await connection.OpenAsync(Ct);
+        await using var command = new NpgsqlCommand(sql, connection);
+        return await command.ExecuteScalarAsync(Ct);
+    }
+}
