@@ -1,0 +1,57 @@
+using Dialogs.AppHost;
+using Microsoft.Extensions.Configuration;
+
+var builder = DistributedApplication.CreateBuilder(args);
+
+// The API checks HS256 tokens against this key. 44 letters and digits are the base64 of 33 bytes, which is what the
+// API's SigningKeys:0:Value expects; generated once and kept in user secrets, so tokens survive a restart.
+var jwtSigningKey = builder.AddParameter("jwt-signing-key",
+    new GenerateParameterDefault { MinLength = 44, Special = false }, secret: true, persist: true);
+
+var migrator = builder.AddProject<Projects.Dialogs_Migrator>("migrator");
+
+var api = builder.AddProject<Projects.Dialogs_Api>("api")
+    .WithBearerTokens(jwtSigningKey)
+    .WaitForCompletion(migrator) // never serve against a half-built schema
+    .WithHttpHealthCheck("/health")
+    .WithExternalHttpEndpoints();
+
+IResourceBuilder<IResourceWithConnectionString> database;
+if (builder.ExecutionContext.IsPublishMode)
+{
+    // Deployed: an existing managed Citus cluster, given as its coordinator's connection string (azd asks for it).
+    // It already has its workers, so the migrator gets no node list: it checks the nodes and applies the schema. As a
+    // container app it is started again each time it exits; every later run takes the migration lock, finds nothing
+    // to apply and exits, so that costs a short connection, not a change. (WaitForCompletion has no effect there.)
+    database = builder.AddConnectionString("dialogs");
+}
+else
+{
+    var workerCount = builder.Configuration.GetValue("Citus:WorkerCount", 2);
+    ArgumentOutOfRangeException.ThrowIfLessThan(workerCount, 1, "Citus:WorkerCount");
+
+    // One password for every node: the nodes log in to each other with it.
+    var citusPassword = builder.AddParameter("citus-password",
+        new GenerateParameterDefault { MinLength = 22, Special = false }, secret: true, persist: true);
+
+    var coordinator = builder.AddCitusNode("citus", citusPassword);
+    var workers = Enumerable.Range(0, workerCount)
+        .Select(i => builder.AddCitusNode($"citus-worker-{i}", citusPassword).WithParentRelationship(coordinator))
+        .ToList();
+
+    // The resharding demo: declared, not started; start it from the dashboard, then use the API's commands.
+    var standbyWorker = builder.AddCitusNode($"citus-worker-{workerCount}", citusPassword)
+        .WithParentRelationship(coordinator)
+        .WithExplicitStart();
+
+    migrator.WithCitusCluster(coordinator, workers);
+    api.WithClusterCommands(standbyWorker, jwtSigningKey);
+    database = coordinator;
+}
+
+// Locally the connection string names no database, so Npgsql opens "postgres" (the user's name): the database where
+// the Citus image created the extension on every node.
+migrator.WithReference(database, connectionName: "dialogs");
+api.WithReference(database, connectionName: "dialogs");
+
+builder.Build().Run();
