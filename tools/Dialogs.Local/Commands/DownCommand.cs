@@ -10,9 +10,9 @@ public static class DownCommand
     {
         var workspace = Workspace.Find();
         var service = workspace.LoadService();
-        if (service.ApiPid is { } pid)
+        if (service.Api is { } api)
         {
-            await Processes.StopAsync(pid, ServiceState.ApiProcessMarker, TimeSpan.FromSeconds(15));
+            await api.StopAsync();
             workspace.SaveService(service with { ApiPid = null });
             AnsiConsole.MarkupLine("API stopped.");
         }

@@ -22,7 +22,7 @@ public static class StatusCommand
         }
 
         var service = workspace.LoadService();
-        table.AddRow("api", service.Url, service.ApiRunning ? "[green]running[/]" : "[grey]stopped[/]");
+        table.AddRow("api", service.Url, service.Api is not null ? "[green]running[/]" : "[grey]stopped[/]");
         AnsiConsole.Write(table);
         AnsiConsole.MarkupLineInterpolated($"{(cluster.Citus ? "Citus" : "Plain PostgreSQL (Citus not installed)")}; data in {workspace.Folder}");
         return 0;

@@ -10,8 +10,6 @@ namespace Dialogs.Local.Commands;
 /// </summary>
 public static class UpCommand
 {
-    private static readonly TimeSpan ApiStartTimeout = TimeSpan.FromSeconds(90);
-
     public static async Task<int> RunAsync(int workers, CancellationToken ct)
     {
         var workspace = Workspace.Find();
@@ -46,7 +44,7 @@ public static class UpCommand
         }
 
         var service = workspace.LoadService();
-        if (!service.ApiRunning)
+        if (service.Api is null)
         {
             service = await StartApiAsync(workspace, service, cluster, ct);
         }
@@ -70,45 +68,11 @@ public static class UpCommand
     private static async Task<ServiceState> StartApiAsync(Workspace workspace, ServiceState service, LocalCluster cluster, CancellationToken ct)
     {
         AnsiConsole.MarkupLine("Building the API ...");
-        await Processes.RunAsync("dotnet",
-            ["build", Path.Combine(workspace.Root, "src", "Dialogs.Api", "Dialogs.Api.csproj"), "-c", "Release", "-o", workspace.ApiFolder, "--nologo", "-v", "q"],
-            ct: ct);
-
-        var environment = new Dictionary<string, string>(service.Tokens.ApiConfiguration.Select(setting =>
-            KeyValuePair.Create(setting.Key.Replace(":", "__", StringComparison.Ordinal), setting.Value)))
-        {
-            ["ConnectionStrings__dialogs"] = cluster.Coordinator.ConnectionString(),
-            ["ASPNETCORE_URLS"] = service.Url,
-            ["ASPNETCORE_ENVIRONMENT"] = "Production",
-        };
-        var pid = Processes.StartDetached("dotnet", [Path.Combine(workspace.ApiFolder, ServiceState.ApiProcessMarker)], workspace.ApiLog, environment);
-        service = service with { ApiPid = pid };
+        await LocalApi.BuildAsync(workspace.Root, workspace.ApiFolder, ct);
+        var api = await LocalApi.StartAsync(workspace.ApiFolder, service.ApiPort, cluster.Coordinator.ConnectionString(),
+            service.Tokens, workspace.ApiLog, ct: ct);
+        service = service with { ApiPid = api.Pid };
         workspace.SaveService(service);
-
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
-        var deadline = DateTime.UtcNow + ApiStartTimeout;
-        while (DateTime.UtcNow < deadline)
-        {
-            if (!service.ApiRunning)
-            {
-                throw new InvalidOperationException($"The API exited during startup; see {workspace.ApiLog}.");
-            }
-
-            try
-            {
-                if ((await http.GetAsync($"{service.Url}/health", ct)).IsSuccessStatusCode)
-                {
-                    return service;
-                }
-            }
-            catch (HttpRequestException)
-            {
-                // not listening yet
-            }
-
-            await Task.Delay(250, ct);
-        }
-
-        throw new InvalidOperationException($"The API did not become healthy within {ApiStartTimeout.TotalSeconds:0} s; see {workspace.ApiLog}.");
+        return service;
     }
 }

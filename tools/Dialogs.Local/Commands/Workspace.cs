@@ -22,19 +22,7 @@ public sealed class Workspace
     public string ApiLog => Path.Combine(Folder, "api.log");
     private string ServiceFile => Path.Combine(Folder, "service.json");
 
-    /// <summary>The repository that contains the current directory (the folder with Dialogs.sln).</summary>
-    public static Workspace Find()
-    {
-        for (var dir = new DirectoryInfo(Environment.CurrentDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Dialogs.sln")))
-            {
-                return new Workspace(dir.FullName);
-            }
-        }
-
-        throw new InvalidOperationException("Run this inside the Dialogs repository (no Dialogs.sln found above the current folder).");
-    }
+    public static Workspace Find() => new(LocalApi.FindRepositoryRoot());
 
     public ServiceState LoadService()
     {
@@ -56,9 +44,7 @@ public sealed class Workspace
 /// <summary>The API process of the local service and the issuer its tokens come from.</summary>
 public sealed record ServiceState(int ApiPort, int? ApiPid, DevTokens Tokens)
 {
-    public const string ApiProcessMarker = "Dialogs.Api.dll";
-
     public string Url => $"http://{LocalNode.Host}:{ApiPort}";
 
-    public bool ApiRunning => ApiPid is { } pid && Processes.IsAlive(pid, ApiProcessMarker);
+    public LocalApi? Api => ApiPid is { } pid ? LocalApi.Find(pid, ApiPort) : null;
 }

@@ -1,0 +1,99 @@
+namespace Dialogs.Local.Cluster;
+
+/// <summary>
+/// The API as its own process, as in production: built once into a folder, then started in the background against a
+/// cluster, with its output in a log file. Used by the run command, the load verifier and the benchmark.
+/// </summary>
+public sealed class LocalApi
+{
+    public const string ProcessMarker = "Dialogs.Api.dll";
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(90);
+
+    private LocalApi(int pid, string url)
+    {
+        Pid = pid;
+        Url = url;
+    }
+
+    public int Pid { get; }
+    public string Url { get; }
+    public bool IsRunning => Processes.IsAlive(Pid, ProcessMarker);
+
+    /// <summary>The repository that contains the current directory (the folder with Dialogs.sln).</summary>
+    public static string FindRepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(Environment.CurrentDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "Dialogs.sln")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        throw new InvalidOperationException("Run this inside the Dialogs repository (no Dialogs.sln found above the current folder).");
+    }
+
+    /// <summary>Builds the API (Release) into <paramref name="outputFolder"/>.</summary>
+    public static Task BuildAsync(string repositoryRoot, string outputFolder, CancellationToken ct) =>
+        Processes.RunAsync("dotnet",
+            ["build", Path.Combine(repositoryRoot, "src", "Dialogs.Api", "Dialogs.Api.csproj"), "-c", "Release", "-o", outputFolder, "--nologo", "-v", "q"],
+            ct: ct);
+
+    /// <summary>Starts the built API and waits until /health answers 200.</summary>
+    /// <param name="settings">More configuration, as "Section:Key" names (environment variables are derived).</param>
+    public static async Task<LocalApi> StartAsync(string apiFolder, int port, string connectionString, DevTokens tokens,
+        string logPath, IReadOnlyDictionary<string, string>? settings = null, CancellationToken ct = default)
+    {
+        var url = $"http://{LocalNode.Host}:{port}";
+        var configuration = new Dictionary<string, string>(tokens.ApiConfiguration)
+        {
+            ["ConnectionStrings:dialogs"] = connectionString,
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>())
+        {
+            configuration[key] = value;
+        }
+
+        var environment = configuration.ToDictionary(setting => setting.Key.Replace(":", "__", StringComparison.Ordinal), setting => setting.Value);
+        environment["ASPNETCORE_URLS"] = url;
+        environment.TryAdd("ASPNETCORE_ENVIRONMENT", "Production");
+        var api = new LocalApi(Processes.StartDetached("dotnet", [Path.Combine(apiFolder, ProcessMarker)], logPath, environment), url);
+        await api.WaitHealthyAsync(logPath, ct);
+        return api;
+    }
+
+    /// <summary>The API process started earlier with this pid, if it still runs.</summary>
+    public static LocalApi? Find(int pid, int port) =>
+        Processes.IsAlive(pid, ProcessMarker) ? new LocalApi(pid, $"http://{LocalNode.Host}:{port}") : null;
+
+    public Task StopAsync() => Processes.StopAsync(Pid, ProcessMarker, TimeSpan.FromSeconds(15));
+
+    private async Task WaitHealthyAsync(string logPath, CancellationToken ct)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        var deadline = DateTime.UtcNow + StartTimeout;
+        while (DateTime.UtcNow < deadline)
+        {
+            if (!IsRunning)
+            {
+                throw new InvalidOperationException($"The API exited during startup; see {logPath}.");
+            }
+
+            try
+            {
+                if ((await http.GetAsync($"{Url}/health", ct)).IsSuccessStatusCode)
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException)
+            {
+                // not listening yet
+            }
+
+            await Task.Delay(250, ct);
+        }
+
+        throw new InvalidOperationException($"The API did not become healthy within {StartTimeout.TotalSeconds:0} s; see {logPath}.");
+    }
+}
