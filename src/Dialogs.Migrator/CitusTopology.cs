@@ -1,3 +1,4 @@
+using Dialogs.Cluster;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 
@@ -7,7 +8,7 @@ namespace Dialogs.Migrator;
 /// Turns a coordinator into the cluster of the configuration: coordinator host set, workers registered, every node
 /// checked for wal_level=logical (online shard moves replicate logically), then the tables distributed.
 /// </summary>
-public sealed partial class CitusTopology(CitusOptions options, ILogger<CitusTopology> logger)
+public sealed partial class CitusTopology(CitusOptions options, ClusterOperations cluster, ILogger<CitusTopology> logger)
 {
     /// <summary>Each distributed table and its distribution column.</summary>
     public static readonly IReadOnlyList<(string Table, string Column)> DistributedTables = [("messages", "dialog_id")];
@@ -41,14 +42,11 @@ public sealed partial class CitusTopology(CitusOptions options, ILogger<CitusTop
 
         foreach (var worker in options.Workers)
         {
-            if (!await IsRegisteredAsync(connection, worker, ct))
-            {
-                await ExecuteAsync(connection, "SELECT citus_add_node($1, $2)", ct, worker.Host, worker.Port);
-                LogWorkerAdded(logger, worker.ToString());
-            }
+            var nodeId = await cluster.AddWorkerAsync(worker, ct);
+            LogWorkerRegistered(logger, worker.ToString(), nodeId);
         }
 
-        await RequireLogicalWalOnWorkersAsync(connection, ct);
+        await cluster.RequireLogicalWalAsync(ct);
     }
 
     public async Task DistributeTablesAsync(NpgsqlConnection connection, CancellationToken ct)
@@ -84,42 +82,6 @@ public sealed partial class CitusTopology(CitusOptions options, ILogger<CitusTop
         }
     }
 
-    private static async Task RequireLogicalWalOnWorkersAsync(NpgsqlConnection connection, CancellationToken ct)
-    {
-        await using var show = new NpgsqlCommand(
-            "SELECT nodename, nodeport, success, result FROM run_command_on_workers('SHOW wal_level')", connection);
-        await using var reader = await show.ExecuteReaderAsync(ct);
-        var problems = new List<string>();
-        while (await reader.ReadAsync(ct))
-        {
-            var node = new NodeAddress(reader.GetString(0), reader.GetInt32(1));
-            var (success, result) = (reader.GetBoolean(2), reader.GetString(3));
-            if (!success)
-            {
-                problems.Add($"worker {node} cannot be reached from the coordinator ({result})");
-            }
-            else if (result != "logical")
-            {
-                problems.Add($"worker {node} has wal_level={result}");
-            }
-        }
-
-        if (problems.Count > 0)
-        {
-            throw new InvalidOperationException(
-                $"{string.Join("; ", problems)}; every node needs wal_level=logical for online shard moves.");
-        }
-    }
-
-    private static async Task<bool> IsRegisteredAsync(NpgsqlConnection connection, NodeAddress node, CancellationToken ct)
-    {
-        await using var select = new NpgsqlCommand(
-            "SELECT EXISTS (SELECT 1 FROM pg_dist_node WHERE nodename = $1 AND nodeport = $2)", connection);
-        select.Parameters.Add(new() { Value = node.Host });
-        select.Parameters.Add(new() { Value = node.Port });
-        return (bool)(await select.ExecuteScalarAsync(ct))!;
-    }
-
     private static async Task ExecuteAsync(NpgsqlConnection connection, string sql, CancellationToken ct, params object[] values)
     {
         await using var command = new NpgsqlCommand(sql, connection);
@@ -131,8 +93,8 @@ public sealed partial class CitusTopology(CitusOptions options, ILogger<CitusTop
         await command.ExecuteNonQueryAsync(ct);
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Registered Citus worker {Worker}")]
-    private static partial void LogWorkerAdded(ILogger logger, string worker);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Citus worker {Worker} is registered as node {NodeId}")]
+    private static partial void LogWorkerRegistered(ILogger logger, string worker, int nodeId);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Distributed {Table} by {Column} over {ShardCount} shards")]
     private static partial void LogDistributed(ILogger logger, string table, string column, int shardCount);

@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using Dialogs.Cluster;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -8,9 +9,10 @@ using Npgsql;
 namespace Dialogs.Migrator;
 
 /// <summary>
-/// Applies the schema and the cluster topology, then exits: 0 when the database is ready for the API, 1 when it is
-/// not (unreachable node, bad credentials, a node without wal_level=logical, ...), 2 for bad configuration; in
-/// both failure cases with a one-line reason on standard error.
+/// With no verb: applies the schema and the cluster topology, then exits. With `cluster ...`: an operation on the
+/// running cluster (status, add-worker, rebalance, drain, remove). Exit codes: 0 done, 1 failed (unreachable node,
+/// bad credentials, a node without wal_level=logical, a failed rebalance, ...), 2 bad configuration or usage; the
+/// failures with a one-line reason on standard error.
 /// </summary>
 public static partial class MigratorApp
 {
@@ -22,11 +24,13 @@ public static partial class MigratorApp
     // "Dialogs" in ASCII: one lock for every migrator of this database, so two never run at once.
     private const long AdvisoryLockKey = 0x4469616C6F6773;
 
+    /// <param name="args">An optional verb (`cluster rebalance`, ...) then configuration as --Key=value.</param>
     /// <param name="errors">Where the one-line failure reason goes; standard error by default.</param>
     public static async Task<int> RunAsync(string[] args, TextWriter? errors = null, CancellationToken ct = default)
     {
         errors ??= Console.Error;
-        var builder = Host.CreateApplicationBuilder(args);
+        var verb = args.TakeWhile(arg => !arg.StartsWith("--", StringComparison.Ordinal)).ToArray();
+        var builder = Host.CreateApplicationBuilder(args[verb.Length..]);
         builder.AddServiceDefaults();
         using var host = builder.Build();
         var loggers = host.Services.GetRequiredService<ILoggerFactory>();
@@ -43,15 +47,23 @@ public static partial class MigratorApp
             return Fail(errors, BadConfiguration, e.Message);
         }
 
+        // Unpooled: the session-level advisory lock must end with its connection, not linger in a pool.
+        var settings = new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false, ApplicationName = "dialogs-migrator" };
+        await using var dataSource = NpgsqlDataSource.Create(settings.ConnectionString);
+        var cluster = new ClusterOperations(dataSource);
         await host.StartAsync(ct);
         try
         {
-            await MigrateAsync(connectionString, citus, loggers, ct);
-            return Succeeded;
+            return verb switch
+            {
+                [] => await MigrateAsync(dataSource, citus, cluster, loggers, ct),
+                ["cluster", .. var operation] => await ClusterCommands.RunAsync(operation, cluster, errors, ct),
+                _ => Fail(errors, BadConfiguration, $"unknown verb '{string.Join(' ', verb)}'; {ClusterCommands.Usage}"),
+            };
         }
-        catch (Exception e) when (e is NpgsqlException or InvalidOperationException or TimeoutException)
+        catch (Exception e) when (e is NpgsqlException or InvalidOperationException or TimeoutException or FormatException)
         {
-            return Fail(errors, Failed, Describe(e, connectionString));
+            return Fail(errors, e is FormatException ? BadConfiguration : Failed, Describe(e, connectionString));
         }
         finally
         {
@@ -59,15 +71,17 @@ public static partial class MigratorApp
         }
     }
 
-    private static async Task MigrateAsync(string connectionString, CitusOptions citus, ILoggerFactory loggers, CancellationToken ct)
+    internal static int Fail(TextWriter errors, int exitCode, string reason)
+    {
+        errors.WriteLine($"dialogs-migrator: failed: {reason.ReplaceLineEndings(" ")}");
+        return exitCode;
+    }
+
+    private static async Task<int> MigrateAsync(NpgsqlDataSource dataSource, CitusOptions citus, ClusterOperations cluster,
+        ILoggerFactory loggers, CancellationToken ct)
     {
         using var activity = MigratorTelemetry.Source.StartActivity("migrate");
-        var logger = loggers.CreateLogger(typeof(MigratorApp));
-        // Unpooled: the session-level advisory lock must end with this connection, not linger in a pool.
-        var settings = new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false, ApplicationName = "dialogs-migrator" };
-        await using var connection = new NpgsqlConnection(settings.ConnectionString);
-        await connection.OpenAsync(ct);
-
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
         await using (var lockCommand = new NpgsqlCommand($"SELECT pg_advisory_lock({AdvisoryLockKey})", connection))
         {
             await lockCommand.ExecuteNonQueryAsync(ct);
@@ -81,7 +95,7 @@ public static partial class MigratorApp
         }
 
         var onCitus = await CitusTopology.IsAvailableAsync(connection, ct);
-        var topology = new CitusTopology(citus, loggers.CreateLogger<CitusTopology>());
+        var topology = new CitusTopology(citus, cluster, loggers.CreateLogger<CitusTopology>());
         if (onCitus)
         {
             await topology.PrepareNodesAsync(connection, ct);
@@ -98,13 +112,9 @@ public static partial class MigratorApp
             await topology.DistributeTablesAsync(connection, ct);
         }
 
-        LogDone(logger, applied, onCitus ? $"Citus, {citus.Workers.Count} configured workers" : "PostgreSQL without Citus");
-    }
-
-    private static int Fail(TextWriter errors, int exitCode, string reason)
-    {
-        errors.WriteLine($"dialogs-migrator: failed: {reason.ReplaceLineEndings(" ")}");
-        return exitCode;
+        LogDone(loggers.CreateLogger(typeof(MigratorApp)), applied,
+            onCitus ? $"Citus, {citus.Workers.Count} configured workers" : "PostgreSQL without Citus");
+        return Succeeded;
     }
 
     private static string Describe(Exception e, string connectionString) => e switch

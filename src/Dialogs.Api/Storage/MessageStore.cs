@@ -8,7 +8,7 @@ namespace Dialogs.Api.Storage;
 /// All SQL of the service. Every statement filters on dialog_id = $1, the distribution column, so on Citus each is
 /// a single-shard fast-path router query, and on plain PostgreSQL the same statements run unchanged.
 /// </summary>
-public sealed class MessageStore(NpgsqlDataSource db)
+public sealed class MessageStore(NpgsqlDataSource db, TransientRetry retry)
 {
     private const string Columns = "id, sender_id, recipient_id, body, created_at";
 
@@ -28,7 +28,13 @@ public sealed class MessageStore(NpgsqlDataSource db)
     internal const string OlderPageSql = $"SELECT {Columns} FROM messages WHERE dialog_id = $1 AND id < $2 ORDER BY id DESC LIMIT $3";
     internal const string NewerPageSql = $"SELECT {Columns} FROM messages WHERE dialog_id = $1 AND id > $2 ORDER BY id ASC LIMIT $3";
 
-    public async Task<SendOutcome> SendAsync(NewMessage message, CancellationToken ct)
+    public Task<SendOutcome> SendAsync(NewMessage message, CancellationToken ct) =>
+        retry.ExecuteAsync("send", token => SendOnceAsync(message, token), ct);
+
+    public Task<MessagePage> ReadPageAsync(DialogKey dialog, PageRequest page, CancellationToken ct) =>
+        retry.ExecuteAsync("list", token => ReadPageOnceAsync(dialog, page, token), ct);
+
+    private async Task<SendOutcome> SendOnceAsync(NewMessage message, CancellationToken ct)
     {
         await using var insert = db.CreateCommand(InsertSql);
         insert.Parameters.Add(new() { Value = message.Dialog.Value });
@@ -50,7 +56,7 @@ public sealed class MessageStore(NpgsqlDataSource db)
             : new SendOutcome.KeyReusedForOtherText(existing);
     }
 
-    public async Task<MessagePage> ReadPageAsync(DialogKey dialog, PageRequest page, CancellationToken ct)
+    private async Task<MessagePage> ReadPageOnceAsync(DialogKey dialog, PageRequest page, CancellationToken ct)
     {
         // One more row than asked tells whether another page follows, at the cost of one index entry.
         await using var select = db.CreateCommand(page.Direction == PageDirection.Older ? OlderPageSql : NewerPageSql);

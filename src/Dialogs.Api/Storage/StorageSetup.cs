@@ -1,3 +1,4 @@
+using Dialogs.Cluster;
 using Npgsql;
 
 namespace Dialogs.Api.Storage;
@@ -27,7 +28,9 @@ public static class StorageSetup
 
             return dataSource.UseLoggerFactory(services.GetRequiredService<ILoggerFactory>()).Build();
         });
+        builder.Services.AddSingleton<TransientRetry>();
         builder.Services.AddSingleton<MessageStore>();
+        builder.Services.AddSingleton<ClusterOperations>();
         builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database");
         return builder;
     }

@@ -61,14 +61,14 @@ public abstract class Database : IAsyncLifetime
     public virtual IEnumerable<string> MigratorSettings => [];
 
     /// <summary>An HTTP client of the real API on this database, signed in as <paramref name="user"/> (or anonymous).</summary>
-    public HttpClient Client(string? user = null)
+    public HttpClient Client(string? user = null, params string[] roles)
     {
         Require();
         _api ??= ApiFactory.Create(ConnectionString, Tokens);
         var client = _api.CreateClient();
         if (user is not null)
         {
-            client.DefaultRequestHeaders.Authorization = new("Bearer", Tokens.Create(user, TimeSpan.FromHours(1)));
+            client.DefaultRequestHeaders.Authorization = new("Bearer", Tokens.Create(user, TimeSpan.FromHours(1), roles));
         }
 
         return client;

@@ -1,3 +1,4 @@
+using Dialogs.Cluster;
 using Dialogs.Local.Cluster;
 using Dialogs.Migrator;
 using Dialogs.Tests.Infrastructure;

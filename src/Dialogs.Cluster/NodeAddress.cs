@@ -1,4 +1,4 @@
-namespace Dialogs.Migrator;
+namespace Dialogs.Cluster;
 
 /// <summary>A PostgreSQL node as the coordinator reaches it: "host:port", "host" (port 5432) or "[v6 address]:port".</summary>
 public sealed record NodeAddress(string Host, int Port)

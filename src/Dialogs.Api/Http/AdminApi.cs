@@ -1,0 +1,160 @@
+using System.Text.Json.Serialization;
+using Dialogs.Cluster;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Npgsql;
+
+namespace Dialogs.Api.Http;
+
+/// <summary>
+/// Growing the cluster over HTTP, for tokens with the admin role: the same operations as `dialogs-migrator cluster ...`
+/// (<see cref="ClusterOperations"/>). Jobs run in the background inside Citus; these endpoints start and report them.
+/// </summary>
+public static class AdminApi
+{
+    private const int MaxBodyBytes = 4 * 1024;
+
+    public static RouteGroupBuilder MapAdminApi(this IEndpointRouteBuilder app)
+    {
+        var admin = app.MapGroup("/admin/cluster")
+            .WithTags("Cluster administration")
+            .RequireAuthorization(BearerAuthentication.AdminPolicy)
+            .AddEndpointFilter(RefuseWithoutCitus);
+
+        admin.MapGet("", (ClusterOperations cluster, CancellationToken ct) => cluster.GetStatusAsync(ct))
+            .WithSummary("Nodes, shards and bytes per node, and the latest rebalance job");
+        admin.MapPost("/workers", AddWorkerAsync)
+            .WithSummary("Register a worker (citus_add_node); registering it again changes nothing")
+            .Accepts<WorkerRequest>("application/json");
+        admin.MapPost("/workers/{address}/drain", DrainAsync)
+            .WithSummary("Stop placing shards on a worker and move its shards away online");
+        admin.MapDelete("/workers/{address}", RemoveAsync)
+            .WithSummary("Remove a drained worker");
+        admin.MapPost("/rebalance", StartRebalanceAsync)
+            .WithSummary("Start an online rebalance (logical replication; writes pause briefly per shard at cutover)");
+        admin.MapGet("/rebalance", GetRebalanceAsync)
+            .WithSummary("The latest rebalance job with its progress");
+        admin.MapGet("/rebalance/{jobId:long}", GetRebalanceAsync)
+            .WithSummary("A rebalance job with its progress");
+        return admin;
+    }
+
+    public static async Task<Results<Ok<WorkerAdded>, ProblemHttpResult>> AddWorkerAsync(
+        HttpRequest request, ClusterOperations cluster, CancellationToken ct)
+    {
+        var (body, problem) = await JsonBody.ReadAsync<WorkerRequest>(request, MaxBodyBytes, ct);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        if (string.IsNullOrWhiteSpace(body!.Host) || body.Host.Any(char.IsWhiteSpace) || body.Port is < 1 or > 65535)
+        {
+            return Problems.Invalid("host", "Give the worker as {\"host\": \"name\", \"port\": 5432} (port 1..65535), "
+                + "named as the coordinator reaches it.");
+        }
+
+        var worker = new NodeAddress(body.Host, body.Port ?? NodeAddress.DefaultPort);
+        return TypedResults.Ok(new WorkerAdded(await cluster.AddWorkerAsync(worker, ct), worker.ToString()));
+    }
+
+    public static async Task<Results<Accepted<RebalanceStatus>, Ok<NothingToMove>, ProblemHttpResult>> StartRebalanceAsync(
+        ClusterOperations cluster, CancellationToken ct)
+    {
+        try
+        {
+            return await Started(await cluster.StartRebalanceAsync(ct), cluster, ct);
+        }
+        catch (RebalanceAlreadyRunningException e)
+        {
+            return Problems.Status(StatusCodes.Status409Conflict, "A rebalance is running", e.Message);
+        }
+    }
+
+    public static async Task<Results<Accepted<RebalanceStatus>, Ok<NothingToMove>, ProblemHttpResult>> DrainAsync(
+        string address, ClusterOperations cluster, CancellationToken ct)
+    {
+        if (!TryParse(address, out var worker, out var invalid))
+        {
+            return invalid;
+        }
+
+        try
+        {
+            return await Started(await cluster.DrainWorkerAsync(worker, ct), cluster, ct);
+        }
+        catch (RebalanceAlreadyRunningException e)
+        {
+            return Problems.Status(StatusCodes.Status409Conflict, "A rebalance is running", e.Message);
+        }
+    }
+
+    public static async Task<Results<NoContent, ProblemHttpResult>> RemoveAsync(string address, ClusterOperations cluster, CancellationToken ct)
+    {
+        if (!TryParse(address, out var worker, out var invalid))
+        {
+            return invalid;
+        }
+
+        try
+        {
+            await cluster.RemoveWorkerAsync(worker, ct);
+            return TypedResults.NoContent();
+        }
+        catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.ObjectNotInPrerequisiteState or PostgresErrorCodes.InternalError)
+        {
+            // Citus refuses to remove a node that still holds shards, or one it does not know.
+            return Problems.Status(StatusCodes.Status409Conflict, "The worker cannot be removed", e.MessageText);
+        }
+    }
+
+    public static async Task<Results<Ok<RebalanceStatus>, ProblemHttpResult>> GetRebalanceAsync(
+        ClusterOperations cluster, CancellationToken ct, long? jobId = null) =>
+        await cluster.GetRebalanceAsync(jobId, ct) is { } status
+            ? TypedResults.Ok(status)
+            : Problems.Status(StatusCodes.Status404NotFound, "No such rebalance job", "There is no rebalance job to report.");
+
+    private static async Task<Results<Accepted<RebalanceStatus>, Ok<NothingToMove>, ProblemHttpResult>> Started(
+        long? jobId, ClusterOperations cluster, CancellationToken ct) =>
+        jobId is { } job && await cluster.GetRebalanceAsync(job, ct) is { } status
+            ? TypedResults.Accepted($"/admin/cluster/rebalance/{job}", status)
+            : TypedResults.Ok(new NothingToMove("The shards are already where they should be: nothing to move."));
+
+    private static bool TryParse(string address, out NodeAddress worker, out ProblemHttpResult invalid)
+    {
+        try
+        {
+            worker = NodeAddress.Parse(address);
+            invalid = null!;
+            return true;
+        }
+        catch (FormatException e)
+        {
+            worker = null!;
+            invalid = Problems.Invalid("address", e.Message);
+            return false;
+        }
+    }
+
+    /// <summary>On plain PostgreSQL there is no cluster to administer: a clear 409, not a 500.</summary>
+    private static async ValueTask<object?> RefuseWithoutCitus(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        try
+        {
+            return await next(context);
+        }
+        catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.UndefinedTable or PostgresErrorCodes.UndefinedFunction)
+        {
+            return Problems.Status(StatusCodes.Status409Conflict, "Not a Citus cluster",
+                "The database has no Citus extension, so there are no nodes or shards to manage.");
+        }
+    }
+}
+
+/// <summary>The body of POST /admin/cluster/workers.</summary>
+public sealed record WorkerRequest(
+    [property: JsonPropertyName("host")] string? Host,
+    [property: JsonPropertyName("port")] int? Port);
+
+public sealed record WorkerAdded(int NodeId, string Address);
+
+public sealed record NothingToMove(string Message);

@@ -1,0 +1,39 @@
+using System.Diagnostics;
+
+namespace Dialogs.Api.Storage;
+
+/// <summary>
+/// Retries a database operation that failed for a passing reason (a shard move's cutover, a node restarting, a lost
+/// connection), with growing, jittered pauses, for at most <see cref="Budget"/>. Safe for every store operation: a
+/// page read changes nothing, and a send repeats its insert with the same message id, so it never stores twice.
+/// Past the budget the error surfaces and becomes a 503, so a dialog on a dead worker fails fast.
+/// </summary>
+public sealed partial class TransientRetry(ILogger<TransientRetry> logger)
+{
+    public static readonly TimeSpan Budget = TimeSpan.FromSeconds(3);
+    private static readonly TimeSpan FirstPause = TimeSpan.FromMilliseconds(50);
+    private static readonly TimeSpan LongestPause = TimeSpan.FromSeconds(1);
+
+    public async Task<T> ExecuteAsync<T>(string operation, Func<CancellationToken, Task<T>> action, CancellationToken ct)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var pause = FirstPause;
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await action(ct);
+            }
+            catch (Exception e) when (DatabaseErrors.IsTransient(e) && !ct.IsCancellationRequested
+                                      && Stopwatch.GetElapsedTime(started) + pause < Budget)
+            {
+                LogRetry(logger, operation, attempt, pause.TotalMilliseconds, e.Message);
+                await Task.Delay(pause * (0.5 + Random.Shared.NextDouble()), ct);
+                pause = TimeSpan.FromTicks(Math.Min(pause.Ticks * 3, LongestPause.Ticks));
+            }
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Operation} failed on attempt {Attempt}, retrying in ~{PauseMs} ms: {Reason}")]
+    private static partial void LogRetry(ILogger logger, string operation, int attempt, double pauseMs, string reason);
+}

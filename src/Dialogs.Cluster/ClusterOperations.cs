@@ -1,0 +1,232 @@
+using Npgsql;
+
+namespace Dialogs.Cluster;
+
+/// <summary>
+/// Growing and shrinking a Citus cluster while it serves traffic. The migrator's command line and the API's admin
+/// endpoints both go through this class. Shard moves are always online (logical replication, shard_transfer_mode
+/// auto); a job is judged by its recorded state, since citus_rebalance_wait() returns normally even when it failed.
+/// </summary>
+public sealed class ClusterOperations(NpgsqlDataSource db)
+{
+    private static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(1);
+
+    public async Task<ClusterStatus> GetStatusAsync(CancellationToken ct)
+    {
+        var nodes = new List<NodeStatus>();
+        var bytes = await ShardBytesPerGroupAsync(ct);
+        await using (var select = db.CreateCommand("""
+            SELECT n.nodeid, n.nodename, n.nodeport, n.groupid, n.isactive, n.shouldhaveshards, count(p.shardid)::int
+            FROM pg_dist_node n
+            LEFT JOIN pg_dist_placement p ON p.groupid = n.groupid
+            WHERE n.noderole = 'primary'
+            GROUP BY n.nodeid
+            ORDER BY n.nodeid
+            """))
+        await using (var reader = await select.ExecuteReaderAsync(ct))
+        {
+            while (await reader.ReadAsync(ct))
+            {
+                var group = reader.GetInt32(3);
+                nodes.Add(new NodeStatus(reader.GetInt32(0), new NodeAddress(reader.GetString(1), reader.GetInt32(2)).ToString(),
+                    IsCoordinator: group == 0, reader.GetBoolean(4), reader.GetBoolean(5), reader.GetInt32(6),
+                    bytes?.GetValueOrDefault(group) ?? (bytes is null ? null : 0)));
+            }
+        }
+
+        return new ClusterStatus(nodes, await GetRebalanceAsync(jobId: null, ct));
+    }
+
+    /// <summary>Registers a worker (a no-op when it is registered already) after checking it can take online moves.</summary>
+    /// <returns>The node id.</returns>
+    public async Task<int> AddWorkerAsync(NodeAddress worker, CancellationToken ct)
+    {
+        await using (var existing = db.CreateCommand("SELECT nodeid FROM pg_dist_node WHERE nodename = $1 AND nodeport = $2"))
+        {
+            existing.Parameters.Add(new() { Value = worker.Host });
+            existing.Parameters.Add(new() { Value = worker.Port });
+            if (await existing.ExecuteScalarAsync(ct) is int id)
+            {
+                return id;
+            }
+        }
+
+        await using var add = db.CreateCommand("SELECT citus_add_node($1, $2)");
+        add.Parameters.Add(new() { Value = worker.Host });
+        add.Parameters.Add(new() { Value = worker.Port });
+        var nodeId = (int)(await add.ExecuteScalarAsync(ct))!;
+        await RequireLogicalWalAsync(ct);
+        return nodeId;
+    }
+
+    /// <summary>
+    /// Every worker must answer and run with wal_level=logical: shard moves replicate logically, and a move from or to
+    /// a node without it fails only once the job runs.
+    /// </summary>
+    public async Task RequireLogicalWalAsync(CancellationToken ct)
+    {
+        await using var show = db.CreateCommand(
+            "SELECT nodename, nodeport, success, result FROM run_command_on_workers('SHOW wal_level')");
+        await using var reader = await show.ExecuteReaderAsync(ct);
+        var problems = new List<string>();
+        while (await reader.ReadAsync(ct))
+        {
+            var node = new NodeAddress(reader.GetString(0), reader.GetInt32(1));
+            var (success, result) = (reader.GetBoolean(2), reader.GetString(3));
+            if (!success)
+            {
+                problems.Add($"worker {node} cannot be reached from the coordinator ({result})");
+            }
+            else if (result != "logical")
+            {
+                problems.Add($"worker {node} has wal_level={result}");
+            }
+        }
+
+        if (problems.Count > 0)
+        {
+            throw new InvalidOperationException(
+                $"{string.Join("; ", problems)}; every node needs wal_level=logical for online shard moves.");
+        }
+    }
+
+    /// <summary>Starts moving shard groups towards an even spread; null when the cluster is balanced already.</summary>
+    /// <exception cref="RebalanceAlreadyRunningException">Another rebalance job is running.</exception>
+    public Task<long?> StartRebalanceAsync(CancellationToken ct) =>
+        StartJobAsync("SELECT citus_rebalance_start(shard_transfer_mode => 'auto')", ct);
+
+    /// <summary>Marks a worker to hold no shards and starts moving its shards away; null when it holds none.</summary>
+    public async Task<long?> DrainWorkerAsync(NodeAddress worker, CancellationToken ct)
+    {
+        await using (var mark = db.CreateCommand("SELECT citus_set_node_property($1, $2, 'shouldhaveshards', false)"))
+        {
+            mark.Parameters.Add(new() { Value = worker.Host });
+            mark.Parameters.Add(new() { Value = worker.Port });
+            await mark.ExecuteNonQueryAsync(ct);
+        }
+
+        return await StartJobAsync("SELECT citus_rebalance_start(drain_only => true, shard_transfer_mode => 'auto')", ct);
+    }
+
+    /// <summary>Removes a drained worker; Citus refuses while it still holds a shard.</summary>
+    public async Task RemoveWorkerAsync(NodeAddress worker, CancellationToken ct)
+    {
+        await using var remove = db.CreateCommand("SELECT citus_remove_node($1, $2)");
+        remove.Parameters.Add(new() { Value = worker.Host });
+        remove.Parameters.Add(new() { Value = worker.Port });
+        await remove.ExecuteNonQueryAsync(ct);
+    }
+
+    /// <summary>A rebalance job, or the latest one when <paramref name="jobId"/> is null; null if there is none.</summary>
+    public async Task<RebalanceStatus?> GetRebalanceAsync(long? jobId, CancellationToken ct)
+    {
+        await using var select = db.CreateCommand("""
+            SELECT j.job_id, j.state::text, j.started_at, j.finished_at,
+                   count(t.task_id)::int,
+                   (count(t.task_id) FILTER (WHERE t.status = 'done'))::int,
+                   (array_agg(t.message ORDER BY t.task_id DESC) FILTER (WHERE t.message <> ''))[1]
+            FROM pg_dist_background_job j
+            LEFT JOIN pg_dist_background_task t ON t.job_id = j.job_id
+            WHERE j.job_type = 'rebalance' AND ($1::bigint IS NULL OR j.job_id = $1)
+            GROUP BY j.job_id
+            ORDER BY j.job_id DESC
+            LIMIT 1
+            """);
+        select.Parameters.Add(new NpgsqlParameter { Value = (object?)jobId ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Bigint });
+        RebalanceStatus? status;
+        await using (var reader = await select.ExecuteReaderAsync(ct))
+        {
+            if (!await reader.ReadAsync(ct))
+            {
+                return null;
+            }
+
+            var state = reader.GetString(1);
+            status = new RebalanceStatus(reader.GetInt64(0), state,
+                reader.IsDBNull(2) ? null : reader.GetDateTime(2), reader.IsDBNull(3) ? null : reader.GetDateTime(3),
+                reader.GetInt32(4), reader.GetInt32(5), [],
+                state is "failing" or "failed" && !reader.IsDBNull(6) ? reader.GetString(6) : null);
+        }
+
+        return status.IsOver ? status : status with { Moving = await MovingShardsAsync(ct) };
+    }
+
+    /// <summary>Polls the job until it is over, reporting each state; the returned status says whether it succeeded.</summary>
+    public async Task<RebalanceStatus> WaitForRebalanceAsync(long jobId, IProgress<RebalanceStatus>? progress, CancellationToken ct)
+    {
+        while (true)
+        {
+            var status = await GetRebalanceAsync(jobId, ct)
+                ?? throw new InvalidOperationException($"There is no rebalance job {jobId}.");
+            progress?.Report(status);
+            if (status.IsOver)
+            {
+                return status;
+            }
+
+            await Task.Delay(PollInterval, ct);
+        }
+    }
+
+    private async Task<long?> StartJobAsync(string sql, CancellationToken ct)
+    {
+        try
+        {
+            await using var start = db.CreateCommand(sql);
+            return await start.ExecuteScalarAsync(ct) is long jobId ? jobId : null;
+        }
+        catch (PostgresException e) when (e.MessageText.StartsWith("A rebalance is already running", StringComparison.Ordinal))
+        {
+            throw new RebalanceAlreadyRunningException(e.MessageText, e);
+        }
+    }
+
+    private async Task<IReadOnlyList<ShardMove>> MovingShardsAsync(CancellationToken ct)
+    {
+        await using var select = db.CreateCommand("""
+            SELECT shardid, table_name::text, sourcename, sourceport, targetname, targetport, status,
+                   coalesce(source_shard_size, 0), coalesce(target_shard_size, 0)
+            FROM get_rebalance_progress()
+            ORDER BY shardid
+            """);
+        var moves = new List<ShardMove>();
+        await using var reader = await select.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            moves.Add(new ShardMove(reader.GetInt64(0), reader.GetString(1),
+                new NodeAddress(reader.GetString(2), reader.GetInt32(3)).ToString(),
+                new NodeAddress(reader.GetString(4), reader.GetInt32(5)).ToString(),
+                reader.GetString(6), reader.GetInt64(7), reader.GetInt64(8)));
+        }
+
+        return moves;
+    }
+
+    /// <summary>Shard bytes per node group; null when a worker cannot be asked (a node down must not hide the rest).</summary>
+    private async Task<Dictionary<int, long>?> ShardBytesPerGroupAsync(CancellationToken ct)
+    {
+        try
+        {
+            await using var select = db.CreateCommand("""
+                SELECT p.groupid, sum(z.size)::bigint
+                FROM citus_shard_sizes() z JOIN pg_dist_placement p ON p.shardid = z.shard_id
+                GROUP BY p.groupid
+                """);
+            var bytes = new Dictionary<int, long>();
+            await using var reader = await select.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct))
+            {
+                bytes[reader.GetInt32(0)] = reader.GetInt64(1);
+            }
+
+            return bytes;
+        }
+        catch (PostgresException)
+        {
+            return null;
+        }
+    }
+}
+
+/// <summary>Citus runs one rebalance at a time.</summary>
+public sealed class RebalanceAlreadyRunningException(string message, Exception inner) : InvalidOperationException(message, inner);

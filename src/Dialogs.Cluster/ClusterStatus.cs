@@ -1,0 +1,27 @@
+namespace Dialogs.Cluster;
+
+/// <summary>The nodes of the cluster, what each holds, and the latest rebalance job.</summary>
+public sealed record ClusterStatus(IReadOnlyList<NodeStatus> Nodes, RebalanceStatus? Rebalance);
+
+/// <param name="Bytes">Size of the shards on the node; null when a node could not be asked.</param>
+public sealed record NodeStatus(int NodeId, string Address, bool IsCoordinator, bool IsActive, bool ShouldHaveShards, int Shards, long? Bytes);
+
+/// <summary>A rebalance (or drain) job: Citus runs it in the background, one shard-group move per task.</summary>
+public sealed record RebalanceStatus(
+    long JobId,
+    string State,
+    DateTime? StartedAt,
+    DateTime? FinishedAt,
+    int MovesTotal,
+    int MovesDone,
+    IReadOnlyList<ShardMove> Moving,
+    string? Error)
+{
+    /// <summary>Nothing more will happen: finished, failed or cancelled.</summary>
+    public bool IsOver => State is "finished" or "failed" or "cancelled";
+
+    public bool Succeeded => State == "finished";
+}
+
+/// <summary>A shard being moved right now, with Citus' own progress words (Copying Data, Catching Up, ...).</summary>
+public sealed record ShardMove(long ShardId, string Table, string Source, string Target, string Status, long SourceBytes, long TargetBytes);

@@ -1,0 +1,83 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Dialogs.Tests.Infrastructure;
+
+namespace Dialogs.Tests.Api;
+
+/// <summary>The admin endpoints: only the admin role, and a clear answer where there is no cluster to manage.</summary>
+public sealed class AdminApiTests(PlainPostgres plain, CitusCluster citus)
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task Only_a_token_with_the_admin_role_may_call_them()
+    {
+        using var anonymous = plain.Client();
+        using var user = plain.Client(Users.New());
+
+        Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.GetAsync("/admin/cluster", Ct)).StatusCode);
+        await DialogsApiContract.AssertProblem(await user.GetAsync("/admin/cluster", Ct), 403);
+        await DialogsApiContract.AssertProblem(await user.PostAsync("/admin/cluster/rebalance", null, Ct), 403);
+    }
+
+    [Fact]
+    public async Task On_plain_PostgreSQL_they_answer_409_not_a_Citus_cluster()
+    {
+        using var admin = plain.Client(Users.New("ops"), "admin");
+
+        await DialogsApiContract.AssertProblem(await admin.GetAsync("/admin/cluster", Ct), 409);
+        await DialogsApiContract.AssertProblem(await admin.PostAsync("/admin/cluster/rebalance", null, Ct), 409);
+    }
+
+    [Theory]
+    [InlineData("""{"host":"","port":5432}""")]
+    [InlineData("""{"host":"has space","port":5432}""")]
+    [InlineData("""{"host":"w1","port":70000}""")]
+    [InlineData("""{"port":5432}""")]
+    [InlineData("""not json""")]
+    public async Task Adding_a_worker_with_a_bad_address_is_400(string body)
+    {
+        using var admin = plain.Client(Users.New("ops"), "admin");
+
+        using var response = await admin.PostAsync("/admin/cluster/workers",
+            new StringContent(body, System.Text.Encoding.UTF8, "application/json"), Ct);
+
+        await DialogsApiContract.AssertProblem(response, 400);
+    }
+
+    [Fact]
+    public async Task The_status_lists_the_coordinator_and_both_workers_with_every_shard()
+    {
+        using var admin = citus.Client(Users.New("ops"), "admin");
+
+        var status = JsonDocument.Parse(await admin.GetStringAsync("/admin/cluster", Ct)).RootElement;
+
+        var nodes = status.GetProperty("nodes").EnumerateArray().ToList();
+        Assert.Equal(3, nodes.Count);
+        Assert.Single(nodes, node => node.GetProperty("is_coordinator").GetBoolean());
+        Assert.Equal(CitusCluster.ShardCount, nodes.Sum(node => node.GetProperty("shards").GetInt32()));
+        Assert.All(nodes.Where(node => !node.GetProperty("is_coordinator").GetBoolean()),
+            worker => Assert.True(worker.GetProperty("shards").GetInt32() > 0));
+    }
+
+    [Fact]
+    public async Task Registering_a_registered_worker_again_changes_nothing()
+    {
+        using var admin = citus.Client(Users.New("ops"), "admin");
+        var worker = citus.Cluster!.Workers[0];
+        var before = await NodesAsync(admin);
+
+        using var response = await admin.PostAsJsonAsync("/admin/cluster/workers", new { host = "127.0.0.1", port = worker.Port }, Ct);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var added = JsonDocument.Parse(await response.Content.ReadAsStringAsync(Ct)).RootElement;
+        Assert.Equal(worker.Address, added.GetProperty("address").GetString());
+        Assert.Equal(before, await NodesAsync(admin));
+    }
+
+    // Ids, addresses and shard counts; not sizes, which other tests change while they send.
+    private static async Task<string> NodesAsync(HttpClient admin) => string.Join('|',
+        JsonDocument.Parse(await admin.GetStringAsync("/admin/cluster", Ct)).RootElement.GetProperty("nodes").EnumerateArray()
+            .Select(node => $"{node.GetProperty("node_id")} {node.GetProperty("address")} {node.GetProperty("shards")}"));
+}

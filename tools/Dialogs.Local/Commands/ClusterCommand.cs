@@ -1,0 +1,43 @@
+using Dialogs.Local.Cluster;
+using Dialogs.Migrator;
+using Spectre.Console;
+
+namespace Dialogs.Local.Commands;
+
+/// <summary>
+/// Cluster operations on the local service: `add-worker` starts one more worker node on a free port and registers
+/// it; `cluster ...` runs the migrator's cluster verbs (status, rebalance, drain, remove) against the local
+/// coordinator, so both go through the same implementation as the API's admin endpoints.
+/// </summary>
+public static class ClusterCommand
+{
+    public static async Task<int> AddWorkerAsync(CancellationToken ct)
+    {
+        var cluster = await OpenAsync();
+        if (!cluster.Citus)
+        {
+            AnsiConsole.MarkupLine("[yellow]This local cluster is plain PostgreSQL (Citus is not installed): there are no workers to add.[/]");
+            return 1;
+        }
+
+        var worker = await cluster.AddWorkerAsync();
+        AnsiConsole.MarkupLineInterpolated($"Started {worker.Name} at {worker.Address} (log: {worker.LogPath}).");
+        var registered = await RunAsync(cluster, ["add-worker", worker.Address], ct);
+        if (registered == 0)
+        {
+            Console.WriteLine("It holds no shards yet. Move shards onto it online: dotnet run --project tools/Dialogs.Local -- cluster rebalance");
+        }
+
+        return registered;
+    }
+
+    public static async Task<int> RunAsync(string[] operation, CancellationToken ct) => await RunAsync(await OpenAsync(), operation, ct);
+
+    private static Task<int> RunAsync(LocalCluster cluster, string[] operation, CancellationToken ct) =>
+        MigratorApp.RunAsync(["cluster", .. operation, $"--ConnectionStrings:dialogs={cluster.Coordinator.ConnectionString()}",
+            "--Logging:LogLevel:Default=Warning"], ct: ct);
+
+    private static async Task<LocalCluster> OpenAsync() =>
+        LocalCluster.Open(await PostgresInstallation.FindAsync(), Workspace.Find().NodesFolder)
+        ?? throw new InvalidOperationException("No local cluster yet: run `dotnet run --project tools/Dialogs.Local -- up` first.");
+}
