@@ -17,6 +17,7 @@ builder.Services.ConfigureHttpJsonOptions(options => options.SerializerOptions.P
 
 var app = builder.Build();
 
+app.UseRouteInTraces();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseAuthentication();

@@ -1,10 +1,13 @@
 using System.Diagnostics;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging;
 using OpenTelemetry;
+using OpenTelemetry.Exporter;
 using OpenTelemetry.Logs;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
@@ -21,6 +24,9 @@ public static class Extensions
     /// <summary>Telemetry exported over OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set, plus a liveness check.</summary>
     public static TBuilder AddServiceDefaults<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {
+        // ASP.NET Core 10 puts the OpenTelemetry http.* tags (route, status, url.path) on its server span only with
+        // this off; set in code, before any host is built, so it also holds where the API is hosted in-process.
+        AppContext.SetSwitch("Microsoft.AspNetCore.Hosting.SuppressActivityOpenTelemetryData", false);
         builder.ConfigureOpenTelemetry();
         builder.Services.AddHealthChecks().AddCheck("self", () => HealthCheckResult.Healthy(), [LiveTag]);
         builder.Services.AddContractProblemDetails();
@@ -33,16 +39,26 @@ public static class Extensions
     /// </summary>
     public static TBuilder ConfigureOpenTelemetry<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {
-        if (string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
+        if (!Uri.TryCreate(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"], UriKind.Absolute, out var endpoint))
         {
             return builder;
         }
 
+        // Endpoint and protocol are read from the host's configuration (environment variables included) and passed
+        // on, so one process can host differently configured apps (the tests do); headers, batching and resource
+        // attributes (OTEL_EXPORTER_OTLP_HEADERS, OTEL_SERVICE_NAME, ...) the SDK reads from the environment itself.
+        var protocol = builder.Configuration["OTEL_EXPORTER_OTLP_PROTOCOL"] is "http/protobuf"
+            ? OtlpExportProtocol.HttpProtobuf
+            : OtlpExportProtocol.Grpc;
         builder.Logging.AddOpenTelemetry(logging =>
         {
             logging.IncludeFormattedMessage = true;
             logging.IncludeScopes = true;
-            logging.AddOtlpExporter();
+            logging.AddOtlpExporter(exporter =>
+            {
+                exporter.Protocol = protocol;
+                exporter.Endpoint = protocol == OtlpExportProtocol.HttpProtobuf ? new Uri(endpoint, "v1/logs") : endpoint;
+            });
         });
 
         // Each service names its own ActivitySource and Meter after its application name (Dialogs.Api, ...).
@@ -52,12 +68,31 @@ public static class Extensions
         builder.Services.AddSingleton(_ => OpenTelemetrySdk.Create(otel => otel
             .WithTracing(tracing => tracing
                 .AddSource(appName, "Microsoft.AspNetCore", "System.Net.Http", "Npgsql")
-                .AddProcessor(new DropHealthRequests()))
+                .AddProcessor(new HttpServerSpans()))
             .WithMetrics(metrics => metrics.AddMeter(appName, "Microsoft.AspNetCore.Hosting",
                 "Microsoft.AspNetCore.Server.Kestrel", "System.Net.Http", "System.Runtime", "Npgsql"))
-            .UseOtlpExporter()));
+            .UseOtlpExporter(protocol, endpoint)));
         builder.Services.AddHostedService<OpenTelemetryActivator>();
         return builder;
+    }
+
+    /// <summary>
+    /// Puts the matched route (http.route) on the server span, which ASP.NET Core 10 leaves out, so traces are named
+    /// "POST /dialog/{user_id}/send" rather than by raw path. Routing runs first in a WebApplication, so the endpoint is
+    /// known here.
+    /// </summary>
+    public static WebApplication UseRouteInTraces(this WebApplication app)
+    {
+        app.Use((context, next) =>
+        {
+            if (Activity.Current is { Source.Name: "Microsoft.AspNetCore" } activity && context.GetEndpoint() is RouteEndpoint endpoint)
+            {
+                activity.SetTag("http.route", endpoint.RoutePattern.RawText);
+            }
+
+            return next(context);
+        });
+        return app;
     }
 
     /// <summary>Maps /health (every check, including the database) and /alive (the process only).</summary>
@@ -73,16 +108,29 @@ public static class Extensions
         return app;
     }
 
-    /// <summary>Health probes run every few seconds; keeping them out of traces keeps the dashboard readable.</summary>
-    private sealed class DropHealthRequests : BaseProcessor<Activity>
+    /// <summary>
+    /// Shapes ASP.NET Core's server spans as the OpenTelemetry instrumentation package would: named "{method} {route}"
+    /// (ASP.NET Core 10 leaves its internal operation name), and health probes, which run every few seconds, dropped
+    /// with everything beneath them so the dashboard stays readable.
+    /// </summary>
+    private sealed class HttpServerSpans : BaseProcessor<Activity>
     {
+        private const string AspNetCore = "Microsoft.AspNetCore";
+
         public override void OnStart(Activity activity)
         {
-            if (activity.Source.Name == "Microsoft.AspNetCore"
-                && activity.GetTagItem("url.path") is HealthEndpointPath or AlivenessEndpointPath)
+            if (activity.Source.Name == AspNetCore && activity.GetTagItem("url.path") is HealthEndpointPath or AlivenessEndpointPath)
             {
                 activity.ActivityTraceFlags &= ~ActivityTraceFlags.Recorded;
                 activity.IsAllDataRequested = false;
+            }
+        }
+
+        public override void OnEnd(Activity activity)
+        {
+            if (activity.Source.Name == AspNetCore && activity.GetTagItem("http.request.method") is string method)
+            {
+                activity.DisplayName = activity.GetTagItem("http.route") is string route ? $"{method} {route}" : method;
             }
         }
     }

@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using Dialogs.Api.Telemetry;
 using Dialogs.Cluster;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
@@ -20,8 +21,8 @@ public static class AdminApi
             .RequireAuthorization(BearerAuthentication.AdminPolicy)
             .AddEndpointFilter(RefuseWithoutCitus);
 
-        admin.MapGet("", (ClusterOperations cluster, CancellationToken ct) => cluster.GetStatusAsync(ct))
-            .WithSummary("Nodes, shards and bytes per node, and the latest rebalance job");
+        admin.MapGet("", GetOverviewAsync)
+            .WithSummary("Nodes, shards and bytes per node, the latest rebalance job, and each worker's latency over the last minute");
         admin.MapPost("/workers", AddWorkerAsync)
             .WithSummary("Register a worker (citus_add_node); registering it again changes nothing")
             .Accepts<WorkerRequest>("application/json");
@@ -36,6 +37,12 @@ public static class AdminApi
         admin.MapGet("/rebalance/{jobId:long}", GetRebalanceAsync)
             .WithSummary("A rebalance job with its progress");
         return admin;
+    }
+
+    public static async Task<Ok<ClusterOverview>> GetOverviewAsync(ClusterOperations cluster, WorkerLatency latency, CancellationToken ct)
+    {
+        var status = await cluster.GetStatusAsync(ct);
+        return TypedResults.Ok(new ClusterOverview(status.Nodes, status.Rebalance, latency.LastMinute()));
     }
 
     public static async Task<Results<Ok<WorkerAdded>, ProblemHttpResult>> AddWorkerAsync(
@@ -156,5 +163,8 @@ public sealed record WorkerRequest(
     [property: JsonPropertyName("port")] int? Port);
 
 public sealed record WorkerAdded(int NodeId, string Address);
+
+/// <summary>GET /admin/cluster: the cluster as Citus sees it, plus the store latency this API instance measured.</summary>
+public sealed record ClusterOverview(IReadOnlyList<NodeStatus> Nodes, RebalanceStatus? Rebalance, IReadOnlyList<WorkerLatencySummary> LatencyLastMinute);
 
 public sealed record NothingToMove(string Message);

@@ -1,4 +1,5 @@
 using Dialogs.Api.Messaging;
+using Dialogs.Api.Telemetry;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -8,7 +9,7 @@ namespace Dialogs.Api.Storage;
 /// All SQL of the service. Every statement filters on dialog_id = $1, the distribution column, so on Citus each is
 /// a single-shard fast-path router query, and on plain PostgreSQL the same statements run unchanged.
 /// </summary>
-public sealed class MessageStore(NpgsqlDataSource db, TransientRetry retry)
+public sealed class MessageStore(NpgsqlDataSource db, TransientRetry retry, ShardPlacements placements, StoreTelemetry telemetry)
 {
     private const string Columns = "id, sender_id, recipient_id, body, created_at";
 
@@ -29,10 +30,29 @@ public sealed class MessageStore(NpgsqlDataSource db, TransientRetry retry)
     internal const string NewerPageSql = $"SELECT {Columns} FROM messages WHERE dialog_id = $1 AND id > $2 ORDER BY id ASC LIMIT $3";
 
     public Task<SendOutcome> SendAsync(NewMessage message, CancellationToken ct) =>
-        retry.ExecuteAsync("send", token => SendOnceAsync(message, token), ct);
+        ObserveAsync("send", message.Dialog, token => SendOnceAsync(message, token), ct);
 
-    public Task<MessagePage> ReadPageAsync(DialogKey dialog, PageRequest page, CancellationToken ct) =>
-        retry.ExecuteAsync("list", token => ReadPageOnceAsync(dialog, page, token), ct);
+    public async Task<MessagePage> ReadPageAsync(DialogKey dialog, PageRequest page, CancellationToken ct)
+    {
+        var result = await ObserveAsync("list", dialog, token => ReadPageOnceAsync(dialog, page, token), ct);
+        telemetry.PageRead();
+        return result;
+    }
+
+    /// <summary>One store operation: a span and a duration naming the shard and worker, around all its attempts.</summary>
+    private async Task<T> ObserveAsync<T>(string operation, DialogKey dialog, Func<CancellationToken, Task<T>> attempt, CancellationToken ct)
+    {
+        using var observed = telemetry.Start(operation, placements.Find(dialog));
+        try
+        {
+            return await retry.ExecuteAsync(operation, attempt, ct);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            observed.Failed(e);
+            throw;
+        }
+    }
 
     private async Task<SendOutcome> SendOnceAsync(NewMessage message, CancellationToken ct)
     {
@@ -46,6 +66,7 @@ public sealed class MessageStore(NpgsqlDataSource db, TransientRetry retry)
         insert.Parameters.Add(new() { Value = (object?)message.IdempotencyKey ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
         if (await insert.ExecuteNonQueryAsync(ct) == 1)
         {
+            telemetry.MessageSent();
             return new SendOutcome.Stored(ToDialogMessage(message));
         }
 

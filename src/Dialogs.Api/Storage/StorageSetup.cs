@@ -1,3 +1,4 @@
+using Dialogs.Api.Telemetry;
 using Dialogs.Cluster;
 using Npgsql;
 
@@ -28,6 +29,10 @@ public static class StorageSetup
 
             return dataSource.UseLoggerFactory(services.GetRequiredService<ILoggerFactory>()).Build();
         });
+        builder.Services.AddSingleton<WorkerLatency>();
+        builder.Services.AddSingleton<StoreTelemetry>();
+        builder.Services.AddSingleton<ShardPlacements>();
+        builder.Services.AddHostedService<ShardPlacementRefresher>();
         builder.Services.AddSingleton<TransientRetry>();
         builder.Services.AddSingleton<MessageStore>();
         builder.Services.AddSingleton<ClusterOperations>();

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Dialogs.Api.Telemetry;
 
 namespace Dialogs.Api.Storage;
 
@@ -8,7 +9,7 @@ namespace Dialogs.Api.Storage;
 /// page read changes nothing, and a send repeats its insert with the same message id, so it never stores twice.
 /// Past the budget the error surfaces and becomes a 503, so a dialog on a dead worker fails fast.
 /// </summary>
-public sealed partial class TransientRetry(ILogger<TransientRetry> logger)
+public sealed partial class TransientRetry(StoreTelemetry telemetry, ILogger<TransientRetry> logger)
 {
     public static readonly TimeSpan Budget = TimeSpan.FromSeconds(3);
     private static readonly TimeSpan FirstPause = TimeSpan.FromMilliseconds(50);
@@ -28,6 +29,7 @@ public sealed partial class TransientRetry(ILogger<TransientRetry> logger)
                                       && Stopwatch.GetElapsedTime(started) + pause < Budget)
             {
                 LogRetry(logger, operation, attempt, pause.TotalMilliseconds, e.Message);
+                telemetry.Retried(operation, e);
                 await Task.Delay(pause * (0.5 + Random.Shared.NextDouble()), ct);
                 pause = TimeSpan.FromTicks(Math.Min(pause.Ticks * 3, LongestPause.Ticks));
             }

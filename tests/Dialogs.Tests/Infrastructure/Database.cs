@@ -116,11 +116,12 @@ public sealed class CitusCluster : Database
 /// <summary>The real API (WebApplicationFactory) configured for a test database and token issuer.</summary>
 public static class ApiFactory
 {
-    public static WebApplicationFactory<Program> Create(string connectionString, DevTokens tokens) =>
+    public static WebApplicationFactory<Program> Create(string connectionString, DevTokens tokens,
+        IReadOnlyDictionary<string, string>? settings = null) =>
         new WebApplicationFactory<Program>().WithWebHostBuilder(web =>
         {
             web.UseSetting("ConnectionStrings:dialogs", connectionString);
-            foreach (var (key, value) in tokens.ApiConfiguration)
+            foreach (var (key, value) in tokens.ApiConfiguration.Concat(settings ?? new Dictionary<string, string>()))
             {
                 web.UseSetting(key, value);
             }

@@ -1,0 +1,71 @@
+using System.Collections.Concurrent;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+
+namespace Dialogs.Tests.Telemetry;
+
+public sealed record ExportedSpan(string Scope, string Name, string TraceId, string SpanId, string ParentSpanId, IReadOnlyDictionary<string, string> Attributes);
+
+public sealed record ExportedPoint(string Metric, IReadOnlyDictionary<string, string> Attributes);
+
+/// <summary>An OTLP/HTTP endpoint inside the test process that keeps what the real exporter sends it.</summary>
+public sealed class OtlpReceiver : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly ConcurrentQueue<byte[]> _traces = new();
+    private readonly ConcurrentQueue<byte[]> _metrics = new();
+
+    private OtlpReceiver(WebApplication app) => _app = app;
+
+    public string Endpoint => _app.Urls.Single();
+
+    public static async Task<OtlpReceiver> StartAsync()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        var receiver = new OtlpReceiver(builder.Build());
+        receiver._app.MapPost("/v1/traces", (HttpRequest request) => Keep(request, receiver._traces));
+        receiver._app.MapPost("/v1/metrics", (HttpRequest request) => Keep(request, receiver._metrics));
+        receiver._app.MapPost("/v1/logs", () => Results.Ok());
+        await receiver._app.StartAsync();
+        return receiver;
+    }
+
+    /// <summary>ExportTraceServiceRequest → ResourceSpans(1) → ScopeSpans(2) → Span(2).</summary>
+    public IReadOnlyList<ExportedSpan> Spans() =>
+        [.. from body in _traces
+            from resource in Protobuf.Read(body).Where(f => f.Number == 1)
+            from scope in resource.All(2)
+            from span in scope.All(2)
+            select new ExportedSpan(scope.One(1)?.One(1)?.Text ?? "", span.One(5)!.Text, Hex(span.One(1)), Hex(span.One(2)),
+                Hex(span.One(4)), Attributes(span.All(9)))];
+
+    /// <summary>ExportMetricsServiceRequest → ResourceMetrics(1) → ScopeMetrics(2) → Metric(2) → histogram(9)/sum(7) → points(1).</summary>
+    public IReadOnlyList<ExportedPoint> Points() =>
+        [.. from body in _metrics
+            from resource in Protobuf.Read(body).Where(f => f.Number == 1)
+            from scope in resource.All(2)
+            from metric in scope.All(2)
+            from data in metric.Fields.Where(f => f.Number is 5 or 7 or 9)
+            from point in data.All(1)
+            select new ExportedPoint(metric.One(1)!.Text, Attributes(point.All(data.Number == 9 ? 9 : 7)))];
+
+    public async ValueTask DisposeAsync() => await _app.DisposeAsync();
+
+    private static async Task<IResult> Keep(HttpRequest request, ConcurrentQueue<byte[]> store)
+    {
+        using var buffer = new MemoryStream();
+        await request.Body.CopyToAsync(buffer);
+        store.Enqueue(buffer.ToArray());
+        return Results.Ok();
+    }
+
+    /// <summary>KeyValue(key 1, AnyValue 2: string 1, bool 2, int 3, double 4).</summary>
+    private static Dictionary<string, string> Attributes(IEnumerable<ProtoField> keyValues) =>
+        keyValues.ToDictionary(kv => kv.One(1)!.Text, kv => kv.One(2)?.Fields.FirstOrDefault() is { } value
+            ? value.Number == 1 ? value.Text : ((long)value.Value).ToString(System.Globalization.CultureInfo.InvariantCulture)
+            : "");
+
+    private static string Hex(ProtoField? field) => field is null ? "" : Convert.ToHexStringLower(field.Payload.Span);
+}

@@ -1,0 +1,178 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using Dialogs.Api.Messaging;
+using Dialogs.Api.Storage;
+using Dialogs.Api.Telemetry;
+using Dialogs.Tests.Infrastructure;
+using Npgsql;
+
+namespace Dialogs.Tests.Telemetry;
+
+/// <summary>What the real exporter sends: spans that name shard and worker, and latency tagged by worker.</summary>
+public sealed class TelemetryTests(PlainPostgres plain, CitusCluster citus)
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task The_computed_hash_of_a_uuid_is_the_one_PostgreSQL_computes()
+    {
+        plain.Require();
+        var values = Enumerable.Range(0, 300).Select(_ => Guid.NewGuid()).Append(Guid.Empty).Append(Guid.AllBitsSet).ToList();
+
+        foreach (var value in values)
+        {
+            await using var hash = plain.DataSource.CreateCommand("SELECT uuid_hash($1)");
+            hash.Parameters.Add(new() { Value = value });
+            Assert.Equal((int)(await hash.ExecuteScalarAsync(Ct))!, PostgresHash.Uuid(value));
+        }
+    }
+
+    [Fact]
+    public async Task The_shard_map_names_the_shard_and_worker_Citus_routes_each_dialog_to()
+    {
+        citus.Require();
+        var placements = new ShardPlacements(citus.DataSource);
+        Assert.True(await placements.RefreshAsync(citus.DataSource, Ct));
+
+        for (var i = 0; i < 200; i++)
+        {
+            var dialog = DialogKey.Between(Id(Users.New()), Id(Users.New()));
+            await using var where = citus.DataSource.CreateCommand("""
+                SELECT s.shardid, n.nodename || ':' || n.nodeport FROM pg_dist_placement s JOIN pg_dist_node n USING (groupid)
+                WHERE s.shardid = get_shard_id_for_distribution_column('messages', $1)
+                """);
+            where.Parameters.Add(new() { Value = dialog.Value });
+            await using var reader = await where.ExecuteReaderAsync(Ct);
+            Assert.True(await reader.ReadAsync(Ct));
+            Assert.Equal(new Placement(reader.GetInt64(0), reader.GetString(1)), placements.Find(dialog));
+        }
+    }
+
+    [Fact]
+    public async Task A_send_is_traced_as_http_then_store_then_npgsql_spans_naming_shard_and_worker()
+    {
+        await using var api = await TracedApi.StartAsync(citus);
+        var (alice, bob) = (Users.New("alice"), Users.New("bob"));
+        using var client = api.Client(alice);
+        await client.SendOk(bob, "traced");
+        await client.GetAsync("/health", Ct);
+        api.Flush();
+
+        var trace = api.TraceOf($"/dialog/{bob}/send");
+        var server = Assert.Single(trace, span => span.Scope == "Microsoft.AspNetCore");
+        var store = Assert.Single(trace, span => span.Scope == StoreTelemetry.Name);
+        var npgsql = trace.Where(span => span.Scope == "Npgsql" && span.ParentSpanId == store.SpanId).ToList();
+        Assert.Equal("POST /dialog/{user_id}/send", server.Name);
+        Assert.Equal(server.SpanId, store.ParentSpanId);
+        Assert.NotEmpty(npgsql);
+        var expected = await PlacementOfAsync(alice, bob);
+        Assert.Equal(expected.Node, store.Attributes[StoreTelemetry.WorkerTag]);
+        Assert.Equal(expected.ShardId.ToString(), store.Attributes[StoreTelemetry.ShardTag]);
+        Assert.Equal("send", store.Attributes[StoreTelemetry.OperationTag]);
+        Assert.DoesNotContain(api.Receiver.Spans(), span => span.Attributes.GetValueOrDefault("url.path") == "/health");
+    }
+
+    [Fact]
+    public async Task Store_latency_is_exported_as_a_histogram_tagged_by_operation_and_worker()
+    {
+        await using var api = await TracedApi.StartAsync(citus);
+        var (alice, bob) = (Users.New("alice"), Users.New("bob"));
+        using var client = api.Client(alice);
+        await client.SendOk(bob, "measured");
+        await client.ListOk(bob);
+        api.Flush();
+
+        var worker = (await PlacementOfAsync(alice, bob)).Node;
+        var points = api.Receiver.Points().Where(point => point.Metric == "dialogs.store.operation.duration").ToList();
+        Assert.Contains(points, p => p.Attributes[StoreTelemetry.WorkerTag] == worker && p.Attributes[StoreTelemetry.OperationTag] == "send");
+        Assert.Contains(points, p => p.Attributes[StoreTelemetry.WorkerTag] == worker && p.Attributes[StoreTelemetry.OperationTag] == "list");
+        Assert.Contains(api.Receiver.Points(), point => point.Metric == "dialogs.messages.sent");
+        Assert.Contains(api.Receiver.Points(), point => point.Metric == "dialogs.pages.read");
+    }
+
+    [Fact]
+    public async Task On_plain_PostgreSQL_the_store_span_names_the_server()
+    {
+        await using var api = await TracedApi.StartAsync(plain);
+        var (alice, bob) = (Users.New("alice"), Users.New("bob"));
+        await api.Client(alice).SendOk(bob, "traced");
+        api.Flush();
+
+        var store = Assert.Single(api.TraceOf($"/dialog/{bob}/send"), span => span.Scope == StoreTelemetry.Name);
+        Assert.Equal(plain.Cluster!.Coordinator.Address, store.Attributes[StoreTelemetry.WorkerTag]);
+    }
+
+    [Fact]
+    public async Task After_the_dialogs_shard_moves_the_spans_name_the_new_worker_within_seconds()
+    {
+        await using var api = await TracedApi.StartAsync(citus);
+        var (alice, bob) = (Users.New("alice"), Users.New("bob"));
+        using var client = api.Client(alice);
+        await client.SendOk(bob, "before the move");
+        var before = await PlacementOfAsync(alice, bob);
+        var target = citus.Cluster!.Workers.Single(worker => worker.Address != before.Node);
+
+        await MoveAsync(before.ShardId!.Value, before.Node, target.Address);
+        try
+        {
+            var deadline = DateTime.UtcNow.AddSeconds(15);
+            string worker;
+            do
+            {
+                await Task.Delay(500, Ct);
+                await client.SendOk(bob, "after the move");
+                api.Flush();
+                worker = api.TraceOf($"/dialog/{bob}/send").Single(span => span.Scope == StoreTelemetry.Name).Attributes[StoreTelemetry.WorkerTag];
+            }
+            while (worker != target.Address && DateTime.UtcNow < deadline);
+
+            Assert.Equal(target.Address, worker);
+        }
+        finally
+        {
+            await MoveAsync(before.ShardId!.Value, target.Address, before.Node);
+        }
+    }
+
+    [Fact]
+    public async Task The_cluster_overview_reports_each_workers_latency_over_the_last_minute()
+    {
+        await using var api = await TracedApi.StartAsync(citus);
+        var (alice, bob) = (Users.New("alice"), Users.New("bob"));
+        await api.Client(alice).SendOk(bob, "measured");
+
+        var overview = JsonDocument.Parse(await api.Client(Users.New("ops"), "admin").GetStringAsync("/admin/cluster", Ct)).RootElement;
+
+        var worker = (await PlacementOfAsync(alice, bob)).Node;
+        var latency = overview.GetProperty("latency_last_minute").EnumerateArray()
+            .Single(entry => entry.GetProperty("worker").GetString() == worker);
+        Assert.True(latency.GetProperty("operations").GetInt32() >= 1);
+        Assert.True(latency.GetProperty("p99_ms").GetDouble() > 0);
+    }
+
+    private async Task<Placement> PlacementOfAsync(string one, string other)
+    {
+        await using var where = citus.DataSource.CreateCommand("""
+            SELECT s.shardid, n.nodename || ':' || n.nodeport FROM pg_dist_placement s JOIN pg_dist_node n USING (groupid)
+            WHERE s.shardid = get_shard_id_for_distribution_column('messages', $1)
+            """);
+        where.Parameters.Add(new() { Value = DialogKey.Between(Id(one), Id(other)).Value });
+        await using var reader = await where.ExecuteReaderAsync(Ct);
+        Assert.True(await reader.ReadAsync(Ct));
+        return new Placement(reader.GetInt64(0), reader.GetString(1));
+    }
+
+    private async Task MoveAsync(long shard, string from, string to)
+    {
+        var (source, target) = (Dialogs.Cluster.NodeAddress.Parse(from), Dialogs.Cluster.NodeAddress.Parse(to));
+        await using var move = citus.DataSource.CreateCommand("SELECT citus_move_shard_placement($1, $2, $3, $4, $5, 'auto')");
+        foreach (var value in new object[] { shard, source.Host, source.Port, target.Host, target.Port })
+        {
+            move.Parameters.Add(new NpgsqlParameter { Value = value });
+        }
+
+        await move.ExecuteNonQueryAsync(Ct);
+    }
+
+    private static UserId Id(string value) => UserId.TryParse(value, out var id) ? id : throw new ArgumentException(value);
+}

@@ -1,0 +1,68 @@
+using Dialogs.Tests.Infrastructure;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using OpenTelemetry;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Trace;
+
+namespace Dialogs.Tests.Telemetry;
+
+/// <summary>The real API exporting over OTLP/HTTP to a receiver in this process.</summary>
+public sealed class TracedApi : IAsyncDisposable
+{
+    private readonly WebApplicationFactory<Program> _api;
+
+    private TracedApi(Database database, OtlpReceiver receiver)
+    {
+        Receiver = receiver;
+        _api = ApiFactory.Create(database.ConnectionString, database.Tokens, new Dictionary<string, string>
+        {
+            ["OTEL_EXPORTER_OTLP_ENDPOINT"] = receiver.Endpoint,
+            ["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf",
+        });
+        Database = database;
+    }
+
+    public OtlpReceiver Receiver { get; }
+
+    private Database Database { get; }
+
+    public static async Task<TracedApi> StartAsync(Database database)
+    {
+        database.Require();
+        return new TracedApi(database, await OtlpReceiver.StartAsync());
+    }
+
+    public HttpClient Client(string? user = null, params string[] roles)
+    {
+        var client = _api.CreateClient();
+        if (user is not null)
+        {
+            client.DefaultRequestHeaders.Authorization = new("Bearer", Database.Tokens.Create(user, TimeSpan.FromHours(1), roles));
+        }
+
+        return client;
+    }
+
+    /// <summary>Makes the exporter send what it holds now instead of at its next interval.</summary>
+    public void Flush()
+    {
+        var sdk = _api.Services.GetRequiredService<OpenTelemetrySdk>();
+        sdk.TracerProvider.ForceFlush();
+        sdk.MeterProvider.ForceFlush();
+    }
+
+    /// <summary>The spans of the trace whose server span served <paramref name="path"/>.</summary>
+    public IReadOnlyList<ExportedSpan> TraceOf(string path)
+    {
+        var spans = Receiver.Spans();
+        var server = spans.Last(span => span.Scope == "Microsoft.AspNetCore" && span.Attributes.GetValueOrDefault("url.path") == path);
+        return [.. spans.Where(span => span.TraceId == server.TraceId)];
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _api.DisposeAsync();
+        await Receiver.DisposeAsync();
+    }
+}
