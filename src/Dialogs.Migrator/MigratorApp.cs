@@ -30,7 +30,13 @@ public static partial class MigratorApp
     {
         errors ??= Console.Error;
         var verb = args.TakeWhile(arg => !arg.StartsWith("--", StringComparison.Ordinal)).ToArray();
-        var builder = Host.CreateApplicationBuilder(args[verb.Length..]);
+        // Named explicitly: hosted in another process (the local tool, the tests) the default would be that process's
+        // name, and ServiceDefaults listens to the ActivitySource named after the application.
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
+        {
+            Args = args[verb.Length..],
+            ApplicationName = typeof(MigratorApp).Assembly.GetName().Name,
+        });
         builder.AddServiceDefaults();
         using var host = builder.Build();
         var loggers = host.Services.GetRequiredService<ILoggerFactory>();

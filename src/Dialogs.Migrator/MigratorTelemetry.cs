@@ -6,5 +6,5 @@ namespace Dialogs.Migrator;
 public static class MigratorTelemetry
 {
     // Named after the application: ServiceDefaults listens to the source of that name.
-    public static readonly ActivitySource Source = new("Dialogs.Migrator");
+    public static readonly ActivitySource Source = new(typeof(MigratorTelemetry).Assembly.GetName().Name!);
 }
