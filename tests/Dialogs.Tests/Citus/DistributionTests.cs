@@ -39,7 +39,7 @@ public sealed class DistributionTests(CitusCluster cluster)
             await (i % 2 == 0 ? asAlice.SendOk(bob, $"m{i}") : asBob.SendOk(alice, $"m{i}"));
         }
 
-        var dialog = DialogKey.Between(Id(alice), Id(bob)).Value;
+        var dialog = DialogKey.Between(Users.Id(alice), Users.Id(bob)).Value;
         // Count the dialog's rows in every shard, on the workers themselves.
         var perShard = await QueryAllAsync(
             $"SELECT shardid, result::int FROM run_command_on_shards('messages', $$SELECT count(*) FROM %s WHERE dialog_id = '{dialog}'$$)",
@@ -63,7 +63,7 @@ public sealed class DistributionTests(CitusCluster cluster)
     public async Task Every_hot_path_statement_is_a_single_shard_router_query(string name, string sql)
     {
         cluster.Require();
-        var (alice, bob) = (Id(Users.New("alice")), Id(Users.New("bob")));
+        var (alice, bob) = (Users.Id(Users.New("alice")), Users.Id(Users.New("bob")));
         object?[] parameters = name == "insert"
             ? [DialogKey.Between(alice, bob).Value, Guid.CreateVersion7(), alice.Value, bob.Value, "x", DateTime.UtcNow, "key"]
             : name == "find existing"
@@ -132,7 +132,6 @@ public sealed class DistributionTests(CitusCluster cluster)
         Assert.Equal(before, await QuerySingleAsync(Snapshot, r => (r.GetString(0), r.GetString(1), r.GetString(2))));
     }
 
-    private static UserId Id(string value) => UserId.TryParse(value, out var id) ? id : throw new ArgumentException(value);
 
     private async Task<T> QuerySingleAsync<T>(string sql, Func<NpgsqlDataReader, T> read) =>
         Assert.Single(await QueryAllAsync(sql, read));

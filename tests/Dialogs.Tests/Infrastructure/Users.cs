@@ -1,7 +1,13 @@
+using Dialogs.Api.Messaging;
+
 namespace Dialogs.Tests.Infrastructure;
 
 /// <summary>Fresh user ids, so every test owns its dialogs and never depends on another test's data.</summary>
 public static class Users
 {
     public static string New(string role = "u") => $"{role}-{Guid.NewGuid():N}"[..24];
+
+    public static UserId Id(string value) => UserId.TryParse(value, out var id) ? id : throw new ArgumentException(value);
+
+    public static DialogKey Dialog(string one, string other) => DialogKey.Between(Id(one), Id(other));
 }

@@ -36,15 +36,8 @@ public sealed class TelemetryTests(PlainPostgres plain, CitusCluster citus)
 
         for (var i = 0; i < 200; i++)
         {
-            var dialog = DialogKey.Between(Id(Users.New()), Id(Users.New()));
-            await using var where = citus.DataSource.CreateCommand("""
-                SELECT s.shardid, n.nodename || ':' || n.nodeport FROM pg_dist_placement s JOIN pg_dist_node n USING (groupid)
-                WHERE s.shardid = get_shard_id_for_distribution_column('messages', $1)
-                """);
-            where.Parameters.Add(new() { Value = dialog.Value });
-            await using var reader = await where.ExecuteReaderAsync(Ct);
-            Assert.True(await reader.ReadAsync(Ct));
-            Assert.Equal(new Placement(reader.GetInt64(0), reader.GetString(1)), placements.Find(dialog));
+            var dialog = Users.Dialog(Users.New(), Users.New());
+            Assert.Equal(await PlacementOfAsync(dialog), placements.Find(dialog));
         }
     }
 
@@ -150,13 +143,16 @@ public sealed class TelemetryTests(PlainPostgres plain, CitusCluster citus)
         Assert.True(latency.GetProperty("p99_ms").GetDouble() > 0);
     }
 
-    private async Task<Placement> PlacementOfAsync(string one, string other)
+    private Task<Placement> PlacementOfAsync(string one, string other) => PlacementOfAsync(Users.Dialog(one, other));
+
+    /// <summary>Where Citus itself routes the dialog.</summary>
+    private async Task<Placement> PlacementOfAsync(DialogKey dialog)
     {
         await using var where = citus.DataSource.CreateCommand("""
             SELECT s.shardid, n.nodename || ':' || n.nodeport FROM pg_dist_placement s JOIN pg_dist_node n USING (groupid)
             WHERE s.shardid = get_shard_id_for_distribution_column('messages', $1)
             """);
-        where.Parameters.Add(new() { Value = DialogKey.Between(Id(one), Id(other)).Value });
+        where.Parameters.Add(new() { Value = dialog.Value });
         await using var reader = await where.ExecuteReaderAsync(Ct);
         Assert.True(await reader.ReadAsync(Ct));
         return new Placement(reader.GetInt64(0), reader.GetString(1));
@@ -173,6 +169,4 @@ public sealed class TelemetryTests(PlainPostgres plain, CitusCluster citus)
 
         await move.ExecuteNonQueryAsync(Ct);
     }
-
-    private static UserId Id(string value) => UserId.TryParse(value, out var id) ? id : throw new ArgumentException(value);
 }
