@@ -54,12 +54,21 @@ public sealed class LocalApi
             configuration[key] = value;
         }
 
-        var environment = configuration.ToDictionary(setting => setting.Key.Replace(":", "__", StringComparison.Ordinal), setting => setting.Value);
-        environment["ASPNETCORE_URLS"] = url;
-        environment.TryAdd("ASPNETCORE_ENVIRONMENT", "Production");
-        var api = new LocalApi(Processes.StartDetached("dotnet", [Path.Combine(apiFolder, ProcessMarker)], logPath, environment), url);
-        await api.WaitHealthyAsync(logPath, ct);
-        return api;
+        // Settings go as --Key=value arguments: through /bin/sh an environment variable whose name has a dot (a
+        // logging category, say) would be dropped. The API folder is the content root, so appsettings.json applies.
+        string[] arguments = [Path.Combine(apiFolder, ProcessMarker), $"--urls={url}", .. configuration.Select(setting => $"--{setting.Key}={setting.Value}")];
+        var environment = new Dictionary<string, string> { ["ASPNETCORE_ENVIRONMENT"] = "Production" };
+        var api = new LocalApi(Processes.StartDetached("dotnet", arguments, apiFolder, logPath, environment), url);
+        try
+        {
+            await api.WaitHealthyAsync(logPath, ct);
+            return api;
+        }
+        catch
+        {
+            await api.StopAsync();
+            throw;
+        }
     }
 
     /// <summary>The API process started earlier with this pid, if it still runs.</summary>

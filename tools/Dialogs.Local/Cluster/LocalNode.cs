@@ -59,7 +59,9 @@ public sealed class LocalNode(PostgresInstallation postgres, string name, string
                     "citus.node_connection_timeout = 2000",
                 ]
                 : [],
-            .. durability == Durability.Fast ? (string[])["fsync = off", "synchronous_commit = off", "full_page_writes = off"] : [],
+            // Never synchronous_commit = off: an online shard move ends its catch-up at the source's WAL write
+            // position, so a commit acknowledged but not yet written can be lost with the old shard (docs/resharding.md).
+            .. durability == Durability.Fast ? (string[])["fsync = off", "full_page_writes = off"] : [],
         ];
         await File.AppendAllLinesAsync(Path.Combine(DataDirectory, "postgresql.conf"), ["", "# Dialogs local cluster", .. settings]);
     }

@@ -31,9 +31,18 @@ public static class Processes
         }
 
         using var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {file}");
-        var output = process.StandardOutput.ReadToEndAsync(ct);
-        var errors = process.StandardError.ReadToEndAsync(ct);
-        await process.WaitForExitAsync(ct);
+        var output = process.StandardOutput.ReadToEndAsync(CancellationToken.None);
+        var errors = process.StandardError.ReadToEndAsync(CancellationToken.None);
+        try
+        {
+            await process.WaitForExitAsync(ct);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true); // a cancelled command must not run on unseen
+            throw;
+        }
+
         var text = (await output + await errors).Trim();
         return process.ExitCode == 0
             ? text
@@ -44,9 +53,14 @@ public static class Processes
     /// Starts a process that outlives this one: its own session, output appended to a log file. Returns its pid
     /// (setsid does not fork when the caller is not a group leader, so the pid is the program's own).
     /// </summary>
-    public static int StartDetached(string file, IEnumerable<string> arguments, string logPath, IReadOnlyDictionary<string, string> environment)
+    public static int StartDetached(string file, IEnumerable<string> arguments, string workingDirectory, string logPath,
+        IReadOnlyDictionary<string, string> environment)
     {
-        var start = new ProcessStartInfo("/bin/sh") { ArgumentList = { "-c", "exec setsid \"$0\" \"$@\" >>\"$DIALOGS_LOG\" 2>&1 </dev/null", file } };
+        var start = new ProcessStartInfo("/bin/sh")
+        {
+            ArgumentList = { "-c", "exec setsid \"$0\" \"$@\" >>\"$DIALOGS_LOG\" 2>&1 </dev/null", file },
+            WorkingDirectory = workingDirectory,
+        };
         foreach (var argument in arguments)
         {
             start.ArgumentList.Add(argument);
