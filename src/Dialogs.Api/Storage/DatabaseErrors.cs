@@ -18,6 +18,15 @@ public static class DatabaseErrors
         _ => false,
     };
 
+    /// <summary>
+    /// Citus could not reach the worker that holds the shard. It may be restarting, but usually it is down for a
+    /// while, so waiting long for it only piles up requests that take pool connections from the live workers.
+    /// </summary>
+    public static bool IsWorkerUnreachable(Exception exception) =>
+        exception is PostgresException { SqlState: ['0', '8', _, _, _] } postgres
+        && (postgres.MessageText.Contains("remote node", StringComparison.Ordinal)
+            || postgres.MessageText.StartsWith("could not establish any connections to the node", StringComparison.Ordinal));
+
     private static bool IsTransient(PostgresException e) => e.SqlState switch
     {
         ['0', '8', _, _, _] => true,                     // connection exceptions; Citus reports an unreachable worker as 08006
