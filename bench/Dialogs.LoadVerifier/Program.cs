@@ -1,0 +1,56 @@
+using System.CommandLine;
+using Dialogs.LoadVerifier.Cli;
+using Dialogs.LoadVerifier.Reporting;
+using Dialogs.LoadVerifier.Scenarios;
+
+namespace Dialogs.LoadVerifier;
+
+/// <summary>
+/// Proves that the service keeps its promises while the cluster changes under load: `reshard` adds a worker and
+/// rebalances, `worker-down` stops a worker and starts it again; both against a fresh local Citus cluster with the
+/// API as its own process, and both check every acknowledged message afterwards.
+/// </summary>
+public static class Program
+{
+    // Stopping the API and four PostgreSQL nodes after Ctrl+C takes a few seconds; the default grace is 2 s.
+    private static readonly TimeSpan CleanupGrace = TimeSpan.FromMinutes(2);
+
+    public static async Task<int> Main(string[] args)
+    {
+        var common = new CommonOptions();
+
+        var moveAt = new Option<int>("--move-at") { Description = "Seconds after the load starts to add the worker and rebalance", DefaultValueFactory = _ => 30 };
+        var after = new Option<int>("--after") { Description = "Seconds of load at least after the rebalance finished", DefaultValueFactory = _ => 10 };
+        var timeout = new Option<int>("--rebalance-timeout") { Description = "Seconds the rebalance may take", DefaultValueFactory = _ => 600 };
+        var reshard = new Command("reshard", "Add a worker and rebalance the shards onto it under load") { moveAt, after, timeout };
+        common.AddTo(reshard);
+        reshard.SetAction((parse, ct) =>
+        {
+            var settings = new ReshardSettings(common.Load(parse), common.Duration(parse), Seconds(parse.GetValue(moveAt)),
+                Seconds(parse.GetValue(after)), Seconds(parse.GetValue(timeout)));
+            return VerifierRun.RunAsync("reshard", common.Environment(parse), settings.Load,
+                (target, progress, token) => ReshardScenario.RunAsync(target, settings, progress, token), ReportView.Reshard, ct);
+        });
+
+        var worker = new Option<int>("--worker") { Description = "Which worker to stop (1 = worker1)", DefaultValueFactory = _ => 1 };
+        var stopAt = new Option<int>("--stop-at") { Description = "Seconds after the load starts to stop the worker", DefaultValueFactory = _ => 30 };
+        var downFor = new Option<int>("--down-for") { Description = "Seconds the worker stays down", DefaultValueFactory = _ => 20 };
+        var failFast = new Option<double>("--fail-fast") { Description = "Seconds a request for the stopped worker may take to fail", DefaultValueFactory = _ => 5 };
+        var grace = new Option<double>("--recovery-grace") { Description = "Seconds after the restart its dialogs may still fail", DefaultValueFactory = _ => 5 };
+        var workerDown = new Command("worker-down", "Stop a worker under load, then start it again") { worker, stopAt, downFor, failFast, grace };
+        common.AddTo(workerDown);
+        workerDown.SetAction((parse, ct) =>
+        {
+            var settings = new WorkerDownSettings(common.Load(parse), common.Duration(parse), parse.GetValue(worker),
+                Seconds(parse.GetValue(stopAt)), Seconds(parse.GetValue(downFor)), TimeSpan.FromSeconds(parse.GetValue(failFast)),
+                TimeSpan.FromSeconds(parse.GetValue(grace)));
+            return VerifierRun.RunAsync("worker-down", common.Environment(parse), settings.Load,
+                (target, progress, token) => WorkerDownScenario.RunAsync(target, settings, progress, token), ReportView.WorkerDown, ct);
+        });
+
+        var root = new RootCommand("Load verifier of the Dialogs service: online resharding and worker loss under load") { reshard, workerDown };
+        return await root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = CleanupGrace });
+    }
+
+    private static TimeSpan Seconds(int seconds) => TimeSpan.FromSeconds(seconds);
+}
