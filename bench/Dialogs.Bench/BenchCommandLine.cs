@@ -1,0 +1,93 @@
+using System.CommandLine;
+using Dialogs.Local.Cluster;
+
+namespace Dialogs.Bench;
+
+/// <summary>The command line: options with their defaults, turned into <see cref="BenchOptions"/>.</summary>
+public static class BenchCommandLine
+{
+    public static RootCommand Root(Func<BenchOptions, CancellationToken, Task<int>> run)
+    {
+        var concurrency = Positive("--concurrency", 16, "Concurrent callers for the send and page-read throughput runs");
+        var serviceWarmup = Positive("--service-warmup", 20,
+            "Seconds of mixed sends and reads on each side after a cluster starts, until the API's JIT has optimised its hot paths");
+        var warmup = Positive("--warmup", 3, "Seconds of unmeasured warm-up before each throughput comparison, for each side");
+        var duration = Positive("--duration", 5, "Seconds an API throughput run lasts; the raw run does the same number of operations");
+        var runs = Positive("--runs", 3, "Measured runs of everything, alternating API and raw");
+        var dialogs = Positive("--dialogs", 1024, "Distinct dialogs (user pairs) the sends and page reads spread over");
+        var messages = Positive("--messages", 1_000_000, "Messages in the big dialog");
+        var pageRequests = Positive("--page-requests", 500, "Timed requests per run for each page of the big dialog");
+        var skipPlain = new Option<bool>("--skip-plain") { Description = "Only the Citus cluster, not the single plain PostgreSQL node" };
+        var workers = Positive("--workers", 2, "Citus workers");
+        var shards = Positive("--shards", 32, "Shards of the messages table on Citus");
+        var durability = new Option<Durability>("--durability")
+        {
+            Description = "Safe: fsync and synchronous commit on, as a deployment. Fast: off, so the disk does not bound the sends",
+            DefaultValueFactory = _ => Durability.Safe,
+        };
+        var apiSettings = new Option<string[]>("--api-setting")
+        {
+            Description = "Extra API configuration as Section:Key=value, repeatable (e.g. Logging:LogLevel:Npgsql=Warning), "
+                + "to measure a configuration change without a code change",
+        };
+        apiSettings.Validators.Add(result =>
+        {
+            foreach (var setting in result.GetValueOrDefault<string[]>() ?? [])
+            {
+                if (setting.IndexOf('=', StringComparison.Ordinal) < 1)
+                {
+                    result.AddError($"--api-setting '{setting}' is not Section:Key=value.");
+                }
+            }
+        });
+        var output = new Option<string>("--out")
+        {
+            Description = "Folder for the Markdown and JSON reports (default: bench-results/ in the repository)",
+        };
+        var work = new Option<string>("--work")
+        {
+            Description = "Folder for the clusters and the built API, deleted at the end (default: bench-results/work/ in the repository)",
+        };
+
+        var root = new RootCommand(
+            "Benchmarks the Dialogs service against the raw database on local clusters (Citus, then one plain PostgreSQL node), "
+            + "which it starts, measures and removes.")
+        {
+            concurrency, serviceWarmup, warmup, duration, runs, dialogs, messages, pageRequests, skipPlain, workers, shards, durability, apiSettings, output, work,
+        };
+        root.SetAction((result, ct) =>
+        {
+            var results = Path.Combine(Local.Cluster.LocalApi.FindRepositoryRoot(), "bench-results");
+            return run(new BenchOptions(
+                result.GetValue(concurrency),
+                TimeSpan.FromSeconds(result.GetValue(serviceWarmup)),
+                TimeSpan.FromSeconds(result.GetValue(warmup)),
+                TimeSpan.FromSeconds(result.GetValue(duration)),
+                result.GetValue(runs),
+                result.GetValue(dialogs),
+                result.GetValue(messages),
+                result.GetValue(pageRequests),
+                result.GetValue(skipPlain),
+                result.GetValue(workers),
+                result.GetValue(shards),
+                result.GetValue(durability),
+                (result.GetValue(apiSettings) ?? []).Select(setting => setting.Split('=', 2)).ToDictionary(pair => pair[0], pair => pair[1]),
+                Path.GetFullPath(result.GetValue(output) ?? results),
+                Path.GetFullPath(result.GetValue(work) ?? Path.Combine(results, "work"))), ct);
+        });
+        return root;
+    }
+
+    private static Option<int> Positive(string name, int defaultValue, string description)
+    {
+        var option = new Option<int>(name) { Description = description, DefaultValueFactory = _ => defaultValue };
+        option.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int>() < 1)
+            {
+                result.AddError($"{name} must be at least 1.");
+            }
+        });
+        return option;
+    }
+}

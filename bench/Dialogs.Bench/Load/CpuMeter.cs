@@ -1,0 +1,93 @@
+using System.Globalization;
+
+namespace Dialogs.Bench.Load;
+
+/// <summary>
+/// CPU time spent by named parts of the system (this client, the API process, the PostgreSQL servers), by the
+/// kernel's interrupt handling (loopback networking runs there, charged to no process) and by every other process
+/// on the machine, from /proc. On a machine whose cores are shared by all of them, what an operation costs in CPU,
+/// and where, explains its throughput better than its latency can; and "other" shows when something outside the
+/// benchmark was competing for the cores.
+/// </summary>
+public sealed class CpuMeter(IReadOnlyDictionary<string, Func<TimeSpan>> parts)
+{
+    public const string Interrupts = "irq";
+    public const string Other = "other";
+
+    // USER_HZ: the unit of every CPU time in /proc, 100 on every Linux ABI .NET runs on.
+    private const double TicksPerSecond = 100;
+
+    public CpuReading Read()
+    {
+        var (processes, interrupts) = Machine();
+        return new CpuReading(parts.ToDictionary(part => part.Key, part => part.Value()), processes, interrupts);
+    }
+
+    /// <summary>CPU time of one process (user + system) so far; zero once it has gone.</summary>
+    public static TimeSpan OfProcess(int pid) => Stat(pid) is { } fields ? Ticks(fields[11]) + Ticks(fields[12]) : TimeSpan.Zero;
+
+    /// <summary>
+    /// CPU time of a server and its workers: its own, its ended children's (reaped, so counted in its own record)
+    /// and its running children's. A PostgreSQL postmaster with its backends is such a tree.
+    /// </summary>
+    public static TimeSpan OfProcessTree(int pid)
+    {
+        if (Stat(pid) is not { } server)
+        {
+            return TimeSpan.Zero;
+        }
+
+        var total = Ticks(server[11]) + Ticks(server[12]) + Ticks(server[13]) + Ticks(server[14]);
+        foreach (var folder in Directory.EnumerateDirectories("/proc"))
+        {
+            if (int.TryParse(Path.GetFileName(folder), out var child) && Stat(child) is { } fields
+                && fields[1] == pid.ToString(CultureInfo.InvariantCulture))
+            {
+                total += Ticks(fields[11]) + Ticks(fields[12]);
+            }
+        }
+
+        return total;
+    }
+
+    /// <summary>CPU time of the whole machine (all cores) in processes, and in hard and soft interrupts.</summary>
+    private static (TimeSpan Processes, TimeSpan Interrupts) Machine()
+    {
+        // cpu user nice system idle iowait irq softirq steal ...
+        var cpu = File.ReadLines("/proc/stat").First().Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        return (Ticks(cpu[1]) + Ticks(cpu[2]) + Ticks(cpu[3]), Ticks(cpu[6]) + Ticks(cpu[7]));
+    }
+
+    /// <summary>The fields of /proc/PID/stat after the command name (field 3, state, is index 0), or null.</summary>
+    private static string[]? Stat(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            // The command name is in parentheses and may itself hold spaces or parentheses.
+            return stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    private static TimeSpan Ticks(string value) =>
+        TimeSpan.FromSeconds(long.Parse(value, CultureInfo.InvariantCulture) / TicksPerSecond);
+}
+
+/// <summary>Cumulative CPU times at one moment: per part, and for the whole machine.</summary>
+public sealed record CpuReading(IReadOnlyDictionary<string, TimeSpan> Parts, TimeSpan Processes, TimeSpan Interrupts)
+{
+    /// <summary>What each part spent since <paramref name="earlier"/>, the interrupts, and every other process.</summary>
+    public IReadOnlyDictionary<string, TimeSpan> Since(CpuReading earlier)
+    {
+        var spent = Parts.ToDictionary(part => part.Key, part => part.Value - earlier.Parts[part.Key]);
+        var others = Processes - earlier.Processes - spent.Values.Aggregate(TimeSpan.Zero, (sum, part) => sum + part);
+        // Per-process and machine-wide counters tick separately, so a quiet machine can come out a tick below zero.
+        spent[CpuMeter.Other] = others > TimeSpan.Zero ? others : TimeSpan.Zero;
+        spent[CpuMeter.Interrupts] = Interrupts - earlier.Interrupts;
+        return spent;
+    }
+}

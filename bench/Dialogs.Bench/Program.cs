@@ -1,0 +1,65 @@
+using System.CommandLine;
+using System.Globalization;
+using Dialogs.Bench.Reporting;
+using Dialogs.Bench.Scenarios;
+using Npgsql;
+using Spectre.Console;
+
+namespace Dialogs.Bench;
+
+/// <summary>
+/// Benchmarks of the Dialogs service on local clusters it starts and removes itself. Today one: the service against
+/// the raw database (the root command); later scenarios (resharding under load) become sub-commands reusing Load/,
+/// Harness/ and Reporting/.
+/// </summary>
+public static class Program
+{
+    public static async Task<int> Main(string[] args)
+    {
+        // Reports are read and diffed across machines: the same number formatting everywhere.
+        CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
+        CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
+        if (Console.IsOutputRedirected)
+        {
+            // Into a file or a pipe: nothing to fit, and wrapped table cells are unreadable.
+            AnsiConsole.Profile.Width = 200;
+        }
+
+        var root = BenchCommandLine.Root(RunServiceBenchmarkAsync);
+        // Ctrl+C or SIGTERM cancels the run; the clean-up (stopping PostgreSQL and the API) then needs time to finish.
+        return await root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromMinutes(2) });
+    }
+
+    private static async Task<int> RunServiceBenchmarkAsync(BenchOptions options, CancellationToken ct)
+    {
+        var command = $"dotnet run -c Release --project bench/Dialogs.Bench -- {string.Join(' ', Environment.GetCommandLineArgs().Skip(1))}".TrimEnd();
+        try
+        {
+            var report = await ServiceBenchmark.RunAsync(options, command, ct);
+            foreach (var table in ServiceReport.Tables(report))
+            {
+                AnsiConsole.Write(table.ToConsole());
+            }
+
+            var name = $"dialogs-bench-{report.StartedAt:yyyyMMdd-HHmmss}";
+            foreach (var path in await ReportWriter.WriteAsync(options.OutFolder, name, ServiceReport.Markdown(report), report, ct))
+            {
+                AnsiConsole.MarkupLineInterpolated($"Written: [blue]{path}[/]");
+            }
+
+            var missed = report.Targets.Count(target => !target.Met);
+            AnsiConsole.MarkupLine(missed == 0 ? "[green]All targets met.[/]" : $"[yellow]{missed} target(s) missed.[/]");
+            return 0;
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            AnsiConsole.MarkupLine("[yellow]Cancelled; everything it started has been stopped.[/]");
+            return 130;
+        }
+        catch (Exception e) when (e is InvalidOperationException or NpgsqlException or HttpRequestException)
+        {
+            AnsiConsole.MarkupLineInterpolated($"[red]dialogs-bench: {e.Message}[/]");
+            return 1;
+        }
+    }
+}

@@ -1,0 +1,18 @@
+using System.Diagnostics;
+using Dialogs.Bench.Load;
+using Spectre.Console;
+
+namespace Dialogs.Bench.Reporting;
+
+/// <summary>One line per step on the console, with the time since the benchmark started, so a long run shows where it is.</summary>
+public static class ProgressLog
+{
+    private static readonly Stopwatch Clock = Stopwatch.StartNew();
+
+    public static void Step(string text) =>
+        AnsiConsole.MarkupLineInterpolated($"[grey]{Clock.Elapsed:mm\\:ss}[/] {text}");
+
+    public static void Run(string label, int run, int runs, LoadResult result) =>
+        Step($"  {label} run {run}/{runs}: {result.Throughput:N0} ops/s, p50 {result.Latencies.PercentileMilliseconds(50):0.00} ms, "
+            + $"p99 {result.Latencies.PercentileMilliseconds(99):0.00} ms{(result.Failed > 0 ? $", {result.Failed} failed: {result.FirstError}" : "")}");
+}

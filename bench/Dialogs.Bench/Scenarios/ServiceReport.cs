@@ -1,0 +1,129 @@
+using System.Text;
+using Dialogs.Bench.Load;
+using Dialogs.Bench.Reporting;
+
+namespace Dialogs.Bench.Scenarios;
+
+/// <summary>The report of a run as tables: shown on the console and written as Markdown, next to the JSON of the whole run.</summary>
+public static class ServiceReport
+{
+    public static IReadOnlyList<ReportTable> Tables(BenchReport report) =>
+        [Throughput(report), Cpu(report), PageLatency(report), Memory(report), TargetTable(report)];
+
+    public static string Markdown(BenchReport report)
+    {
+        var machine = report.Machine;
+        var markdown = new StringBuilder()
+            .AppendLine("# Dialogs benchmark: the service against the raw database")
+            .AppendLine()
+            .AppendLine($"- Run: {report.StartedAt:yyyy-MM-dd HH:mm} UTC, {report.Minutes:0.0} min")
+            .AppendLine($"- Command: `{report.Command}`")
+            .AppendLine($"- Machine: {machine.Cores} cores ({machine.Cpu}), {machine.MemoryGiB:0} GiB, {machine.Os}, {machine.Runtime}; "
+                + "the nodes, the API and this client all on it")
+            .AppendLine($"- Clusters: {string.Join("; ", report.Clusters.Select(cluster => $"{cluster.Kind}: {cluster.Topology}"))}")
+            .AppendLine($"- API configuration: {(report.Options.ApiSettings.Count == 0 ? "as shipped (its appsettings.json)"
+                : "as shipped, plus " + string.Join(", ", report.Options.ApiSettings.Select(setting => $"`{setting.Key}={setting.Value}`")))}")
+            .AppendLine($"- Big dialog loaded with binary COPY through the coordinator in "
+                + $"{string.Join(", ", report.Clusters.Select(cluster => $"{cluster.BigDialog.LoadSeconds:0.0} s ({cluster.Kind})"))}")
+            .AppendLine();
+        foreach (var table in Tables(report))
+        {
+            markdown.AppendLine(table.ToMarkdown());
+        }
+
+        return markdown.ToString();
+    }
+
+    private static ReportTable Throughput(BenchReport report)
+    {
+        var options = report.Options;
+        var table = new ReportTable(
+            $"Throughput: API vs raw Npgsql, same statement, {options.Concurrency} concurrent callers, {options.Runs} runs each (median)",
+            "cluster", "operation", ReportColumn.Number("ops/run"), ReportColumn.Number("API ops/s"), ReportColumn.Number("raw ops/s"),
+            ReportColumn.Number("API/raw"), ReportColumn.Number("API p50 ms"), ReportColumn.Number("API p99 ms"),
+            ReportColumn.Number("raw p50 ms"), ReportColumn.Number("raw p99 ms"), ReportColumn.Number("failed"));
+        foreach (var cluster in report.Clusters)
+        {
+            foreach (var comparison in new[] { cluster.Send, cluster.Read })
+            {
+                var (api, raw) = (comparison.Result.Api, comparison.Result.Raw);
+                table.AddRow(cluster.Kind.ToString(), comparison.Operation, $"{comparison.OperationsPerRun:N0}",
+                    Throughput(api), Throughput(raw), $"{comparison.Result.ThroughputRatio:P0}",
+                    Ms(api.P50Ms), Ms(api.P99Ms), Ms(raw.P50Ms), Ms(raw.P99Ms), $"{api.Failed + raw.Failed}");
+            }
+        }
+
+        return table;
+    }
+
+    /// <summary>Where each operation's CPU went: with every process on the same cores, this bounds the throughput.</summary>
+    private static ReportTable Cpu(BenchReport report)
+    {
+        var table = new ReportTable("CPU time per operation in µs, measured runs (total: all but \"other\", the processes outside the benchmark)",
+            ["cluster", "operation", "via", .. CpuParts.All.Select(ReportColumn.Number), ReportColumn.Number("total")]);
+        foreach (var cluster in report.Clusters)
+        {
+            foreach (var comparison in new[] { cluster.Send, cluster.Read })
+            {
+                foreach (var (via, series) in new[] { ("API", comparison.Result.Api), ("raw", comparison.Result.Raw) })
+                {
+                    var cpu = series.CpuMicrosecondsPerOperation;
+                    table.AddRow([cluster.Kind.ToString(), comparison.Operation, via,
+                        .. CpuParts.All.Select(part => cpu is null ? "-" : $"{cpu[part]:N0}"),
+                        cpu is null ? "-" : $"{CpuParts.Benchmark.Sum(part => cpu[part]):N0}"]);
+                }
+            }
+        }
+
+        return table;
+    }
+
+    private static ReportTable PageLatency(BenchReport report)
+    {
+        var options = report.Options;
+        var table = new ReportTable(
+            $"{options.Messages:N0}-message dialog: page latency, one request at a time, {options.PageRequests:N0} requests × {options.Runs} runs",
+            "cluster", "page", ReportColumn.Number("API p50 ms"), ReportColumn.Number("API p99 ms"), ReportColumn.Number("API max ms"),
+            ReportColumn.Number("raw p50 ms"), ReportColumn.Number("raw p99 ms"), ReportColumn.Number("API ops/s"),
+            ReportColumn.Number("failed"));
+        foreach (var cluster in report.Clusters)
+        {
+            foreach (var page in cluster.BigDialog.Pages)
+            {
+                var (api, raw) = (page.Result.Api, page.Result.Raw);
+                table.AddRow(cluster.Kind.ToString(), page.Page, Ms(api.P50Ms), Ms(api.P99Ms), Ms(api.MaxMs),
+                    Ms(raw.P50Ms), Ms(raw.P99Ms), Throughput(api), $"{api.Failed + raw.Failed}");
+            }
+        }
+
+        return table;
+    }
+
+    private static ReportTable Memory(BenchReport report)
+    {
+        var table = new ReportTable("API process memory over the whole run on each cluster (MiB)",
+            "cluster", ReportColumn.Number("peak VmRSS (sampled)"), ReportColumn.Number("VmHWM"), ReportColumn.Number("samples"));
+        foreach (var cluster in report.Clusters)
+        {
+            table.AddRow(cluster.Kind.ToString(), $"{cluster.ApiMemory.PeakRssMb:0}", $"{cluster.ApiMemory.HighWaterMb:0}",
+                $"{cluster.ApiMemory.Samples}");
+        }
+
+        return table;
+    }
+
+    private static ReportTable TargetTable(BenchReport report)
+    {
+        var table = new ReportTable("Targets", "target", "measured", "met");
+        foreach (var target in report.Targets)
+        {
+            table.AddRow(target.Target, target.Measured, target.Met ? "yes" : "NO");
+        }
+
+        return table;
+    }
+
+    private static string Throughput(SeriesSummary series) => $"{series.MedianThroughput:N0}";
+
+    private static string Ms(double milliseconds) => $"{milliseconds:0.00}";
+}
