@@ -64,18 +64,9 @@ public static class AdminApi
         return TypedResults.Ok(new WorkerAdded(await cluster.AddWorkerAsync(worker, ct), worker.ToString()));
     }
 
-    public static async Task<Results<Accepted<RebalanceStatus>, Ok<NothingToMove>, ProblemHttpResult>> StartRebalanceAsync(
-        ClusterOperations cluster, CancellationToken ct)
-    {
-        try
-        {
-            return await Started(await cluster.StartRebalanceAsync(ct), cluster, ct);
-        }
-        catch (RebalanceAlreadyRunningException e)
-        {
-            return Problems.Status(StatusCodes.Status409Conflict, "A rebalance is running", e.Message);
-        }
-    }
+    public static Task<Results<Accepted<RebalanceStatus>, Ok<NothingToMove>, ProblemHttpResult>> StartRebalanceAsync(
+        ClusterOperations cluster, CancellationToken ct) =>
+        StartJobAsync(cluster.StartRebalanceAsync, cluster, ct);
 
     public static async Task<Results<Accepted<RebalanceStatus>, Ok<NothingToMove>, ProblemHttpResult>> DrainAsync(
         string address, ClusterOperations cluster, CancellationToken ct)
@@ -85,14 +76,7 @@ public static class AdminApi
             return invalid;
         }
 
-        try
-        {
-            return await Started(await cluster.DrainWorkerAsync(worker, ct), cluster, ct);
-        }
-        catch (RebalanceAlreadyRunningException e)
-        {
-            return Problems.Status(StatusCodes.Status409Conflict, "A rebalance is running", e.Message);
-        }
+        return await StartJobAsync(token => cluster.DrainWorkerAsync(worker, token), cluster, ct);
     }
 
     public static async Task<Results<NoContent, ProblemHttpResult>> RemoveAsync(string address, ClusterOperations cluster, CancellationToken ct)
@@ -120,11 +104,21 @@ public static class AdminApi
             ? TypedResults.Ok(status)
             : Problems.Status(StatusCodes.Status404NotFound, "No such rebalance job", "There is no rebalance job to report.");
 
-    private static async Task<Results<Accepted<RebalanceStatus>, Ok<NothingToMove>, ProblemHttpResult>> Started(
-        long? jobId, ClusterOperations cluster, CancellationToken ct) =>
-        jobId is { } job && await cluster.GetRebalanceAsync(job, ct) is { } status
-            ? TypedResults.Accepted($"/admin/cluster/rebalance/{job}", status)
-            : TypedResults.Ok(new NothingToMove("The shards are already where they should be: nothing to move."));
+    /// <summary>Starts a background job: 202 with its status, 200 when nothing needs moving, 409 while another runs.</summary>
+    private static async Task<Results<Accepted<RebalanceStatus>, Ok<NothingToMove>, ProblemHttpResult>> StartJobAsync(
+        Func<CancellationToken, Task<long?>> start, ClusterOperations cluster, CancellationToken ct)
+    {
+        try
+        {
+            return await start(ct) is { } job && await cluster.GetRebalanceAsync(job, ct) is { } status
+                ? TypedResults.Accepted($"/admin/cluster/rebalance/{job}", status)
+                : TypedResults.Ok(new NothingToMove("The shards are already where they should be: nothing to move."));
+        }
+        catch (RebalanceAlreadyRunningException e)
+        {
+            return Problems.Status(StatusCodes.Status409Conflict, "A rebalance is running", e.Message);
+        }
+    }
 
     private static bool TryParse(string address, out NodeAddress worker, out ProblemHttpResult invalid)
     {
