@@ -23,6 +23,13 @@ public static class BearerAuthentication
             options.MapInboundClaims = false;
             options.TokenValidationParameters.NameClaimType = SubjectClaim;
             options.TokenValidationParameters.RoleClaimType = RoleClaim;
+            // The section binding hands the signing keys over as a lazy sequence that decodes them from configuration
+            // on every validation, into new key objects that also miss IdentityModel's signature-provider cache: a
+            // tenth of a request's CPU. Decoded once here; a key change in configuration takes a restart.
+            if (options.TokenValidationParameters.IssuerSigningKeys is { } keys)
+            {
+                options.TokenValidationParameters.IssuerSigningKeys = [.. keys];
+            }
         });
         builder.Services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
             .Validate(

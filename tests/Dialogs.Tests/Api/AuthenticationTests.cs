@@ -2,6 +2,9 @@ using System.Net;
 using System.Net.Http.Headers;
 using Dialogs.Local;
 using Dialogs.Tests.Infrastructure;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace Dialogs.Tests.Api;
 
@@ -51,5 +54,19 @@ public sealed class AuthenticationTests(PlainPostgres database)
 
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
         Assert.Equal("Bearer", Assert.Single(response.Headers.WwwAuthenticate).Scheme);
+    }
+
+    [Fact]
+    public void The_signing_keys_are_decoded_once_not_on_every_validation()
+    {
+        var parameters = database.ApiServices.GetRequiredService<IOptionsMonitor<JwtBearerOptions>>()
+            .Get(JwtBearerDefaults.AuthenticationScheme).TokenValidationParameters;
+
+        var first = parameters.IssuerSigningKeys.ToList();
+        var second = parameters.IssuerSigningKeys.ToList();
+
+        // The same key objects on every validation: IdentityModel caches its signature providers per key object.
+        Assert.NotEmpty(first);
+        Assert.Equal(first, second, ReferenceEqualityComparer.Instance);
     }
 }

@@ -63,15 +63,25 @@ public abstract class Database : IAsyncLifetime
     /// <summary>An HTTP client of the real API on this database, signed in as <paramref name="user"/> (or anonymous).</summary>
     public HttpClient Client(string? user = null, params string[] roles)
     {
-        Require();
-        _api ??= ApiFactory.Create(ConnectionString, Tokens);
-        var client = _api.CreateClient();
+        var client = Api.CreateClient();
         if (user is not null)
         {
             client.DefaultRequestHeaders.Authorization = new("Bearer", Tokens.Create(user, TimeSpan.FromHours(1), roles));
         }
 
         return client;
+    }
+
+    /// <summary>The services of the real API on this database, to check how it is set up.</summary>
+    public IServiceProvider ApiServices => Api.Services;
+
+    private WebApplicationFactory<Program> Api
+    {
+        get
+        {
+            Require();
+            return _api ??= ApiFactory.Create(ConnectionString, Tokens);
+        }
     }
 
     public async ValueTask DisposeAsync()
