@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Dialogs.Api.Http;
 using Dialogs.Api.Messaging;
 using Dialogs.Api.Storage;
@@ -12,8 +11,7 @@ builder.Services.AddExceptionHandler<DatabaseUnavailableHandler>();
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddSingleton<MessageIdGenerator>();
 builder.Services.AddOpenApi();
-// snake_case like the contract's created_at; the message and problem shapes name their members explicitly anyway.
-builder.Services.ConfigureHttpJsonOptions(options => options.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower);
+builder.Services.ConfigureHttpJsonOptions(options => DialogsJson.Configure(options.SerializerOptions));
 
 var app = builder.Build();
 

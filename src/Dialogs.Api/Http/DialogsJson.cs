@@ -1,0 +1,25 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Dialogs.Api.Messaging;
+
+namespace Dialogs.Api.Http;
+
+/// <summary>
+/// Compile-time JSON for the dialog shapes: a page of 50 messages is written by generated code straight to the
+/// response instead of through reflection-built converters. snake_case like the contract's created_at; the shapes name
+/// their members explicitly anyway.
+/// </summary>
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
+[JsonSerializable(typeof(SendMessageRequest))]
+[JsonSerializable(typeof(DialogMessage))]
+[JsonSerializable(typeof(IReadOnlyList<DialogMessage>))]
+// A page is declared as a read-only list but is a List at run time, and the response is written for the runtime type.
+[JsonSerializable(typeof(List<DialogMessage>))]
+internal sealed partial class DialogsJson : JsonSerializerContext
+{
+    public static void Configure(JsonSerializerOptions options)
+    {
+        options.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
+        options.TypeInfoResolverChain.Insert(0, Default);
+    }
+}
