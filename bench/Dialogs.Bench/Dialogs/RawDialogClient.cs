@@ -14,13 +14,12 @@ public sealed class RawDialogClient(NpgsqlDataSource db, MessageIdGenerator ids)
 {
     public string Name => "raw";
 
-    /// <summary>A pooled data source with the API's settings (StorageSetup.AddMessageStore): auto-prepare after two uses.</summary>
+    /// <summary>A pooled data source with the API's own settings (<see cref="StorageSetup.ApplyHotPathSettings"/>).</summary>
     public static NpgsqlDataSource CreateDataSource(string connectionString)
     {
         var builder = new NpgsqlDataSourceBuilder(connectionString);
         builder.ConnectionStringBuilder.ApplicationName = "dialogs-bench-raw";
-        builder.ConnectionStringBuilder.MaxAutoPrepare = 16;
-        builder.ConnectionStringBuilder.AutoPrepareMinUsages = 2;
+        StorageSetup.ApplyHotPathSettings(builder.ConnectionStringBuilder);
         return builder.Build();
     }
 
