@@ -6,11 +6,42 @@ namespace Dialogs.Bench.Harness;
 /// The folder a benchmark works in: the built API and one sub-folder per cluster. Cleaning it up stops every
 /// process that runs from it, found by what only this folder's processes have (a PostgreSQL data directory with a
 /// postmaster.pid, a command line naming this folder's API build), so it also clears up after a run that was killed,
-/// failed half-way through starting a cluster, or was cancelled while the API was still starting.
+/// failed half-way through starting a cluster, or was cancelled while the API was still starting. One run at a time
+/// owns it: a second run would take the first one's processes for leftovers and stop them.
 /// </summary>
-public sealed class WorkFolder(string path, PostgresInstallation postgres)
+public sealed class WorkFolder : IDisposable
 {
-    public string Path { get; } = System.IO.Path.GetFullPath(path);
+    private readonly PostgresInstallation _postgres;
+    private readonly FileStream _claim;
+
+    private WorkFolder(string path, PostgresInstallation postgres, FileStream claim)
+    {
+        Path = path;
+        _postgres = postgres;
+        _claim = claim;
+    }
+
+    /// <summary>
+    /// Takes the folder for this run, through an exclusive lock on a file beside it (the folder itself is deleted at
+    /// the end). The system drops the lock with the process, however it ends, so no stale lock outlives a killed run.
+    /// </summary>
+    public static WorkFolder Claim(string path, PostgresInstallation postgres)
+    {
+        var fullPath = System.IO.Path.GetFullPath(path);
+        var lockPath = fullPath.TrimEnd(System.IO.Path.DirectorySeparatorChar) + ".lock";
+        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(lockPath)!);
+        try
+        {
+            return new WorkFolder(fullPath, postgres, new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None));
+        }
+        catch (IOException)
+        {
+            throw new InvalidOperationException(
+                $"Another benchmark run is using {fullPath} ({lockPath} is locked): wait for it to end, or give this one its own --work folder.");
+        }
+    }
+
+    public string Path { get; }
     public string ApiBuild => System.IO.Path.Combine(Path, "api");
     private string ApiMarker => System.IO.Path.Combine(ApiBuild, LocalApi.ProcessMarker);
 
@@ -32,11 +63,13 @@ public sealed class WorkFolder(string path, PostgresInstallation postgres)
         {
             // A node's folder holds its data directory; stopping needs only that (the port is not used).
             var nodeFolder = System.IO.Path.GetDirectoryName(System.IO.Path.GetDirectoryName(pidFile))!;
-            await new LocalNode(postgres, System.IO.Path.GetFileName(nodeFolder), nodeFolder, port: 0).StopAsync();
+            await new LocalNode(_postgres, System.IO.Path.GetFileName(nodeFolder), nodeFolder, port: 0).StopAsync();
         }
 
         Directory.Delete(Path, recursive: true);
     }
+
+    public void Dispose() => _claim.Dispose();
 
     private IEnumerable<int> ApiProcesses()
     {

@@ -31,7 +31,7 @@ public static class ServiceBenchmark
                 $"Citus is not installed for {postgres.BinDirectory} (no citus.control in {postgres.ExtensionDirectory}); this benchmark needs it.");
         }
 
-        var work = new WorkFolder(options.WorkFolder, postgres);
+        using var work = WorkFolder.Claim(options.WorkFolder, postgres);
         // A run killed outright (SIGKILL) could not clean up after itself: its processes are stopped now.
         await work.CleanUpAsync();
         try
