@@ -54,43 +54,14 @@ public sealed class WorkFolder : IDisposable
             return;
         }
 
-        foreach (var pid in ApiProcesses())
+        foreach (var pid in Processes.FindRunning(ApiMarker))
         {
             await Processes.StopAsync(pid, ApiMarker, TimeSpan.FromSeconds(15));
         }
 
-        foreach (var pidFile in Directory.EnumerateFiles(Path, "postmaster.pid", SearchOption.AllDirectories))
-        {
-            // A node's folder holds its data directory; stopping needs only that (the port is not used).
-            var nodeFolder = System.IO.Path.GetDirectoryName(System.IO.Path.GetDirectoryName(pidFile))!;
-            await new LocalNode(_postgres, System.IO.Path.GetFileName(nodeFolder), nodeFolder, port: 0).StopAsync();
-        }
-
+        await LocalNode.StopAllUnderAsync(_postgres, Path);
         Directory.Delete(Path, recursive: true);
     }
 
     public void Dispose() => _claim.Dispose();
-
-    private IEnumerable<int> ApiProcesses()
-    {
-        foreach (var folder in Directory.EnumerateDirectories("/proc"))
-        {
-            if (int.TryParse(System.IO.Path.GetFileName(folder), out var pid) && RunsFrom(pid, ApiMarker))
-            {
-                yield return pid;
-            }
-        }
-    }
-
-    private static bool RunsFrom(int pid, string marker)
-    {
-        try
-        {
-            return Processes.IsAlive(pid, marker);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return false; // ended while we looked
-        }
-    }
 }

@@ -92,14 +92,14 @@ public sealed class LocalEnvironment : IAsyncDisposable
     {
         _http?.Dispose();
         var apiMarker = Path.Combine(ApiBuild, LocalApi.ProcessMarker);
-        foreach (var pid in ProcessesRunning(apiMarker))
+        foreach (var pid in Processes.FindRunning(apiMarker))
         {
             await Processes.StopAsync(pid, apiMarker, TimeSpan.FromSeconds(15));
         }
 
         if (Directory.Exists(NodesFolder))
         {
-            await Task.WhenAll(Directory.EnumerateFiles(NodesFolder, "postmaster.pid", SearchOption.AllDirectories).Select(StopNodeAsync));
+            await LocalNode.StopAllUnderAsync(_postgres, NodesFolder);
             Directory.CreateDirectory(LogsFolder);
             foreach (var log in Directory.EnumerateFiles(NodesFolder, "postgres.log", SearchOption.AllDirectories))
             {
@@ -112,31 +112,6 @@ public sealed class LocalEnvironment : IAsyncDisposable
         if (Directory.Exists(ApiBuild))
         {
             Directory.Delete(ApiBuild, recursive: true);
-        }
-    }
-
-    /// <summary>Stops the node whose data directory holds this postmaster.pid; only the folder is needed for that.</summary>
-    private Task StopNodeAsync(string pidFile)
-    {
-        var nodeFolder = Path.GetDirectoryName(Path.GetDirectoryName(pidFile))!;
-        return new LocalNode(_postgres, Path.GetFileName(nodeFolder), nodeFolder, port: 0).StopAsync();
-    }
-
-    private static List<int> ProcessesRunning(string commandLineMarker) =>
-        Directory.EnumerateDirectories("/proc")
-            .Select(folder => int.TryParse(Path.GetFileName(folder), out var pid) ? pid : -1)
-            .Where(pid => pid > 0 && IsAlive(pid, commandLineMarker))
-            .ToList();
-
-    private static bool IsAlive(int pid, string commandLineMarker)
-    {
-        try
-        {
-            return Processes.IsAlive(pid, commandLineMarker);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return false; // it ended while we looked
         }
     }
 }

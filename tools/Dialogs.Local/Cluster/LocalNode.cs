@@ -74,6 +74,20 @@ public sealed class LocalNode(PostgresInstallation postgres, string name, string
         }
     }
 
+    /// <summary>
+    /// Stops every node whose data directory lies under <paramref name="folder"/> and is running (has a
+    /// postmaster.pid), knowing nothing else of it: what clears up after a run that was killed or failed half-way.
+    /// </summary>
+    public static Task StopAllUnderAsync(PostgresInstallation postgres, string folder) =>
+        Directory.Exists(folder)
+            ? Task.WhenAll(Directory.EnumerateFiles(folder, "postmaster.pid", SearchOption.AllDirectories).Select(pidFile =>
+            {
+                // A node's folder holds its data directory; stopping needs only that (the port is not used).
+                var nodeFolder = Path.GetDirectoryName(Path.GetDirectoryName(pidFile))!;
+                return new LocalNode(postgres, Path.GetFileName(nodeFolder), nodeFolder, port: 0).StopAsync();
+            }))
+            : Task.CompletedTask;
+
     public async Task StopAsync()
     {
         if (await IsRunningAsync())

@@ -80,6 +80,13 @@ public static class Processes
         File.Exists($"/proc/{pid}/cmdline")
         && File.ReadAllText($"/proc/{pid}/cmdline").Replace('\0', ' ').Contains(commandLineContains, StringComparison.Ordinal);
 
+    /// <summary>Every running process whose command line contains <paramref name="commandLineContains"/>.</summary>
+    public static IReadOnlyList<int> FindRunning(string commandLineContains) =>
+        Directory.EnumerateDirectories("/proc")
+            .Select(folder => int.TryParse(Path.GetFileName(folder), out var pid) ? pid : -1)
+            .Where(pid => pid > 0 && IsStillAlive(pid, commandLineContains))
+            .ToList();
+
     /// <summary>SIGTERM, then SIGKILL if the process has not ended within the grace period.</summary>
     public static async Task StopAsync(int pid, string commandLineContains, TimeSpan grace)
     {
@@ -98,6 +105,18 @@ public static class Processes
         if (IsAlive(pid, commandLineContains))
         {
             Process.GetProcessById(pid).Kill();
+        }
+    }
+
+    private static bool IsStillAlive(int pid, string commandLineContains)
+    {
+        try
+        {
+            return IsAlive(pid, commandLineContains);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false; // it ended while we looked
         }
     }
 
