@@ -20,6 +20,10 @@ internal sealed partial class DialogsJson : JsonSerializerContext
     public static void Configure(JsonSerializerOptions options)
     {
         options.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
+        // ASP.NET Core names JavaScriptEncoder.Default explicitly. Null means that very encoder to System.Text.Json,
+        // and only with null may the generated code write directly (its fast path); otherwise every response goes
+        // through the converters.
+        options.Encoder = null;
         options.TypeInfoResolverChain.Insert(0, Default);
     }
 }
