@@ -2,7 +2,7 @@ namespace Dialogs.Bench.Load;
 
 /// <summary>
 /// Several measured runs of one thing, reduced to what a report shows: the median of the runs' throughputs (with
-/// the lowest and highest, to show the spread), latency percentiles over every operation of every run, and, for
+/// the lowest and highest, to show the spread, and each run's in order), latency percentiles over every operation of every run, and, for
 /// metered runs, the CPU time per successful operation of each part of the system, in microseconds.
 /// </summary>
 public sealed record SeriesSummary(
@@ -11,6 +11,7 @@ public sealed record SeriesSummary(
     double MedianThroughput,
     double MinThroughput,
     double MaxThroughput,
+    IReadOnlyList<double> RunThroughputs,
     double P50Ms,
     double P99Ms,
     double MaxMs,
@@ -33,6 +34,7 @@ public sealed record SeriesSummary(
             Median(throughputs),
             throughputs[0],
             throughputs[^1],
+            runs.Select(run => run.Throughput).ToList(),
             latencies.PercentileMilliseconds(50),
             latencies.PercentileMilliseconds(99),
             latencies.MaxMilliseconds,

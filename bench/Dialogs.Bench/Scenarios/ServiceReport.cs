@@ -40,7 +40,7 @@ public static class ServiceReport
         var table = new ReportTable(
             $"Throughput: API vs raw Npgsql, same statement, {options.Concurrency} concurrent callers, {options.Runs} runs each (median)",
             "cluster", "operation", ReportColumn.Number("ops/run"), ReportColumn.Number("API ops/s"), ReportColumn.Number("raw ops/s"),
-            ReportColumn.Number("API/raw"), ReportColumn.Number("API p50 ms"), ReportColumn.Number("API p99 ms"),
+            ReportColumn.Number("API/raw"), ReportColumn.Number("run pairs"), ReportColumn.Number("API p50 ms"), ReportColumn.Number("API p99 ms"),
             ReportColumn.Number("raw p50 ms"), ReportColumn.Number("raw p99 ms"), ReportColumn.Number("failed"));
         foreach (var cluster in report.Clusters)
         {
@@ -48,13 +48,16 @@ public static class ServiceReport
             {
                 var (api, raw) = (comparison.Result.Api, comparison.Result.Raw);
                 table.AddRow(cluster.Kind.ToString(), comparison.Operation, $"{comparison.OperationsPerRun:N0}",
-                    Throughput(api), Throughput(raw), $"{comparison.Result.ThroughputRatio:P0}",
+                    Throughput(api), Throughput(raw), $"{comparison.Result.ThroughputRatio:P0}", PairRange(comparison.Result),
                     Ms(api.P50Ms), Ms(api.P99Ms), Ms(raw.P50Ms), Ms(raw.P99Ms), $"{api.Failed + raw.Failed}");
             }
         }
 
         return table;
     }
+
+    private static string PairRange(SideBySideResult result) =>
+        $"{result.RunPairRatios.Lowest * 100:0}–{result.RunPairRatios.Highest:P0}";
 
     /// <summary>Where each operation's CPU went: with every process on the same cores, this bounds the throughput.</summary>
     private static ReportTable Cpu(BenchReport report)

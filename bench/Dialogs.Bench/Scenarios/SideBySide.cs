@@ -10,7 +10,22 @@ public delegate ValueTask DialogOperation(IDialogClient client, long sequence, C
 /// <summary>The API's and the baseline's series of one operation, measured under the same plan.</summary>
 public sealed record SideBySideResult(SeriesSummary Api, SeriesSummary Raw)
 {
-    public double ThroughputRatio => Raw.MedianThroughput > 0 ? Api.MedianThroughput / Raw.MedianThroughput : 0;
+    public double ThroughputRatio => Ratio(Api.MedianThroughput, Raw.MedianThroughput);
+
+    /// <summary>
+    /// The lowest and highest API/raw ratio of one run pair (the API's run n against the raw run n, measured back to
+    /// back): how far the machine's drift moves the ratio within one series.
+    /// </summary>
+    public (double Lowest, double Highest) RunPairRatios
+    {
+        get
+        {
+            var ratios = Api.RunThroughputs.Zip(Raw.RunThroughputs, Ratio).ToList();
+            return (ratios.Min(), ratios.Max());
+        }
+    }
+
+    private static double Ratio(double api, double raw) => raw > 0 ? api / raw : 0;
 }
 
 /// <summary>

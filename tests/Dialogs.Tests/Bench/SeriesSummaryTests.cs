@@ -8,8 +8,8 @@ public sealed class SeriesSummaryTests
     [Fact]
     public void Throughput_is_the_median_run_with_the_lowest_and_highest_beside_it()
     {
-        var odd = SeriesSummary.Of([Run(300), Run(100), Run(200)]);
-        var even = SeriesSummary.Of([Run(400), Run(100), Run(300), Run(200)]);
+        var odd = SeriesSummary.Of([Runs.Of(300), Runs.Of(100), Runs.Of(200)]);
+        var even = SeriesSummary.Of([Runs.Of(400), Runs.Of(100), Runs.Of(300), Runs.Of(200)]);
 
         Assert.Equal((200, 100, 300), (odd.MedianThroughput, odd.MinThroughput, odd.MaxThroughput));
         Assert.Equal(250, even.MedianThroughput);
@@ -19,7 +19,7 @@ public sealed class SeriesSummaryTests
     public void Latency_percentiles_cover_every_operation_of_every_run()
     {
         // The slow run alone holds the top 10% of operations: p50 comes from the fast runs, p99 from the slow one.
-        var summary = SeriesSummary.Of([.. Enumerable.Range(0, 9).Select(_ => Run(100, latencyMicroseconds: 1_000)), Run(100, latencyMicroseconds: 20_000)]);
+        var summary = SeriesSummary.Of([.. Enumerable.Range(0, 9).Select(_ => Runs.Of(100, latencyMicroseconds: 1_000)), Runs.Of(100, latencyMicroseconds: 20_000)]);
 
         Assert.Equal(1.0, summary.P50Ms, 2);
         Assert.Equal(20.0, summary.P99Ms, 1);
@@ -29,23 +29,11 @@ public sealed class SeriesSummaryTests
     public void Cpu_is_per_successful_operation_over_all_runs_and_absent_when_a_run_was_not_metered()
     {
         var cpu = new Dictionary<string, TimeSpan> { ["api"] = TimeSpan.FromMilliseconds(30) };
-        var metered = SeriesSummary.Of([Run(100) with { Cpu = cpu }, Run(200) with { Cpu = cpu }]);
-        var partly = SeriesSummary.Of([Run(100) with { Cpu = cpu }, Run(200)]);
+        var metered = SeriesSummary.Of([Runs.Of(100) with { Cpu = cpu }, Runs.Of(200) with { Cpu = cpu }]);
+        var partly = SeriesSummary.Of([Runs.Of(100) with { Cpu = cpu }, Runs.Of(200)]);
 
         // 60 ms over 300 operations.
         Assert.Equal(200, metered.CpuMicrosecondsPerOperation!["api"], 6);
         Assert.Null(partly.CpuMicrosecondsPerOperation);
-    }
-
-    /// <summary>A one-second run of <paramref name="operations"/> operations, all of the same latency.</summary>
-    private static LoadResult Run(long operations, long latencyMicroseconds = 500)
-    {
-        var latencies = new LatencyHistogram();
-        for (var i = 0; i < operations; i++)
-        {
-            latencies.Record(latencyMicroseconds);
-        }
-
-        return new LoadResult(operations, 0, TimeSpan.FromSeconds(1), latencies, null);
     }
 }
