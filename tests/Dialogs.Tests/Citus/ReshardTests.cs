@@ -2,8 +2,6 @@ using Dialogs.LoadVerifier.Harness;
 using Dialogs.LoadVerifier.Load;
 using Dialogs.LoadVerifier.Scenarios;
 using Dialogs.Local;
-using Dialogs.Local.Cluster;
-using Dialogs.Migrator;
 using Dialogs.Tests.Infrastructure;
 
 namespace Dialogs.Tests.Citus;
@@ -23,11 +21,7 @@ public sealed class ReshardTests(ITestOutputHelper output)
     [Fact]
     public async Task Adding_a_worker_and_rebalancing_under_load_fails_no_request_and_loses_or_doubles_no_message()
     {
-        var postgres = await PostgresInstallation.FindAsync();
-        Assert.SkipUnless(postgres.HasCitus, $"SKIPPED: the Citus extension is not installed for {postgres.BinDirectory} "
-            + $"(no citus.control in {postgres.ExtensionDirectory}); the online resharding test did not run.");
-        await using var nodes = await TemporaryCluster.StartAsync(postgres, citus: true, workers: 2);
-        await MigrateAsync(nodes.Cluster);
+        await using var nodes = await TemporaryCluster.StartCitusAsync(workers: 2, ShardCount, "the online resharding test", Ct);
         var tokens = DevTokens.CreateNew();
         await using var api = ApiFactory.Create(nodes.Cluster.Coordinator.ConnectionString(), tokens);
         using var http = api.CreateClient();
@@ -45,12 +39,5 @@ public sealed class ReshardTests(ITestOutputHelper output)
         Assert.Equal(0, result.Summary.Delivery.Duplicated);
         Assert.True(result.NodesAfter.Single(node => node.Address == result.NewWorker).Shards > 0);
         Assert.All(result.Checks, check => Assert.True(check.Passed, $"{check.Name}: {check.Detail}"));
-    }
-
-    private static async Task MigrateAsync(LocalCluster cluster)
-    {
-        var errors = new StringWriter();
-        string[] arguments = [.. cluster.MigratorArguments, $"--Citus:ShardCount={ShardCount}", "--Logging:LogLevel:Default=Warning"];
-        Assert.True(await MigratorApp.RunAsync(arguments, errors, Ct) == MigratorApp.Succeeded, $"migrator: {errors}");
     }
 }

@@ -1,4 +1,5 @@
 using Dialogs.Local.Cluster;
+using Dialogs.Migrator;
 
 namespace Dialogs.Tests.Infrastructure;
 
@@ -27,6 +28,27 @@ public sealed class TemporaryCluster : IAsyncDisposable
             Directory.Delete(folder, recursive: true);
             throw;
         }
+    }
+
+    /// <summary>
+    /// A migrated Citus cluster of one test's own, for tests that change the topology the shared cluster must keep;
+    /// the test reports itself skipped, naming <paramref name="what"/>, where Citus is not installed.
+    /// </summary>
+    public static async Task<TemporaryCluster> StartCitusAsync(int workers, int shardCount, string what, CancellationToken ct)
+    {
+        var postgres = await PostgresInstallation.FindAsync();
+        Assert.SkipUnless(postgres.HasCitus, $"SKIPPED: the Citus extension is not installed for {postgres.BinDirectory} "
+            + $"(no citus.control in {postgres.ExtensionDirectory}); {what} did not run.");
+        var nodes = await StartAsync(postgres, citus: true, workers);
+        var errors = new StringWriter();
+        string[] arguments = [.. nodes.Cluster.MigratorArguments, $"--Citus:ShardCount={shardCount}", "--Logging:LogLevel:Default=Warning"];
+        if (await MigratorApp.RunAsync(arguments, errors, ct) != MigratorApp.Succeeded)
+        {
+            await nodes.DisposeAsync();
+            throw new InvalidOperationException($"The migrator failed on the test cluster: {errors}");
+        }
+
+        return nodes;
     }
 
     public async ValueTask DisposeAsync()

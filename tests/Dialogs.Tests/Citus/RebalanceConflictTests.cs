@@ -1,0 +1,45 @@
+using System.Net;
+using Dialogs.LoadVerifier.Cluster;
+using Dialogs.Local;
+using Dialogs.Local.Cluster;
+using Dialogs.Tests.Api;
+using Dialogs.Tests.Infrastructure;
+
+namespace Dialogs.Tests.Citus;
+
+/// <summary>
+/// Citus runs one rebalance at a time; a second request while one runs is the admin API's 409, not a 500. On a
+/// cluster of its own, because it grows the cluster and other tests assert the shared one's topology.
+/// </summary>
+public sealed class RebalanceConflictTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task A_rebalance_requested_while_one_runs_is_409_and_the_running_one_finishes()
+    {
+        await using var nodes = await TemporaryCluster.StartCitusAsync(workers: 2, shardCount: 8, "the rebalance conflict test", Ct);
+        var tokens = DevTokens.CreateNew();
+        await using var api = ApiFactory.Create(nodes.Cluster.Coordinator.ConnectionString(), tokens);
+        using var http = api.CreateClient();
+        var admin = new AdminClient(http, tokens);
+        var worker = await nodes.Cluster.AddWorkerAsync();
+        await admin.AddWorkerAsync(LocalNode.Host, worker.Port, Ct);
+
+        var running = await admin.StartRebalanceAsync(Ct) ?? throw new InvalidOperationException("Citus found nothing to move onto the new worker.");
+        // Each shard move sets up logical replication, so the job runs for seconds; this request comes milliseconds later.
+        using var again = new HttpRequestMessage(HttpMethod.Post, "/admin/cluster/rebalance");
+        again.Headers.Authorization = new("Bearer", tokens.Create("operator", TimeSpan.FromMinutes(5), "admin"));
+        using var conflict = await http.SendAsync(again, Ct);
+
+        Assert.Contains("A rebalance is running", await conflict.Content.ReadAsStringAsync(Ct));
+        await DialogsApiContract.AssertProblem(conflict, (int)HttpStatusCode.Conflict);
+        while (!running.IsOver)
+        {
+            await Task.Delay(200, Ct);
+            running = await admin.GetRebalanceAsync(running.JobId, Ct);
+        }
+
+        Assert.True(running.Succeeded, $"the running job ended {running.State}: {running.Error}");
+    }
+}
