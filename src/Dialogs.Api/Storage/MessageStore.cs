@@ -9,7 +9,8 @@ namespace Dialogs.Api.Storage;
 /// All SQL of the service. Every statement filters on dialog_id = $1, the distribution column, so on Citus each is
 /// a single-shard fast-path router query, and on plain PostgreSQL the same statements run unchanged.
 /// </summary>
-public sealed class MessageStore(NpgsqlDataSource db, TransientRetry retry, ShardPlacements placements, StoreTelemetry telemetry)
+public sealed class MessageStore(
+    NpgsqlDataSource db, TransientRetry retry, ShardPlacements placements, WorkerCircuit circuit, StoreTelemetry telemetry)
 {
     private const string Columns = "id, sender_id, recipient_id, body, created_at";
 
@@ -39,18 +40,42 @@ public sealed class MessageStore(NpgsqlDataSource db, TransientRetry retry, Shar
         return result;
     }
 
-    /// <summary>One store operation: a span and a duration naming the shard and worker, around all its attempts.</summary>
+    /// <summary>
+    /// One store operation: a span and a duration naming the shard and worker, around all its attempts; refused at
+    /// once while its worker's circuit is open.
+    /// </summary>
     private async Task<T> ObserveAsync<T>(string operation, DialogKey dialog, Func<CancellationToken, Task<T>> attempt, CancellationToken ct)
     {
-        using var observed = telemetry.Start(operation, placements.Find(dialog));
+        var placement = placements.Find(dialog);
+        using var observed = telemetry.Start(operation, placement);
+        var probe = false;
         try
         {
-            return await retry.ExecuteAsync(operation, attempt, ct);
+            if (circuit.Refuses(placement.Node, out probe))
+            {
+                throw new WorkerUnavailableException(placement.Node);
+            }
+
+            var result = await retry.ExecuteAsync(operation, attempt, ct);
+            circuit.Reached(placement.Node);
+            return result;
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
+            if (DatabaseErrors.IsWorkerUnreachable(e))
+            {
+                circuit.Unreachable(placement.Node);
+            }
+
             observed.Failed(e);
             throw;
+        }
+        finally
+        {
+            if (probe)
+            {
+                circuit.ProbeEnded(placement.Node);
+            }
         }
     }
 

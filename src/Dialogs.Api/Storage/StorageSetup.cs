@@ -27,6 +27,7 @@ public static class StorageSetup
         builder.Services.AddSingleton<ShardPlacements>();
         builder.Services.AddHostedService<ShardPlacementRefresher>();
         builder.Services.AddSingleton<TransientRetry>();
+        builder.Services.AddSingleton<WorkerCircuit>();
         builder.Services.AddSingleton<MessageStore>();
         builder.Services.AddSingleton<ClusterOperations>();
         builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database");
