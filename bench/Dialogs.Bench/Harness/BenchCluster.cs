@@ -81,12 +81,13 @@ public sealed class BenchCluster : IAsyncDisposable
         .ToList();
 
     /// <summary>Copies the API's and the nodes' logs out before the folder is deleted (after a failure).</summary>
-    public void PreserveLogs(string destination)
+    /// <summary>Copies the logs of the cluster in <paramref name="folder"/> (its nodes' and its API's), also of one that failed to start.</summary>
+    public static void PreserveLogs(string folder, string destination)
     {
         Directory.CreateDirectory(destination);
-        foreach (var log in Directory.EnumerateFiles(_spec.Folder, "*.log", SearchOption.AllDirectories))
+        foreach (var log in Directory.EnumerateFiles(folder, "*.log", SearchOption.AllDirectories))
         {
-            var name = Path.GetRelativePath(_spec.Folder, log).Replace(Path.DirectorySeparatorChar, '-');
+            var name = Path.GetRelativePath(folder, log).Replace(Path.DirectorySeparatorChar, '-');
             File.Copy(log, Path.Combine(destination, name), overwrite: true);
         }
     }

@@ -61,16 +61,16 @@ public static class ServiceBenchmark
             ? $"Citus: starting a coordinator and {options.Workers} workers ({options.ShardCount} shards), the migrator, the API ..."
             : "Plain PostgreSQL: starting one node, the migrator, the API ...");
         var spec = new BenchClusterSpec(kind, options.Workers, options.ShardCount, options.Durability, work.ClusterFolder(kind), options.ApiSettings);
-        await using var cluster = await BenchCluster.StartAsync(spec, postgres, work.ApiBuild, tokens, ct);
-        ProgressLog.Step($"API at {cluster.Api.Url} (pid {cluster.Api.Pid}), coordinator at {cluster.Nodes.Coordinator.Address}");
         try
         {
+            await using var cluster = await BenchCluster.StartAsync(spec, postgres, work.ApiBuild, tokens, ct);
+            ProgressLog.Step($"API at {cluster.Api.Url} (pid {cluster.Api.Pid}), coordinator at {cluster.Nodes.Coordinator.Address}");
             return await MeasureAsync(cluster, options, tokens, ct);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             var logs = Path.Combine(options.OutFolder, $"logs-{kind.ToString().ToLowerInvariant()}");
-            cluster.PreserveLogs(logs);
+            BenchCluster.PreserveLogs(spec.Folder, logs);
             ProgressLog.Step($"FAILED on {kind}; its logs are kept in {logs}");
             throw;
         }
