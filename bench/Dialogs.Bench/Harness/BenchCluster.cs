@@ -18,7 +18,8 @@ public sealed record BenchClusterSpec(ClusterKind Kind, int Workers, int ShardCo
 /// <summary>
 /// A throwaway cluster for one benchmark: a Citus coordinator with workers (or one plain PostgreSQL node), migrated,
 /// with the built API started in front of it as its own process, so its memory can be read as a deployment's would.
-/// Disposing stops the API and the nodes and deletes the cluster's folder.
+/// Disposing stops the API and the nodes. The folder stays, with the logs a failure needs, until the run's work folder
+/// is cleaned up.
 /// </summary>
 public sealed class BenchCluster : IAsyncDisposable
 {
@@ -80,10 +81,14 @@ public sealed class BenchCluster : IAsyncDisposable
             System.Globalization.CultureInfo.InvariantCulture))
         .ToList();
 
-    /// <summary>Copies the API's and the nodes' logs out before the folder is deleted (after a failure).</summary>
     /// <summary>Copies the logs of the cluster in <paramref name="folder"/> (its nodes' and its API's), also of one that failed to start.</summary>
     public static void PreserveLogs(string folder, string destination)
     {
+        if (!Directory.Exists(folder))
+        {
+            return; // it failed before it had any
+        }
+
         Directory.CreateDirectory(destination);
         foreach (var log in Directory.EnumerateFiles(folder, "*.log", SearchOption.AllDirectories))
         {
@@ -100,7 +105,6 @@ public sealed class BenchCluster : IAsyncDisposable
         }
 
         await Nodes.StopAsync();
-        Directory.Delete(_spec.Folder, recursive: true);
     }
 
     private async Task MigrateAsync(int shardCount, CancellationToken ct)
