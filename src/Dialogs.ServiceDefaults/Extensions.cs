@@ -85,7 +85,9 @@ public static class Extensions
     {
         app.Use((context, next) =>
         {
-            if (Activity.Current is { Source.Name: "Microsoft.AspNetCore" } activity && context.GetEndpoint() is RouteEndpoint endpoint)
+            // Recorded: only for a span an exporter takes; ASP.NET Core also starts one for its log scopes alone.
+            if (Activity.Current is { Source.Name: "Microsoft.AspNetCore", Recorded: true } activity
+                && context.GetEndpoint() is RouteEndpoint endpoint)
             {
                 activity.SetTag("http.route", endpoint.RoutePattern.RawText);
             }

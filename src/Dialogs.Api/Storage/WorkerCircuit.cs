@@ -78,7 +78,4 @@ public sealed class WorkerCircuit(TimeProvider time)
 
 /// <summary>A request for a dialog on a worker that Citus could not reach moments ago, refused without trying.</summary>
 public sealed class WorkerUnavailableException(string node)
-    : Exception($"Worker {node} was unreachable moments ago; its dialogs are refused for up to {WorkerCircuit.OpenFor.TotalSeconds:0} s.")
-{
-    public string Node { get; } = node;
-}
+    : Exception($"Worker {node} was unreachable moments ago; its dialogs are refused for up to {WorkerCircuit.OpenFor.TotalSeconds:0} s.");

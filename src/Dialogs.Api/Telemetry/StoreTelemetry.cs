@@ -20,6 +20,7 @@ public sealed class StoreTelemetry : IDisposable
 
     private static readonly ActivitySource Source = new(Name);
 
+    private readonly WorkerLatency _latency;
     private readonly Meter _meter;
     private readonly Histogram<double> _duration;
     private readonly Counter<long> _messagesSent;
@@ -29,7 +30,7 @@ public sealed class StoreTelemetry : IDisposable
 
     public StoreTelemetry(IMeterFactory meters, WorkerLatency latency)
     {
-        Latency = latency;
+        _latency = latency;
         _meter = meters.Create(Name);
         _duration = _meter.CreateHistogram<double>("dialogs.store.operation.duration", "s",
             "Duration of a store operation (all attempts), by operation and the worker that served the dialog.",
@@ -39,8 +40,6 @@ public sealed class StoreTelemetry : IDisposable
         _retries = _meter.CreateCounter<long>("dialogs.db.retries", "{retry}", "Database calls retried after a transient fault, by reason.");
         _failures = _meter.CreateCounter<long>("dialogs.db.failures", "{failure}", "Store operations that failed, by reason.");
     }
-
-    public WorkerLatency Latency { get; }
 
     /// <summary>Starts the span of one store operation; dispose the result when the operation ends.</summary>
     public Operation Start(string operation, Placement placement)
@@ -91,7 +90,7 @@ public sealed class StoreTelemetry : IDisposable
             }
 
             telemetry._duration.Record(elapsed.TotalSeconds, tags);
-            telemetry.Latency.Record(placement.Node, elapsed);
+            telemetry._latency.Record(placement.Node, elapsed);
             activity?.Dispose();
         }
     }
