@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using Dialogs.Bench.Load;
 using Dialogs.Bench.Reporting;
 using Dialogs.Bench.Scenarios;
 using Npgsql;
@@ -16,6 +17,7 @@ public static class Program
 {
     public static async Task<int> Main(string[] args)
     {
+        LoadGeneratorSockets.RunCompletionsInline();
         // Reports are read and diffed across machines: the same number formatting everywhere.
         CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
         CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;

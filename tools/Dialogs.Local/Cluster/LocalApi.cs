@@ -57,7 +57,13 @@ public sealed class LocalApi
         // Settings go as --Key=value arguments: through /bin/sh an environment variable whose name has a dot (a
         // logging category, say) would be dropped. The API folder is the content root, so appsettings.json applies.
         string[] arguments = [Path.Combine(apiFolder, ProcessMarker), $"--urls={url}", .. configuration.Select(setting => $"--{setting.Key}={setting.Value}")];
-        var environment = new Dictionary<string, string> { ["ASPNETCORE_ENVIRONMENT"] = "Production" };
+        var environment = new Dictionary<string, string>
+        {
+            ["ASPNETCORE_ENVIRONMENT"] = "Production",
+            // The runtime's default socket scheduling, as deployed, whatever the starting process chose for itself
+            // (the benchmark's load generator runs its socket completions inline).
+            ["DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS"] = "0",
+        };
         var api = new LocalApi(Processes.StartDetached("dotnet", arguments, apiFolder, logPath, environment), url);
         try
         {
