@@ -1,6 +1,5 @@
 using Dialogs.Local;
 using Dialogs.Local.Cluster;
-using Dialogs.Migrator;
 using Npgsql;
 
 namespace Dialogs.Bench.Harness;
@@ -47,7 +46,7 @@ public sealed class BenchCluster : IAsyncDisposable
         try
         {
             ct.ThrowIfCancellationRequested();
-            await cluster.MigrateAsync(spec.ShardCount, ct);
+            await cluster.Nodes.MigrateAsync(spec.ShardCount, ct);
             cluster._api = await LocalApi.StartAsync(apiBuild, LocalNode.FreePorts(1)[0], cluster.ConnectionString, tokens,
                 Path.Combine(spec.Folder, "api.log"), spec.ApiSettings, ct);
             return cluster;
@@ -105,15 +104,5 @@ public sealed class BenchCluster : IAsyncDisposable
         }
 
         await Nodes.StopAsync();
-    }
-
-    private async Task MigrateAsync(int shardCount, CancellationToken ct)
-    {
-        var errors = new StringWriter();
-        string[] arguments = [.. Nodes.MigratorArguments, $"--Citus:ShardCount={shardCount}", "--Logging:LogLevel:Default=Warning"];
-        if (await MigratorApp.RunAsync(arguments, errors, ct) != MigratorApp.Succeeded)
-        {
-            throw new InvalidOperationException($"The migrator failed: {errors.ToString().Trim()}");
-        }
     }
 }

@@ -1,7 +1,6 @@
 using Dialogs.LoadVerifier.Cli;
 using Dialogs.Local;
 using Dialogs.Local.Cluster;
-using Dialogs.Migrator;
 
 namespace Dialogs.LoadVerifier.Harness;
 
@@ -72,12 +71,7 @@ public sealed class LocalEnvironment : IAsyncDisposable
         progress($"starting a Citus coordinator and {options.Workers} workers in {NodesFolder}");
         var cluster = await LocalCluster.CreateAsync(_postgres, NodesFolder, citus: true, options.Workers, Durability.Fast);
         progress($"migrating ({options.Shards} shards)");
-        var errors = new StringWriter();
-        string[] migrator = [.. cluster.MigratorArguments, $"--Citus:ShardCount={options.Shards}", "--Logging:LogLevel:Default=Warning"];
-        if (await MigratorApp.RunAsync(migrator, errors, ct) != MigratorApp.Succeeded)
-        {
-            throw new InvalidOperationException($"The migrator failed: {errors.ToString().Trim()}");
-        }
+        await cluster.MigrateAsync(options.Shards, ct);
 
         var tokens = DevTokens.CreateNew();
         progress($"starting the API (log: {ApiLog})");

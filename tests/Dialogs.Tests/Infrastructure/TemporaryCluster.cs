@@ -1,5 +1,4 @@
 using Dialogs.Local.Cluster;
-using Dialogs.Migrator;
 
 namespace Dialogs.Tests.Infrastructure;
 
@@ -40,15 +39,16 @@ public sealed class TemporaryCluster : IAsyncDisposable
         Assert.SkipUnless(postgres.HasCitus, $"SKIPPED: the Citus extension is not installed for {postgres.BinDirectory} "
             + $"(no citus.control in {postgres.ExtensionDirectory}); {what} did not run.");
         var nodes = await StartAsync(postgres, citus: true, workers);
-        var errors = new StringWriter();
-        string[] arguments = [.. nodes.Cluster.MigratorArguments, $"--Citus:ShardCount={shardCount}", "--Logging:LogLevel:Default=Warning"];
-        if (await MigratorApp.RunAsync(arguments, errors, ct) != MigratorApp.Succeeded)
+        try
+        {
+            await nodes.Cluster.MigrateAsync(shardCount, ct);
+            return nodes;
+        }
+        catch
         {
             await nodes.DisposeAsync();
-            throw new InvalidOperationException($"The migrator failed on the test cluster: {errors}");
+            throw;
         }
-
-        return nodes;
     }
 
     public async ValueTask DisposeAsync()

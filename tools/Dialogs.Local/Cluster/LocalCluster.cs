@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Dialogs.Migrator;
 
 namespace Dialogs.Local.Cluster;
 
@@ -38,6 +39,20 @@ public sealed class LocalCluster
         .. Citus ? (string[])[$"--Citus:CoordinatorHost={Coordinator.Address}"] : [],
         .. _workers.Select((worker, i) => $"--Citus:Workers:{i}={worker.Address}"),
     ];
+
+    /// <summary>
+    /// Applies the schema with the migrator, logging only warnings, over <paramref name="shardCount"/> shards where
+    /// the cluster runs Citus; throws with the migrator's own words when it fails.
+    /// </summary>
+    public async Task MigrateAsync(int shardCount, CancellationToken ct)
+    {
+        var errors = new StringWriter();
+        string[] arguments = [.. MigratorArguments, $"--Citus:ShardCount={shardCount}", "--Logging:LogLevel:Default=Warning"];
+        if (await MigratorApp.RunAsync(arguments, errors, ct) != MigratorApp.Succeeded)
+        {
+            throw new InvalidOperationException($"The migrator failed on the cluster in {_folder}: {errors.ToString().Trim()}");
+        }
+    }
 
     /// <summary>Creates and starts a new cluster: with Citus, a coordinator and <paramref name="workers"/> workers.</summary>
     public static async Task<LocalCluster> CreateAsync(PostgresInstallation postgres, string folder, bool citus, int workers, Durability durability)
