@@ -89,7 +89,7 @@ public sealed class LocalApi
         var deadline = DateTime.UtcNow + StartTimeout;
         while (DateTime.UtcNow < deadline)
         {
-            if (!IsRunning)
+            if (Processes.HasEnded(Pid))
             {
                 throw new InvalidOperationException($"The API exited during startup; see {logPath}.");
             }

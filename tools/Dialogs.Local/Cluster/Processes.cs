@@ -80,6 +80,25 @@ public static class Processes
         File.Exists($"/proc/{pid}/cmdline")
         && File.ReadAllText($"/proc/{pid}/cmdline").Replace('\0', ' ').Contains(commandLineContains, StringComparison.Ordinal);
 
+    /// <summary>
+    /// Whether the process has ended: gone, or a zombie not yet reaped. Unlike <see cref="IsAlive"/> it does not read
+    /// the command line, which reads empty for a moment while a process execs (sh, then setsid, then the program):
+    /// a start-up check that read it took a starting API for an exited one and stopped it, leaving an empty log.
+    /// </summary>
+    public static bool HasEnded(int pid)
+    {
+        try
+        {
+            // The state follows the command name, which is in parentheses and may itself hold spaces or parentheses.
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            return stat[stat.LastIndexOf(')') + 2] is 'Z' or 'X';
+        }
+        catch (IOException)
+        {
+            return true; // no such process
+        }
+    }
+
     /// <summary>Every running process whose command line contains <paramref name="commandLineContains"/>.</summary>
     public static IReadOnlyList<int> FindRunning(string commandLineContains) =>
         Directory.EnumerateDirectories("/proc")
