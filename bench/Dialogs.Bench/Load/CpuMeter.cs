@@ -1,4 +1,5 @@
 using System.Globalization;
+using Dialogs.Local.Cluster;
 
 namespace Dialogs.Bench.Load;
 
@@ -24,7 +25,7 @@ public sealed class CpuMeter(IReadOnlyDictionary<string, Func<TimeSpan>> parts)
     }
 
     /// <summary>CPU time of one process (user + system) so far; zero once it has gone.</summary>
-    public static TimeSpan OfProcess(int pid) => Stat(pid) is { } fields ? Ticks(fields[11]) + Ticks(fields[12]) : TimeSpan.Zero;
+    public static TimeSpan OfProcess(int pid) => Processes.StatFields(pid) is { } fields ? Ticks(fields[11]) + Ticks(fields[12]) : TimeSpan.Zero;
 
     /// <summary>
     /// CPU time of a server and its workers: its own, its ended children's (reaped, so counted in its own record)
@@ -32,7 +33,7 @@ public sealed class CpuMeter(IReadOnlyDictionary<string, Func<TimeSpan>> parts)
     /// </summary>
     public static TimeSpan OfProcessTree(int pid)
     {
-        if (Stat(pid) is not { } server)
+        if (Processes.StatFields(pid) is not { } server)
         {
             return TimeSpan.Zero;
         }
@@ -40,7 +41,7 @@ public sealed class CpuMeter(IReadOnlyDictionary<string, Func<TimeSpan>> parts)
         var total = Ticks(server[11]) + Ticks(server[12]) + Ticks(server[13]) + Ticks(server[14]);
         foreach (var folder in Directory.EnumerateDirectories("/proc"))
         {
-            if (int.TryParse(Path.GetFileName(folder), out var child) && Stat(child) is { } fields
+            if (int.TryParse(Path.GetFileName(folder), out var child) && Processes.StatFields(child) is { } fields
                 && fields[1] == pid.ToString(CultureInfo.InvariantCulture))
             {
                 total += Ticks(fields[11]) + Ticks(fields[12]);
@@ -56,21 +57,6 @@ public sealed class CpuMeter(IReadOnlyDictionary<string, Func<TimeSpan>> parts)
         // cpu user nice system idle iowait irq softirq steal ...
         var cpu = File.ReadLines("/proc/stat").First().Split(' ', StringSplitOptions.RemoveEmptyEntries);
         return (Ticks(cpu[1]) + Ticks(cpu[2]) + Ticks(cpu[3]), Ticks(cpu[6]) + Ticks(cpu[7]));
-    }
-
-    /// <summary>The fields of /proc/PID/stat after the command name (field 3, state, is index 0), or null.</summary>
-    private static string[]? Stat(int pid)
-    {
-        try
-        {
-            var stat = File.ReadAllText($"/proc/{pid}/stat");
-            // The command name is in parentheses and may itself hold spaces or parentheses.
-            return stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return null;
-        }
     }
 
     private static TimeSpan Ticks(string value) =>

@@ -76,26 +76,38 @@ public static class Processes
         return process.Id;
     }
 
-    public static bool IsAlive(int pid, string commandLineContains) =>
-        File.Exists($"/proc/{pid}/cmdline")
-        && File.ReadAllText($"/proc/{pid}/cmdline").Replace('\0', ' ').Contains(commandLineContains, StringComparison.Ordinal);
+    /// <summary>Whether <paramref name="pid"/> runs a program whose command line contains <paramref name="commandLineContains"/>.</summary>
+    public static bool IsAlive(int pid, string commandLineContains)
+    {
+        try
+        {
+            return File.ReadAllText($"/proc/{pid}/cmdline").Replace('\0', ' ').Contains(commandLineContains, StringComparison.Ordinal);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false; // gone, or ended while we looked
+        }
+    }
 
     /// <summary>
     /// Whether the process has ended: gone, or a zombie not yet reaped. Unlike <see cref="IsAlive"/> it does not read
     /// the command line, which reads empty for a moment while a process execs (sh, then setsid, then the program):
     /// a start-up check that read it took a starting API for an exited one and stopped it, leaving an empty log.
     /// </summary>
-    public static bool HasEnded(int pid)
+    public static bool HasEnded(int pid) => StatFields(pid) is not { } fields || fields[0] is "Z" or "X";
+
+    /// <summary>The fields of /proc/PID/stat after the command name (field 3, the state, is index 0), or null once it has gone.</summary>
+    public static string[]? StatFields(int pid)
     {
         try
         {
-            // The state follows the command name, which is in parentheses and may itself hold spaces or parentheses.
             var stat = File.ReadAllText($"/proc/{pid}/stat");
-            return stat[stat.LastIndexOf(')') + 2] is 'Z' or 'X';
+            // The command name is in parentheses and may itself hold spaces or parentheses.
+            return stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
         }
-        catch (IOException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            return true; // no such process
+            return null;
         }
     }
 
@@ -103,7 +115,7 @@ public static class Processes
     public static IReadOnlyList<int> FindRunning(string commandLineContains) =>
         Directory.EnumerateDirectories("/proc")
             .Select(folder => int.TryParse(Path.GetFileName(folder), out var pid) ? pid : -1)
-            .Where(pid => pid > 0 && IsStillAlive(pid, commandLineContains))
+            .Where(pid => pid > 0 && IsAlive(pid, commandLineContains))
             .ToList();
 
     /// <summary>SIGTERM, then SIGKILL if the process has not ended within the grace period.</summary>
@@ -124,18 +136,6 @@ public static class Processes
         if (IsAlive(pid, commandLineContains))
         {
             Process.GetProcessById(pid).Kill();
-        }
-    }
-
-    private static bool IsStillAlive(int pid, string commandLineContains)
-    {
-        try
-        {
-            return IsAlive(pid, commandLineContains);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return false; // it ended while we looked
         }
     }
 
