@@ -43,7 +43,6 @@ public sealed class WorkFolder : IDisposable
 
     public string Path { get; }
     public string ApiBuild => System.IO.Path.Combine(Path, "api");
-    private string ApiMarker => System.IO.Path.Combine(ApiBuild, LocalApi.ProcessMarker);
 
     public string ClusterFolder(ClusterKind kind) => System.IO.Path.Combine(Path, kind.ToString().ToLowerInvariant());
 
@@ -54,10 +53,7 @@ public sealed class WorkFolder : IDisposable
             return;
         }
 
-        foreach (var pid in Processes.FindRunning(ApiMarker))
-        {
-            await Processes.StopAsync(pid, ApiMarker, TimeSpan.FromSeconds(15));
-        }
+        await LocalApi.StopAllFromAsync(ApiBuild);
 
         await LocalNode.StopAllUnderAsync(_postgres, Path);
         Directory.Delete(Path, recursive: true);

@@ -85,11 +85,7 @@ public sealed class LocalEnvironment : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         _http?.Dispose();
-        var apiMarker = Path.Combine(ApiBuild, LocalApi.ProcessMarker);
-        foreach (var pid in Processes.FindRunning(apiMarker))
-        {
-            await Processes.StopAsync(pid, apiMarker, TimeSpan.FromSeconds(15));
-        }
+        await LocalApi.StopAllFromAsync(ApiBuild);
 
         if (Directory.Exists(NodesFolder))
         {

@@ -8,6 +8,7 @@ public sealed class LocalApi
 {
     public const string ProcessMarker = "Dialogs.Api.dll";
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(90);
+    private static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(15);
 
     private LocalApi(int pid, string url)
     {
@@ -17,7 +18,6 @@ public sealed class LocalApi
 
     public int Pid { get; }
     public string Url { get; }
-    public bool IsRunning => Processes.IsAlive(Pid, ProcessMarker);
 
     /// <summary>The repository that contains the current directory (the folder with Dialogs.sln).</summary>
     public static string FindRepositoryRoot()
@@ -81,7 +81,20 @@ public sealed class LocalApi
     public static LocalApi? Find(int pid, int port) =>
         Processes.IsAlive(pid, ProcessMarker) ? new LocalApi(pid, $"http://{LocalNode.Host}:{port}") : null;
 
-    public Task StopAsync() => Processes.StopAsync(Pid, ProcessMarker, TimeSpan.FromSeconds(15));
+    public Task StopAsync() => Processes.StopAsync(Pid, ProcessMarker, StopGrace);
+
+    /// <summary>
+    /// Stops every API process running from the build in <paramref name="apiFolder"/>, knowing nothing else of them:
+    /// what clears up after a run that was killed, or cancelled while its API was starting.
+    /// </summary>
+    public static async Task StopAllFromAsync(string apiFolder)
+    {
+        var marker = Path.Combine(apiFolder, ProcessMarker);
+        foreach (var pid in Processes.FindRunning(marker))
+        {
+            await Processes.StopAsync(pid, marker, StopGrace);
+        }
+    }
 
     private async Task WaitHealthyAsync(string logPath, CancellationToken ct)
     {
