@@ -80,7 +80,7 @@ public static class DialogsApi
         };
     }
 
-    public static async Task<Results<Ok<IReadOnlyList<DialogMessage>>, ProblemHttpResult>> ListAsync(
+    public static async Task<Results<MessagePageResult, ProblemHttpResult>> ListAsync(
         [FromRoute(Name = "user_id")] string userId,
         [FromQuery] string? limit,
         [FromQuery] string? before,
@@ -106,7 +106,7 @@ public static class DialogsApi
             context.Response.Headers.Link = NextPageLink(context.Request, page, result.Messages);
         }
 
-        return TypedResults.Ok(result.Messages);
+        return new MessagePageResult(result.Messages);
     }
 
     /// <summary>The dialog is always the current user's own with user_id, so nobody can read a dialog of others.</summary>
