@@ -17,7 +17,7 @@ public static class BearerAuthentication
     {
         builder.Services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
         // Post-configure: the section binding replaces TokenValidationParameters wholesale.
-        builder.Services.PostConfigure<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme, options =>
+        builder.Services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme).PostConfigure<TimeProvider>((options, time) =>
         {
             // Keep "sub" and "role" as they are in the token instead of the long WS-* claim names.
             options.MapInboundClaims = false;
@@ -29,6 +29,12 @@ public static class BearerAuthentication
             if (options.TokenValidationParameters.IssuerSigningKeys is { } keys)
             {
                 options.TokenValidationParameters.IssuerSigningKeys = [.. keys];
+            }
+
+            // After MapInboundClaims, which the options pass on to the handlers they hold.
+            for (var i = 0; i < options.TokenHandlers.Count; i++)
+            {
+                options.TokenHandlers[i] = new CachingTokenHandler(options.TokenHandlers[i], time);
             }
         });
         builder.Services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)

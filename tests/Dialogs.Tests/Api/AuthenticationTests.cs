@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
+using Dialogs.Api.Http;
 using Dialogs.Local;
 using Dialogs.Tests.Infrastructure;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
@@ -68,5 +69,15 @@ public sealed class AuthenticationTests(PlainPostgres database)
         // The same key objects on every validation: IdentityModel caches its signature providers per key object.
         Assert.NotEmpty(first);
         Assert.Equal(first, second, ReferenceEqualityComparer.Instance);
+    }
+
+    [Fact]
+    public void Every_token_handler_keeps_what_it_validated()
+    {
+        var handlers = database.ApiServices.GetRequiredService<IOptionsMonitor<JwtBearerOptions>>()
+            .Get(JwtBearerDefaults.AuthenticationScheme).TokenHandlers;
+
+        Assert.NotEmpty(handlers);
+        Assert.All(handlers, handler => Assert.IsType<CachingTokenHandler>(handler));
     }
 }

@@ -1,0 +1,87 @@
+using System.Collections.Concurrent;
+using Microsoft.IdentityModel.Tokens;
+
+namespace Dialogs.Api.Http;
+
+/// <summary>
+/// Validates each distinct bearer token once and then answers from memory until the token expires. A client sends
+/// the same token with every request for hours, and validating it (decode, HMAC, claims) is most of what
+/// authentication costs a request.
+/// <list type="bullet">
+/// <item>The key is the whole token, signature included: only the very string that passed validation is answered
+/// from memory.</item>
+/// <item>Only successes are kept, each no longer than the token's own expiry (validation itself allows clock skew
+/// beyond it) and never longer than <see cref="MaxAge"/>.</item>
+/// <item>The validation parameters are fixed for the life of the process (see <see cref="BearerAuthentication"/>), so
+/// a kept success stays true.</item>
+/// <item>At most <see cref="Capacity"/> tokens are kept; when full, the expired are dropped, and if that is not
+/// enough, all.</item>
+/// </list>
+/// </summary>
+public sealed class CachingTokenHandler(TokenHandler inner, TimeProvider time) : TokenHandler
+{
+    public const int Capacity = 10_000;
+    public static readonly TimeSpan MaxAge = TimeSpan.FromMinutes(10);
+
+    private readonly ConcurrentDictionary<string, Validated> _validated = new(StringComparer.Ordinal);
+
+    public override async Task<TokenValidationResult> ValidateTokenAsync(string token, TokenValidationParameters validationParameters)
+    {
+        var now = time.GetUtcNow();
+        if (_validated.TryGetValue(token, out var kept))
+        {
+            if (kept.Until > now)
+            {
+                return kept.ToResult();
+            }
+
+            _validated.TryRemove(KeyValuePair.Create(token, kept));
+        }
+
+        var result = await inner.ValidateTokenAsync(token, validationParameters);
+        var expires = new DateTimeOffset(result.SecurityToken?.ValidTo ?? DateTime.MinValue, TimeSpan.Zero);
+        if (result.IsValid && result.ClaimsIdentity is not null && expires > now)
+        {
+            MakeRoom(now);
+            _validated[token] = new Validated(result, expires < now + MaxAge ? expires : now + MaxAge);
+        }
+
+        return result;
+    }
+
+    public override SecurityToken ReadToken(string token) => inner.ReadToken(token);
+
+    private void MakeRoom(DateTimeOffset now)
+    {
+        if (_validated.Count < Capacity)
+        {
+            return;
+        }
+
+        foreach (var (token, kept) in _validated)
+        {
+            if (kept.Until <= now)
+            {
+                _validated.TryRemove(KeyValuePair.Create(token, kept));
+            }
+        }
+
+        if (_validated.Count >= Capacity)
+        {
+            _validated.Clear();
+        }
+    }
+
+    /// <summary>A success, handed out as a fresh result with its own copy of the identity for each request.</summary>
+    private sealed record Validated(TokenValidationResult Result, DateTimeOffset Until)
+    {
+        public TokenValidationResult ToResult() => new()
+        {
+            IsValid = true,
+            ClaimsIdentity = Result.ClaimsIdentity.Clone(),
+            SecurityToken = Result.SecurityToken,
+            Issuer = Result.Issuer,
+            TokenType = Result.TokenType,
+        };
+    }
+}
