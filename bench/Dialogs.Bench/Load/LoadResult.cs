@@ -9,4 +9,17 @@ public sealed record LoadResult(long Succeeded, long Failed, TimeSpan Elapsed, L
     public IReadOnlyDictionary<string, TimeSpan>? Cpu { get; init; }
 
     public double Throughput => Elapsed > TimeSpan.Zero ? Succeeded / Elapsed.TotalSeconds : 0;
+
+    /// <summary>One run made of several pieces run at different times: their operations, time and CPU added up.</summary>
+    public static LoadResult Combine(IReadOnlyList<LoadResult> pieces) => new(
+        pieces.Sum(piece => piece.Succeeded),
+        pieces.Sum(piece => piece.Failed),
+        pieces.Aggregate(TimeSpan.Zero, (sum, piece) => sum + piece.Elapsed),
+        LatencyHistogram.Merge(pieces.Select(piece => piece.Latencies)),
+        pieces.Select(piece => piece.FirstError).FirstOrDefault(error => error is not null))
+    {
+        Cpu = pieces.Any(piece => piece.Cpu is null)
+            ? null
+            : pieces[0].Cpu!.Keys.ToDictionary(part => part, part => pieces.Aggregate(TimeSpan.Zero, (sum, piece) => sum + piece.Cpu![part])),
+    };
 }

@@ -44,7 +44,7 @@ public static class BigDialogBenchmark
             var label = $"{settings.Messages:N0}-message dialog, {name} page";
             DialogOperation read = (client, _, token) => client.ReadPageAsync(dialog, before, token);
             await clients.WarmUpAsync(label, LoadPlan.Counted(1, settings.WarmupRequests), read, ct);
-            var result = await clients.MeasureAsync(label, LoadPlan.Counted(1, settings.RequestsPerRun), settings.Runs, read, ct);
+            var result = await clients.MeasureAsync(label, LoadPlan.Counted(1, settings.RequestsPerRun), settings.Runs, slices: 1, read, ct);
             latencies.Add(new PageLatency(name, before?.ToString(), result));
         }
 

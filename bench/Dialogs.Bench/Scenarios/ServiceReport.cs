@@ -38,7 +38,8 @@ public static class ServiceReport
     {
         var options = report.Options;
         var table = new ReportTable(
-            $"Throughput: API vs raw Npgsql, same statement, {options.Concurrency} concurrent callers, {options.Runs} runs each (median)",
+            $"Throughput: API vs raw Npgsql, same statement, {options.Concurrency} concurrent callers, {options.Runs} runs each "
+            + $"in interleaved pieces of about {ThroughputComparison.Slice.TotalSeconds:0} s (ops/s: median run; API/raw: median of the run pairs' ratios)",
             "cluster", "operation", ReportColumn.Number("ops/run"), ReportColumn.Number("API ops/s"), ReportColumn.Number("raw ops/s"),
             ReportColumn.Number("API/raw"), ReportColumn.Number("run pairs"), ReportColumn.Number("API p50 ms"), ReportColumn.Number("API p99 ms"),
             ReportColumn.Number("raw p50 ms"), ReportColumn.Number("raw p99 ms"), ReportColumn.Number("failed"));

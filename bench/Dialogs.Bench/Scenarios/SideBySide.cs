@@ -10,27 +10,24 @@ public delegate ValueTask DialogOperation(IDialogClient client, long sequence, C
 /// <summary>The API's and the baseline's series of one operation, measured under the same plan.</summary>
 public sealed record SideBySideResult(SeriesSummary Api, SeriesSummary Raw)
 {
-    public double ThroughputRatio => Ratio(Api.MedianThroughput, Raw.MedianThroughput);
-
     /// <summary>
-    /// The lowest and highest API/raw ratio of one run pair (the API's run n against the raw run n, measured back to
-    /// back): how far the machine's drift moves the ratio within one series.
+    /// The median of the run pairs' API/raw ratios. The API's run n and the raw run n were measured over the same
+    /// seconds (see <see cref="SideBySide.MeasureAsync"/>), so each pair's ratio is free of the machine's drift between
+    /// runs, which a ratio of the two series' medians, taken from different runs, is not.
     /// </summary>
-    public (double Lowest, double Highest) RunPairRatios
-    {
-        get
-        {
-            var ratios = Api.RunThroughputs.Zip(Raw.RunThroughputs, Ratio).ToList();
-            return (ratios.Min(), ratios.Max());
-        }
-    }
+    public double ThroughputRatio => SeriesSummary.Median(PairRatios);
 
-    private static double Ratio(double api, double raw) => raw > 0 ? api / raw : 0;
+    /// <summary>The lowest and highest API/raw ratio of one run pair: how far the ratio moves within one series.</summary>
+    public (double Lowest, double Highest) RunPairRatios => (PairRatios.Min(), PairRatios.Max());
+
+    private IEnumerable<double> PairRatios =>
+        Api.RunThroughputs.Zip(Raw.RunThroughputs, (api, raw) => raw > 0 ? api / raw : 0);
 }
 
 /// <summary>
 /// Runs the same operation through the API and through the raw baseline under one load plan, several runs each,
-/// alternating which goes first, so neither always meets a table or cache the other has just warmed or grown.
+/// in interleaved pieces, alternating which goes first, so neither always meets a table or cache the other has just
+/// warmed or grown.
 /// Measured runs are metered with <paramref name="cpu"/>.
 /// </summary>
 public sealed class SideBySide(IDialogClient api, IDialogClient raw, CpuMeter cpu)
@@ -52,16 +49,31 @@ public sealed class SideBySide(IDialogClient api, IDialogClient raw, CpuMeter cp
         return apiRun;
     }
 
-    public async Task<SideBySideResult> MeasureAsync(string label, LoadPlan plan, int runs, DialogOperation operation, CancellationToken ct)
+    /// <summary>
+    /// Measures <paramref name="runs"/> runs of each side. Each run is done in <paramref name="slices"/> pieces of
+    /// equal work, the two sides' pieces interleaved (api, raw, raw, api, ...), so the API's run n and the raw run n
+    /// span the same seconds of the machine and share its slow and fast phases.
+    /// </summary>
+    public async Task<SideBySideResult> MeasureAsync(string label, LoadPlan plan, int runs, int slices, DialogOperation operation,
+        CancellationToken ct)
     {
+        var slice = plan with { Operations = plan.Operations / slices, Duration = plan.Duration / slices };
         var results = new Dictionary<IDialogClient, List<LoadResult>> { [Api] = [], [Raw] = [] };
         for (var run = 1; run <= runs; run++)
         {
-            foreach (var client in run % 2 == 1 ? [Api, Raw] : new[] { Raw, Api })
+            var pieces = new Dictionary<IDialogClient, List<LoadResult>> { [Api] = [], [Raw] = [] };
+            for (var piece = 0; piece < slices; piece++)
             {
-                var result = await LoadRunner.RunAsync(plan, (sequence, token) => operation(client, sequence, token), ct, cpu);
-                results[client].Add(result);
-                ProgressLog.Run($"{label} {client.Name}", run, runs, result);
+                foreach (var client in ((run * slices) + piece) % 2 == 1 ? [Api, Raw] : new[] { Raw, Api })
+                {
+                    pieces[client].Add(await LoadRunner.RunAsync(slice, (sequence, token) => operation(client, sequence, token), ct, cpu));
+                }
+            }
+
+            foreach (var client in new[] { Api, Raw })
+            {
+                results[client].Add(LoadResult.Combine(pieces[client]));
+                ProgressLog.Run($"{label} {client.Name}", run, runs, results[client][^1]);
             }
         }
 
