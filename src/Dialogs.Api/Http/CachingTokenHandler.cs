@@ -14,13 +14,13 @@ namespace Dialogs.Api.Http;
 /// beyond it) and never longer than <see cref="MaxAge"/>.</item>
 /// <item>The validation parameters are fixed for the life of the process (see <see cref="BearerAuthentication"/>), so
 /// a kept success stays true.</item>
-/// <item>At most <see cref="Capacity"/> tokens are kept; when full, the expired are dropped, and if that is not
-/// enough, all.</item>
+/// <item>At most <see cref="Capacity"/> tokens are kept, 4 to 5 KB each (the token, its parsed form, the identity),
+/// so about 20 MB at most; when full, the expired are dropped, and if that is not enough, all.</item>
 /// </list>
 /// </summary>
 public sealed class CachingTokenHandler(TokenHandler inner, TimeProvider time) : TokenHandler
 {
-    public const int Capacity = 10_000;
+    public const int Capacity = 4_096;
     public static readonly TimeSpan MaxAge = TimeSpan.FromMinutes(10);
 
     private readonly ConcurrentDictionary<string, Validated> _validated = new(StringComparer.Ordinal);
