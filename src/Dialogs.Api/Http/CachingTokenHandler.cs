@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Security.Claims;
 using Microsoft.IdentityModel.Tokens;
 
 namespace Dialogs.Api.Http;
@@ -43,7 +44,9 @@ public sealed class CachingTokenHandler(TokenHandler inner, TimeProvider time) :
         if (result.IsValid && result.ClaimsIdentity is not null && expires > now)
         {
             MakeRoom(now);
-            _validated[token] = new Validated(result, expires < now + MaxAge ? expires : now + MaxAge);
+            // A copy of the identity is kept, so nothing done to this request's identity reaches later requests.
+            _validated[token] = new Validated(result.ClaimsIdentity.Clone(), result.SecurityToken!, result.Issuer, result.TokenType,
+                expires < now + MaxAge ? expires : now + MaxAge);
         }
 
         return result;
@@ -73,15 +76,15 @@ public sealed class CachingTokenHandler(TokenHandler inner, TimeProvider time) :
     }
 
     /// <summary>A success, handed out as a fresh result with its own copy of the identity for each request.</summary>
-    private sealed record Validated(TokenValidationResult Result, DateTimeOffset Until)
+    private sealed record Validated(ClaimsIdentity Identity, SecurityToken Token, string Issuer, string TokenType, DateTimeOffset Until)
     {
         public TokenValidationResult ToResult() => new()
         {
             IsValid = true,
-            ClaimsIdentity = Result.ClaimsIdentity.Clone(),
-            SecurityToken = Result.SecurityToken,
-            Issuer = Result.Issuer,
-            TokenType = Result.TokenType,
+            ClaimsIdentity = Identity.Clone(),
+            SecurityToken = Token,
+            Issuer = Issuer,
+            TokenType = TokenType,
         };
     }
 }

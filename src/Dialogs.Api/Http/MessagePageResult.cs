@@ -15,8 +15,7 @@ namespace Dialogs.Api.Http;
 /// time keeps the generated code for pages of any size, and the page goes out in pieces of <see cref="FlushBytes"/>,
 /// so a 200-message page of long texts is never held whole.
 /// </summary>
-public sealed class MessagePageResult(IReadOnlyList<DialogMessage> messages)
-    : IResult, IEndpointMetadataProvider
+public sealed class MessagePageResult(IReadOnlyList<DialogMessage> messages) : IResult, IEndpointMetadataProvider
 {
     private const int FlushBytes = 16 * 1024;
 

@@ -36,6 +36,8 @@ public sealed class CachingTokenHandlerTests
         Assert.True(second.IsValid);
         Assert.Equal("alice", second.ClaimsIdentity.FindFirst("sub")?.Value);
         Assert.NotSame(first.ClaimsIdentity, second.ClaimsIdentity);
+        first.ClaimsIdentity.AddClaim(new Claim("role", "admin"));
+        Assert.False((await _handler.ValidateTokenAsync(token, Parameters)).ClaimsIdentity.HasClaim("role", "admin"));
         Assert.Same(first.SecurityToken, second.SecurityToken);
     }
 
