@@ -71,8 +71,8 @@ public static class ServiceBenchmark
         {
             var logs = Path.Combine(options.OutFolder, $"logs-{kind.ToString().ToLowerInvariant()}");
             BenchCluster.PreserveLogs(spec.Folder, logs);
-            ProgressLog.Step($"FAILED on {kind}; its logs are kept in {logs}");
-            throw;
+            // The message may name a log in the work folder, which is deleted on the way out: say where the copies are.
+            throw new InvalidOperationException($"{kind}: {e.Message} The work folder is deleted; its logs are kept in {logs}.", e);
         }
     }
 
