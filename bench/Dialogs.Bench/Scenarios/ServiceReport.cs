@@ -57,7 +57,8 @@ public static class ServiceReport
         return table;
     }
 
-    private static string PairRange(SideBySideResult result) =>
+    /// <summary>The lowest and highest run-pair ratio, as "63–73 %".</summary>
+    public static string PairRange(SideBySideResult result) =>
         $"{result.RunPairRatios.Lowest * 100:0}–{result.RunPairRatios.Highest:P0}";
 
     /// <summary>Where each operation's CPU went: with every process on the same cores, this bounds the throughput.</summary>

@@ -22,7 +22,7 @@ public static class Targets
                 var result = comparison.Result;
                 checks.Add(new TargetCheck(
                     $"{comparison.Operation}: API throughput ≥ {MinThroughputRatio:P0} of raw (Citus)",
-                    $"{result.ThroughputRatio:P0} (median of {result.Api.Runs} run pairs; pairs {result.RunPairRatios.Lowest * 100:0}–{result.RunPairRatios.Highest:P0})",
+                    $"{result.ThroughputRatio:P0} (median of {result.Api.Runs} run pairs; pairs {ServiceReport.PairRange(result)})",
                     result.ThroughputRatio >= MinThroughputRatio && result.Api.Failed + result.Raw.Failed == 0));
             }
 
