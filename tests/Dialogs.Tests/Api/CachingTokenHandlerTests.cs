@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using Dialogs.Api.Http;
 using Dialogs.Local;
+using Dialogs.Tests.Infrastructure;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 
@@ -104,14 +105,5 @@ public sealed class CachingTokenHandlerTests
             Interlocked.Increment(ref _calls);
             return base.ValidateTokenAsync(token, validationParameters);
         }
-    }
-
-    private sealed class ManualClock : TimeProvider
-    {
-        private DateTimeOffset _now = DateTimeOffset.UtcNow;
-
-        public void Advance(TimeSpan by) => _now += by;
-
-        public override DateTimeOffset GetUtcNow() => _now;
     }
 }

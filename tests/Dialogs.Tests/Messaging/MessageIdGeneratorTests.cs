@@ -1,4 +1,5 @@
 using Dialogs.Api.Messaging;
+using Dialogs.Tests.Infrastructure;
 
 namespace Dialogs.Tests.Messaging;
 
@@ -34,12 +35,5 @@ public sealed class MessageIdGeneratorTests
         Assert.Equal(now.UtcDateTime, id.CreatedAt);
         Assert.True(MessageId.TryParse(id.ToString(), out var parsed));
         Assert.Equal(id, parsed);
-    }
-
-    private sealed class ManualClock(DateTimeOffset now) : TimeProvider
-    {
-        public DateTimeOffset Now { get; set; } = now;
-
-        public override DateTimeOffset GetUtcNow() => Now;
     }
 }

@@ -1,4 +1,5 @@
 using Dialogs.Api.Storage;
+using Dialogs.Tests.Infrastructure;
 
 namespace Dialogs.Tests.Storage;
 
@@ -8,7 +9,7 @@ public sealed class WorkerCircuitTests
     private const string Worker = "10.0.0.1:5432";
     private const string Other = "10.0.0.2:5432";
 
-    private readonly ManualTime _time = new();
+    private readonly ManualClock _time = new();
     private readonly WorkerCircuit _circuit;
 
     public WorkerCircuitTests() => _circuit = new WorkerCircuit(_time);
@@ -73,14 +74,5 @@ public sealed class WorkerCircuitTests
 
         Assert.False(_circuit.Refuses(Worker, out var probe));
         Assert.True(probe);
-    }
-
-    private sealed class ManualTime : TimeProvider
-    {
-        private DateTimeOffset _now = new(2026, 11, 21, 12, 0, 0, TimeSpan.Zero);
-
-        public override DateTimeOffset GetUtcNow() => _now;
-
-        public void Advance(TimeSpan by) => _now += by;
     }
 }
