@@ -1,3 +1,5 @@
+using Dialogs.Local.Cluster;
+
 namespace Dialogs.Bench.Load;
 
 /// <summary>
@@ -10,9 +12,6 @@ namespace Dialogs.Bench.Load;
 /// </summary>
 public static class LoadGeneratorSockets
 {
-    /// <summary>The runtime's switch (System.Net.Sockets reads it once, when the process creates its first socket).</summary>
-    public const string InlineCompletionsVariable = "DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS";
-
-    /// <summary>Call first thing in Main, before anything opens a socket.</summary>
-    public static void RunCompletionsInline() => Environment.SetEnvironmentVariable(InlineCompletionsVariable, "1");
+    /// <summary>Call first thing in Main, before anything opens a socket. The API it starts is set back to the default.</summary>
+    public static void RunCompletionsInline() => Environment.SetEnvironmentVariable(LocalApi.InlineSocketCompletionsVariable, "1");
 }

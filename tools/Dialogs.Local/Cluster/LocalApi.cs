@@ -7,6 +7,9 @@ namespace Dialogs.Local.Cluster;
 public sealed class LocalApi
 {
     public const string ProcessMarker = "Dialogs.Api.dll";
+    /// <summary>The runtime's switch for running socket completions inline (System.Net.Sockets reads it once, at the first socket).</summary>
+    public const string InlineSocketCompletionsVariable = "DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS";
+
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(90);
     private static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(15);
 
@@ -62,7 +65,7 @@ public sealed class LocalApi
             ["ASPNETCORE_ENVIRONMENT"] = "Production",
             // The runtime's default socket scheduling, as deployed, whatever the starting process chose for itself
             // (the benchmark's load generator runs its socket completions inline).
-            ["DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS"] = "0",
+            [InlineSocketCompletionsVariable] = "0",
         };
         var api = new LocalApi(Processes.StartDetached("dotnet", arguments, apiFolder, logPath, environment), url);
         try
