@@ -84,30 +84,60 @@ public sealed class ShardPlacements
     private sealed record Range(int Min, int Max, Placement Placement);
 }
 
-/// <summary>Keeps <see cref="ShardPlacements"/> current: one small metadata query every two seconds, not one per request.</summary>
+/// <summary>
+/// Keeps <see cref="ShardPlacements"/> current: one small metadata query every two seconds, not one per request. The
+/// first load happens before the server takes requests (the host starts its services before the server), so even the
+/// first requests name their shard and worker, and a worker found unreachable opens that worker's circuit, not the
+/// coordinator's.
+/// </summary>
 public sealed partial class ShardPlacementRefresher(ShardPlacements placements, NpgsqlDataSource db, ILogger<ShardPlacementRefresher> logger)
     : BackgroundService
 {
+    /// <summary>How long startup waits for the first load: a coordinator that does not answer delays the API this
+    /// much, not Npgsql's connection and command timeouts; the map then loads on a later tick.</summary>
+    internal static readonly TimeSpan FirstLoadLimit = TimeSpan.FromSeconds(5);
+
     private static readonly TimeSpan Interval = TimeSpan.FromSeconds(2);
+
+    private bool _distributed = true;
+
+    public override async Task StartAsync(CancellationToken cancellationToken)
+    {
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        limit.CancelAfter(FirstLoadLimit);
+        try
+        {
+            _distributed = await RefreshAsync(limit.Token);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            LogRefreshFailed(logger, $"no answer within {FirstLoadLimit.TotalSeconds:0} s at startup");
+        }
+
+        await base.StartAsync(cancellationToken);
+    }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(Interval);
-        do
+        while (_distributed && await timer.WaitForNextTickAsync(stoppingToken))
         {
-            try
-            {
-                if (!await placements.RefreshAsync(db, stoppingToken))
-                {
-                    return; // plain PostgreSQL: one server holds every dialog
-                }
-            }
-            catch (Exception e) when (e is NpgsqlException or TimeoutException)
-            {
-                LogRefreshFailed(logger, e.Message); // keep the last known map; the next tick tries again
-            }
+            _distributed = await RefreshAsync(stoppingToken);
         }
-        while (await timer.WaitForNextTickAsync(stoppingToken));
+    }
+
+    /// <summary>False where the database has no Citus: one server holds every dialog, nothing will need loading.</summary>
+    private async Task<bool> RefreshAsync(CancellationToken ct)
+    {
+        try
+        {
+            return await placements.RefreshAsync(db, ct);
+        }
+        catch (Exception e) when (e is NpgsqlException or TimeoutException)
+        {
+            LogRefreshFailed(logger, e.Message); // keep the last known map; the next tick tries again
+            return true;
+        }
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not refresh the shard placements: {Reason}")]

@@ -29,7 +29,7 @@ public sealed class WorkerDownTests
         using var client = api.CreateClient();
         client.DefaultRequestHeaders.Authorization = new("Bearer", tokens.Create(me, TimeSpan.FromHours(1)));
         var down = nodes.Cluster.Workers[0];
-        var (onDown, onLive) = await PeersByWorkerAsync(api.Services.GetRequiredService<ShardPlacements>(), me, down.Address);
+        var (onDown, onLive) = PeersByWorker(api.Services.GetRequiredService<ShardPlacements>(), me, down.Address);
 
         await down.StopAsync();
         try
@@ -67,15 +67,8 @@ public sealed class WorkerDownTests
     }
 
     /// <summary>Peers whose dialog with <paramref name="me"/> lies on the worker to stop (three) and one on another worker.</summary>
-    private static async Task<(List<string> OnDown, string OnLive)> PeersByWorkerAsync(ShardPlacements placements, string me, string downWorker)
+    private static (List<string> OnDown, string OnLive) PeersByWorker(ShardPlacements placements, string me, string downWorker)
     {
-        // The placement map loads in the background when the API starts.
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
-        while (placements.Find(Users.Dialog(me, Users.New())) == placements.Server && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(100, Ct);
-        }
-
         var onDown = new List<string>();
         string? onLive = null;
         while (onDown.Count < 3 || onLive is null)

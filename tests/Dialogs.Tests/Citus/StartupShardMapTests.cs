@@ -1,0 +1,77 @@
+using System.Diagnostics;
+using Dialogs.Api.Messaging;
+using Dialogs.Api.Storage;
+using Dialogs.Local;
+using Dialogs.Tests.Infrastructure;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+
+namespace Dialogs.Tests.Citus;
+
+/// <summary>
+/// The API takes requests only once it knows where each dialog lives, so its first requests name their worker (and a
+/// fault there opens that worker's circuit, not the coordinator's); a coordinator that does not answer delays startup
+/// by a bounded time, not forever. On a cluster of its own, because it locks Citus' placement table.
+/// </summary>
+public sealed class StartupShardMapTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task The_API_starts_serving_once_it_knows_each_dialogs_worker_and_at_the_latest_after_the_limit()
+    {
+        await using var nodes = await TemporaryCluster.StartCitusAsync(workers: 1, shardCount: 4, "the startup shard map test", Ct);
+        var coordinator = nodes.Cluster.Coordinator.ConnectionString();
+        var worker = nodes.Cluster.Workers[0].Address;
+        var dialog = Users.Dialog(Users.New(), Users.New());
+
+        await using (var slow = ApiFactory.Create(coordinator, DevTokens.CreateNew()))
+        {
+            var (took, known) = await StartWhilePlacementsAreLockedAsync(coordinator, slow, dialog, TimeSpan.FromSeconds(1));
+
+            Assert.True(took >= TimeSpan.FromSeconds(0.9), $"the API started after {took.TotalMilliseconds:0} ms, before its shard map loaded");
+            Assert.Equal(worker, known.Node);
+        }
+
+        await using var stuck = ApiFactory.Create(coordinator, DevTokens.CreateNew());
+        var (tookStuck, knownStuck) = await StartWhilePlacementsAreLockedAsync(coordinator, stuck, dialog, ShardPlacementRefresher.FirstLoadLimit * 2);
+
+        Assert.InRange(tookStuck, ShardPlacementRefresher.FirstLoadLimit * 0.9, ShardPlacementRefresher.FirstLoadLimit * 1.5);
+        var placements = stuck.Services.GetRequiredService<ShardPlacements>();
+        Assert.Equal(placements.Server, knownStuck);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (placements.Find(dialog) == placements.Server && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(100, Ct);
+        }
+
+        Assert.Equal(worker, placements.Find(dialog).Node);
+    }
+
+    /// <summary>
+    /// Starts the API while a transaction holds Citus' placement table for <paramref name="hold"/>, so the shard map's
+    /// query waits; returns how long the start took and what the started API knew about the dialog at that moment.
+    /// </summary>
+    private static async Task<(TimeSpan Took, Placement Known)> StartWhilePlacementsAreLockedAsync(
+        string coordinator, WebApplicationFactory<Program> api, DialogKey dialog, TimeSpan hold)
+    {
+        await using var connection = new NpgsqlConnection(coordinator);
+        await connection.OpenAsync(Ct);
+        await using var transaction = await connection.BeginTransactionAsync(Ct);
+        await using (var lockTable = new NpgsqlCommand("LOCK TABLE pg_dist_placement IN ACCESS EXCLUSIVE MODE", connection, transaction))
+        {
+            await lockTable.ExecuteNonQueryAsync(Ct);
+        }
+
+        var clock = Stopwatch.StartNew();
+        var started = Task.Run(() =>
+        {
+            var placements = api.Services.GetRequiredService<ShardPlacements>();
+            return (clock.Elapsed, placements.Find(dialog));
+        }, Ct);
+        await Task.WhenAny(started, Task.Delay(hold, Ct));
+        await transaction.CommitAsync(Ct);
+        return await started;
+    }
+}
