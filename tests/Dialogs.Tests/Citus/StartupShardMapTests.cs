@@ -35,9 +35,9 @@ public sealed class StartupShardMapTests
         }
 
         await using var stuck = ApiFactory.Create(coordinator, DevTokens.CreateNew());
-        var (tookStuck, knownStuck) = await StartWhilePlacementsAreLockedAsync(coordinator, stuck, dialog, ShardPlacementRefresher.FirstLoadLimit * 2);
+        var (tookStuck, knownStuck) = await StartWhilePlacementsAreLockedAsync(coordinator, stuck, dialog, ShardPlacementRefresher.FirstLoadLimit * 3);
 
-        Assert.InRange(tookStuck, ShardPlacementRefresher.FirstLoadLimit * 0.9, ShardPlacementRefresher.FirstLoadLimit * 1.5);
+        Assert.InRange(tookStuck, ShardPlacementRefresher.FirstLoadLimit * 0.9, ShardPlacementRefresher.FirstLoadLimit * 2);
         var placements = stuck.Services.GetRequiredService<ShardPlacements>();
         Assert.Equal(placements.Server, knownStuck);
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
