@@ -4,9 +4,9 @@ using Microsoft.AspNetCore.Diagnostics;
 namespace Dialogs.Api.Http;
 
 /// <summary>
-/// An infrastructure fault that outlived the store's retries is a 503 with Retry-After: the client may try again
-/// and the send is idempotent. Anything else falls through to the default handler: a 500 ProblemDetails without
-/// internals.
+/// An infrastructure fault that outlived the store's retries, or a database whose schema is not applied yet, is a 503
+/// with Retry-After: the client may try again and the send is idempotent. Anything else falls through to the default
+/// handler: a 500 ProblemDetails without internals.
 /// </summary>
 public sealed partial class DatabaseUnavailableHandler(IProblemDetailsService problems, ILogger<DatabaseUnavailableHandler> logger)
     : IExceptionHandler
@@ -15,7 +15,7 @@ public sealed partial class DatabaseUnavailableHandler(IProblemDetailsService pr
 
     public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken ct)
     {
-        if (!DatabaseErrors.IsTransient(exception))
+        if (!DatabaseErrors.IsTransient(exception) && !DatabaseErrors.IsSchemaMissing(exception))
         {
             return false;
         }

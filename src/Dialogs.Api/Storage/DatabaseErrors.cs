@@ -28,6 +28,15 @@ public static class DatabaseErrors
         && (postgres.MessageText.Contains("remote node", StringComparison.Ordinal)
             || postgres.MessageText.StartsWith("could not establish any connections to the node", StringComparison.Ordinal));
 
+    /// <summary>
+    /// The store's table does not exist: the API runs ahead of the migrator (a first deployment can start it first)
+    /// or points at a database without the schema. Not worth retrying within a request, yet the service is
+    /// unavailable, not broken: a 503 until the schema is there.
+    /// </summary>
+    public static bool IsSchemaMissing(Exception exception) =>
+        exception is PostgresException { SqlState: PostgresErrorCodes.UndefinedTable } postgres
+        && postgres.MessageText == $"relation \"{MessageStore.Table}\" does not exist";
+
     private static bool IsTransient(PostgresException e) => e.SqlState switch
     {
         ['0', '8', _, _, _] => true,                     // connection exceptions; Citus reports an unreachable worker as 08006

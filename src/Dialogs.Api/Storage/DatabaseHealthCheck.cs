@@ -3,7 +3,10 @@ using Npgsql;
 
 namespace Dialogs.Api.Storage;
 
-/// <summary>Ready means a round trip to the coordinator (or the single PostgreSQL node) succeeds.</summary>
+/// <summary>
+/// Ready means a round trip to the coordinator (or the single PostgreSQL node) succeeds and finds the schema applied,
+/// so an orchestrator holds traffic back from an API that started ahead of the migrator.
+/// </summary>
 public sealed class DatabaseHealthCheck(NpgsqlDataSource db) : IHealthCheck
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(5);
@@ -14,9 +17,10 @@ public sealed class DatabaseHealthCheck(NpgsqlDataSource db) : IHealthCheck
         deadline.CancelAfter(Timeout);
         try
         {
-            await using var ping = db.CreateCommand("SELECT 1");
-            await ping.ExecuteScalarAsync(deadline.Token);
-            return HealthCheckResult.Healthy();
+            await using var ping = db.CreateCommand($"SELECT to_regclass('{MessageStore.Table}') IS NOT NULL");
+            return (bool)(await ping.ExecuteScalarAsync(deadline.Token))!
+                ? HealthCheckResult.Healthy()
+                : HealthCheckResult.Unhealthy("the schema is not applied yet");
         }
         catch (Exception e) when (e is NpgsqlException or OperationCanceledException or TimeoutException)
         {

@@ -12,23 +12,26 @@ namespace Dialogs.Api.Storage;
 public sealed class MessageStore(
     NpgsqlDataSource db, TransientRetry retry, ShardPlacements placements, WorkerCircuit circuit, StoreTelemetry telemetry)
 {
+    /// <summary>The one table of the schema the migrator applies; on Citus it is distributed by dialog_id.</summary>
+    public const string Table = "messages";
+
     private const string Columns = "id, sender_id, recipient_id, body, created_at";
 
     // No conflict target: a repeat of this very insert (same id, after a lost commit acknowledgement) and a reuse of
     // the idempotency key both end here without a second row.
-    internal const string InsertSql = """
-        INSERT INTO messages (dialog_id, id, sender_id, recipient_id, body, created_at, idempotency_key)
+    internal const string InsertSql = $"""
+        INSERT INTO {Table} (dialog_id, id, sender_id, recipient_id, body, created_at, idempotency_key)
         VALUES ($1, $2, $3, $4, $5, $6, $7)
         ON CONFLICT DO NOTHING
         """;
 
     internal const string FindExistingSql = $"""
-        SELECT {Columns} FROM messages
+        SELECT {Columns} FROM {Table}
         WHERE dialog_id = $1 AND (id = $2 OR (sender_id = $3 AND idempotency_key = $4))
         """;
 
-    internal const string OlderPageSql = $"SELECT {Columns} FROM messages WHERE dialog_id = $1 AND id < $2 ORDER BY id DESC LIMIT $3";
-    internal const string NewerPageSql = $"SELECT {Columns} FROM messages WHERE dialog_id = $1 AND id > $2 ORDER BY id ASC LIMIT $3";
+    internal const string OlderPageSql = $"SELECT {Columns} FROM {Table} WHERE dialog_id = $1 AND id < $2 ORDER BY id DESC LIMIT $3";
+    internal const string NewerPageSql = $"SELECT {Columns} FROM {Table} WHERE dialog_id = $1 AND id > $2 ORDER BY id ASC LIMIT $3";
 
     public Task<SendOutcome> SendAsync(NewMessage message, CancellationToken ct) =>
         ObserveAsync("send", message.Dialog, token => SendOnceAsync(message, token), ct);

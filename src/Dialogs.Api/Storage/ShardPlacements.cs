@@ -51,17 +51,21 @@ public sealed class ShardPlacements
         return Server;
     }
 
-    /// <summary>Loads the placements; false where the database has no Citus (nothing will ever need loading).</summary>
+    /// <summary>
+    /// Loads the placements; false once none will ever need loading: the schema is applied on PostgreSQL without
+    /// Citus. Before the migrator has created and distributed the table (a first deployment can start the API first)
+    /// there is nothing to load yet, and a later call loads it.
+    /// </summary>
     public async Task<bool> RefreshAsync(NpgsqlDataSource db, CancellationToken ct)
     {
         try
         {
-            await using var select = db.CreateCommand("""
+            await using var select = db.CreateCommand($"""
                 SELECT s.shardminvalue::int, s.shardmaxvalue::int, s.shardid, n.nodename, n.nodeport
                 FROM pg_dist_shard s
                 JOIN pg_dist_placement p ON p.shardid = s.shardid
                 JOIN pg_dist_node n ON n.groupid = p.groupid
-                WHERE s.logicalrelid = 'messages'::regclass AND n.noderole = 'primary'
+                WHERE s.logicalrelid = to_regclass('{MessageStore.Table}') AND n.noderole = 'primary'
                 ORDER BY 1
                 """);
             var ranges = new List<Range>();
@@ -77,7 +81,10 @@ public sealed class ShardPlacements
         }
         catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UndefinedTable)
         {
-            return false;
+            // No Citus metadata. Plain PostgreSQL once the table is there; until then the migrator may yet create
+            // the Citus extension.
+            await using var applied = db.CreateCommand($"SELECT to_regclass('{MessageStore.Table}') IS NOT NULL");
+            return !(bool)(await applied.ExecuteScalarAsync(ct))!;
         }
     }
 

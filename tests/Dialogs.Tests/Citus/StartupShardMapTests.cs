@@ -1,7 +1,9 @@
 using System.Diagnostics;
+using System.Net;
 using Dialogs.Api.Messaging;
 using Dialogs.Api.Storage;
 using Dialogs.Local;
+using Dialogs.Tests.Api;
 using Dialogs.Tests.Infrastructure;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
@@ -47,6 +49,38 @@ public sealed class StartupShardMapTests
         }
 
         Assert.Equal(worker, placements.Find(dialog).Node);
+    }
+
+    [Fact]
+    public async Task An_API_started_ahead_of_the_migrator_answers_503_until_the_schema_is_there_then_names_each_dialogs_worker()
+    {
+        await using var nodes = await TemporaryCluster.StartUnmigratedCitusAsync(workers: 1, "the API-before-migrator test");
+        var tokens = DevTokens.CreateNew();
+        await using var api = ApiFactory.Create(nodes.Cluster.Coordinator.ConnectionString(), tokens);
+        using var client = api.CreateClient();
+        var (me, peer) = (Users.New("alice"), Users.New("bob"));
+        client.DefaultRequestHeaders.Authorization = new("Bearer", tokens.Create(me, TimeSpan.FromHours(1)));
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, (await client.GetAsync("/health", Ct)).StatusCode);
+        foreach (var early in new[] { await client.Send(peer, "too early"), await client.List(peer) })
+        {
+            await DialogsApiContract.AssertProblem(early, (int)HttpStatusCode.ServiceUnavailable);
+            Assert.NotNull(early.Headers.RetryAfter);
+        }
+
+        await nodes.Cluster.MigrateAsync(shardCount: 4, Ct);
+
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/health", Ct)).StatusCode);
+        await client.SendOk(peer, "once the schema is there");
+        var placements = api.Services.GetRequiredService<ShardPlacements>();
+        var dialog = Users.Dialog(me, peer);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (placements.Find(dialog) == placements.Server && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(100, Ct);
+        }
+
+        Assert.Equal(nodes.Cluster.Workers[0].Address, placements.Find(dialog).Node);
     }
 
     /// <summary>

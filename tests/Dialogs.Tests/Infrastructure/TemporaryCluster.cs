@@ -35,10 +35,7 @@ public sealed class TemporaryCluster : IAsyncDisposable
     /// </summary>
     public static async Task<TemporaryCluster> StartCitusAsync(int workers, int shardCount, string what, CancellationToken ct)
     {
-        var postgres = await PostgresInstallation.FindAsync();
-        Assert.SkipUnless(postgres.HasCitus, $"SKIPPED: the Citus extension is not installed for {postgres.BinDirectory} "
-            + $"(no citus.control in {postgres.ExtensionDirectory}); {what} did not run.");
-        var nodes = await StartAsync(postgres, citus: true, workers);
+        var nodes = await StartUnmigratedCitusAsync(workers, what);
         try
         {
             await nodes.Cluster.MigrateAsync(shardCount, ct);
@@ -49,6 +46,15 @@ public sealed class TemporaryCluster : IAsyncDisposable
             await nodes.DisposeAsync();
             throw;
         }
+    }
+
+    /// <summary>The same before the migrator has run: the Citus extension and the nodes, no schema.</summary>
+    public static async Task<TemporaryCluster> StartUnmigratedCitusAsync(int workers, string what)
+    {
+        var postgres = await PostgresInstallation.FindAsync();
+        Assert.SkipUnless(postgres.HasCitus, $"SKIPPED: the Citus extension is not installed for {postgres.BinDirectory} "
+            + $"(no citus.control in {postgres.ExtensionDirectory}); {what} did not run.");
+        return await StartAsync(postgres, citus: true, workers);
     }
 
     public async ValueTask DisposeAsync()
