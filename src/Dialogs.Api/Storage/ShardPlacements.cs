@@ -106,7 +106,7 @@ public sealed partial class ShardPlacementRefresher(ShardPlacements placements, 
 
     private static readonly TimeSpan Interval = TimeSpan.FromSeconds(2);
 
-    private bool _distributed = true;
+    private bool _refreshing = true;
 
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -114,7 +114,7 @@ public sealed partial class ShardPlacementRefresher(ShardPlacements placements, 
         limit.CancelAfter(FirstLoadLimit);
         try
         {
-            _distributed = await RefreshAsync(limit.Token);
+            _refreshing = await RefreshAsync(limit.Token);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
@@ -127,13 +127,13 @@ public sealed partial class ShardPlacementRefresher(ShardPlacements placements, 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(Interval);
-        while (_distributed && await timer.WaitForNextTickAsync(stoppingToken))
+        while (_refreshing && await timer.WaitForNextTickAsync(stoppingToken))
         {
-            _distributed = await RefreshAsync(stoppingToken);
+            _refreshing = await RefreshAsync(stoppingToken);
         }
     }
 
-    /// <summary>False where the database has no Citus: one server holds every dialog, nothing will need loading.</summary>
+    /// <summary>False once nothing will ever need loading: the database is plain PostgreSQL, one server for every dialog.</summary>
     private async Task<bool> RefreshAsync(CancellationToken ct)
     {
         try
