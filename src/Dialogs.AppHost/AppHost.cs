@@ -10,11 +10,17 @@ var jwtSigningKey = builder.AddParameter("jwt-signing-key",
 
 var migrator = builder.AddProject<Projects.Dialogs_Migrator>("migrator");
 
+// Probes are experimental in Aspire 13 (ASPIREPROBES001). Each also adds the health check the dashboard and WaitFor
+// use. Deployed, they become the container app's probes: where WaitForCompletion has no effect, readiness keeps
+// traffic away until /health finds the schema applied, and liveness restarts a hung process.
+#pragma warning disable ASPIREPROBES001
 var api = builder.AddProject<Projects.Dialogs_Api>("api")
     .WithBearerTokens(jwtSigningKey)
     .WaitForCompletion(migrator) // never serve against a half-built schema
-    .WithHttpHealthCheck("/health")
+    .WithHttpProbe(ProbeType.Readiness, "/health")
+    .WithHttpProbe(ProbeType.Liveness, "/alive")
     .WithExternalHttpEndpoints();
+#pragma warning restore ASPIREPROBES001
 
 IResourceBuilder<IResourceWithConnectionString> database;
 if (builder.ExecutionContext.IsPublishMode)
