@@ -17,7 +17,7 @@ public sealed class DatabaseHealthCheck(NpgsqlDataSource db) : IHealthCheck
         deadline.CancelAfter(Timeout);
         try
         {
-            await using var ping = db.CreateCommand($"SELECT to_regclass('{MessageStore.Table}') IS NOT NULL");
+            await using var ping = db.CreateCommand(MessageStore.SchemaAppliedSql);
             return (bool)(await ping.ExecuteScalarAsync(deadline.Token))!
                 ? HealthCheckResult.Healthy()
                 : HealthCheckResult.Unhealthy("the schema is not applied yet");

@@ -15,6 +15,9 @@ public sealed class MessageStore(
     /// <summary>The one table of the schema the migrator applies; on Citus it is distributed by dialog_id.</summary>
     public const string Table = "messages";
 
+    /// <summary>Whether the migrator has created the table yet: true or false, never an error.</summary>
+    internal const string SchemaAppliedSql = $"SELECT to_regclass('{Table}') IS NOT NULL";
+
     private const string Columns = "id, sender_id, recipient_id, body, created_at";
 
     // No conflict target: a repeat of this very insert (same id, after a lost commit acknowledgement) and a reuse of
