@@ -7,21 +7,23 @@ namespace Dialogs.Bench.Load;
 /// CPU time spent by named parts of the system (this client, the API process, the PostgreSQL servers), by the
 /// kernel's interrupt handling (loopback networking runs there, charged to no process) and by every other process
 /// on the machine, from /proc. On a machine whose cores are shared by all of them, what an operation costs in CPU,
-/// and where, explains its throughput better than its latency can; and "other" shows when something outside the
-/// benchmark was competing for the cores.
+/// and where, explains its throughput better than its latency can; "other" shows when something outside the
+/// benchmark was competing for the cores, and "steal" when the virtual machine's host was: time its cores wanted to
+/// run and the host ran something else.
 /// </summary>
 public sealed class CpuMeter(IReadOnlyDictionary<string, Func<TimeSpan>> parts)
 {
     public const string Interrupts = "irq";
     public const string Other = "other";
+    public const string Steal = "steal";
 
     // USER_HZ: the unit of every CPU time in /proc, 100 on every Linux ABI .NET runs on.
     private const double TicksPerSecond = 100;
 
     public CpuReading Read()
     {
-        var (processes, interrupts) = Machine();
-        return new CpuReading(parts.ToDictionary(part => part.Key, part => part.Value()), processes, interrupts);
+        var (processes, interrupts, steal) = Machine();
+        return new CpuReading(parts.ToDictionary(part => part.Key, part => part.Value()), processes, interrupts, steal);
     }
 
     /// <summary>CPU time of one process (user + system) so far; zero once it has gone.</summary>
@@ -51,12 +53,12 @@ public sealed class CpuMeter(IReadOnlyDictionary<string, Func<TimeSpan>> parts)
         return total;
     }
 
-    /// <summary>CPU time of the whole machine (all cores) in processes, and in hard and soft interrupts.</summary>
-    private static (TimeSpan Processes, TimeSpan Interrupts) Machine()
+    /// <summary>CPU time of the whole machine (all cores) in processes, in hard and soft interrupts, and taken by its host.</summary>
+    private static (TimeSpan Processes, TimeSpan Interrupts, TimeSpan Steal) Machine()
     {
         // cpu user nice system idle iowait irq softirq steal ...
         var cpu = File.ReadLines("/proc/stat").First().Split(' ', StringSplitOptions.RemoveEmptyEntries);
-        return (Ticks(cpu[1]) + Ticks(cpu[2]) + Ticks(cpu[3]), Ticks(cpu[6]) + Ticks(cpu[7]));
+        return (Ticks(cpu[1]) + Ticks(cpu[2]) + Ticks(cpu[3]), Ticks(cpu[6]) + Ticks(cpu[7]), Ticks(cpu[8]));
     }
 
     private static TimeSpan Ticks(string value) =>
@@ -64,9 +66,9 @@ public sealed class CpuMeter(IReadOnlyDictionary<string, Func<TimeSpan>> parts)
 }
 
 /// <summary>Cumulative CPU times at one moment: per part, and for the whole machine.</summary>
-public sealed record CpuReading(IReadOnlyDictionary<string, TimeSpan> Parts, TimeSpan Processes, TimeSpan Interrupts)
+public sealed record CpuReading(IReadOnlyDictionary<string, TimeSpan> Parts, TimeSpan Processes, TimeSpan Interrupts, TimeSpan Steal)
 {
-    /// <summary>What each part spent since <paramref name="earlier"/>, the interrupts, and every other process.</summary>
+    /// <summary>What each part spent since <paramref name="earlier"/>, the interrupts, every other process, and the host.</summary>
     public IReadOnlyDictionary<string, TimeSpan> Since(CpuReading earlier)
     {
         var spent = Parts.ToDictionary(part => part.Key, part => part.Value - earlier.Parts[part.Key]);
@@ -74,6 +76,7 @@ public sealed record CpuReading(IReadOnlyDictionary<string, TimeSpan> Parts, Tim
         // Per-process and machine-wide counters tick separately, so a quiet machine can come out a tick below zero.
         spent[CpuMeter.Other] = others > TimeSpan.Zero ? others : TimeSpan.Zero;
         spent[CpuMeter.Interrupts] = Interrupts - earlier.Interrupts;
+        spent[CpuMeter.Steal] = Steal - earlier.Steal;
         return spent;
     }
 }

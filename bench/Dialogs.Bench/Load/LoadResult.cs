@@ -10,6 +10,23 @@ public sealed record LoadResult(long Succeeded, long Failed, TimeSpan Elapsed, L
 
     public double Throughput => Elapsed > TimeSpan.Zero ? Succeeded / Elapsed.TotalSeconds : 0;
 
+    /// <summary>
+    /// The share of the machine's core time (elapsed × cores) that its host took during a metered run (steal): on a
+    /// virtual machine, what the run could not have whatever it needed. A slow phase of the machine shows here.
+    /// </summary>
+    public double? HostStealShare
+    {
+        get
+        {
+            if (Cpu is null || !Cpu.TryGetValue(CpuMeter.Steal, out var steal) || Elapsed <= TimeSpan.Zero)
+            {
+                return null;
+            }
+
+            return steal / (Elapsed * Environment.ProcessorCount);
+        }
+    }
+
     /// <summary>One run made of several pieces run at different times: their operations, time and CPU added up.</summary>
     public static LoadResult Combine(IReadOnlyList<LoadResult> pieces) => new(
         pieces.Sum(piece => piece.Succeeded),

@@ -3,7 +3,8 @@ namespace Dialogs.Bench.Load;
 /// <summary>
 /// Several measured runs of one thing, reduced to what a report shows: the median of the runs' throughputs (with
 /// the lowest and highest, to show the spread, and each run's in order), latency percentiles over every operation of every run, and, for
-/// metered runs, the CPU time per successful operation of each part of the system, in microseconds.
+/// metered runs, the CPU time per successful operation of each part of the system, in microseconds, and the share of
+/// the machine's cores its host took meanwhile.
 /// </summary>
 public sealed record SeriesSummary(
     int Runs,
@@ -17,7 +18,8 @@ public sealed record SeriesSummary(
     double MaxMs,
     long Failed,
     string? FirstError,
-    IReadOnlyDictionary<string, double>? CpuMicrosecondsPerOperation)
+    IReadOnlyDictionary<string, double>? CpuMicrosecondsPerOperation,
+    double? HostStealShare)
 {
     public static SeriesSummary Of(IReadOnlyList<LoadResult> runs)
     {
@@ -40,7 +42,8 @@ public sealed record SeriesSummary(
             latencies.MaxMilliseconds,
             runs.Sum(run => run.Failed),
             runs.Select(run => run.FirstError).FirstOrDefault(error => error is not null),
-            CpuPerOperation(runs));
+            CpuPerOperation(runs),
+            LoadResult.Combine(runs).HostStealShare);
     }
 
     private static Dictionary<string, double>? CpuPerOperation(IReadOnlyList<LoadResult> runs)

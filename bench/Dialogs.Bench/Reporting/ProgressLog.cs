@@ -14,5 +14,9 @@ public static class ProgressLog
 
     public static void Run(string label, int run, int runs, LoadResult result) =>
         Step($"  {label} run {run}/{runs}: {result.Throughput:N0} ops/s, p50 {result.Latencies.PercentileMilliseconds(50):0.00} ms, "
-            + $"p99 {result.Latencies.PercentileMilliseconds(99):0.00} ms{(result.Failed > 0 ? $", {result.Failed} failed: {result.FirstError}" : "")}");
+            + $"p99 {result.Latencies.PercentileMilliseconds(99):0.00} ms{HostSteal(result)}"
+            + (result.Failed > 0 ? $", {result.Failed} failed: {result.FirstError}" : ""));
+
+    private static string HostSteal(LoadResult result) =>
+        result.HostStealShare is { } share ? $", host steal {share:P0}" : "";
 }

@@ -5,7 +5,7 @@ namespace Dialogs.Bench.Scenarios;
 
 /// <summary>
 /// The parts whose CPU the benchmark meters: this process (the HTTP or the Npgsql client), the API, the PostgreSQL
-/// servers; the meter adds the kernel's interrupt time and every other process.
+/// servers; the meter adds the kernel's interrupt time, every other process and the time the host took (steal).
 /// </summary>
 public static class CpuParts
 {
@@ -16,7 +16,7 @@ public static class CpuParts
     /// <summary>What the benchmark itself costs: its processes and the kernel's interrupt work (loopback networking).</summary>
     public static readonly string[] Benchmark = [Client, Api, Postgres, CpuMeter.Interrupts];
 
-    public static readonly string[] All = [.. Benchmark, CpuMeter.Other];
+    public static readonly string[] All = [.. Benchmark, CpuMeter.Other, CpuMeter.Steal];
 
     public static CpuMeter Meter(BenchCluster cluster)
     {

@@ -64,7 +64,7 @@ public static class ServiceReport
     /// <summary>Where each operation's CPU went: with every process on the same cores, this bounds the throughput.</summary>
     private static ReportTable Cpu(BenchReport report)
     {
-        var table = new ReportTable("CPU time per operation in µs, measured runs (total: all but \"other\", the processes outside the benchmark)",
+        var table = new ReportTable("CPU time per operation in µs, measured runs (total: all but \"other\", the processes outside the benchmark, and \"steal\", the time the virtual machine's host took from its cores)",
             ["cluster", "operation", "via", .. CpuParts.All.Select(ReportColumn.Number), ReportColumn.Number("total")]);
         foreach (var cluster in report.Clusters)
         {
@@ -90,14 +90,14 @@ public static class ServiceReport
             $"{options.Messages:N0}-message dialog: page latency, one request at a time, {options.PageRequests:N0} requests × {options.Runs} runs",
             "cluster", "page", ReportColumn.Number("API p50 ms"), ReportColumn.Number("API p99 ms"), ReportColumn.Number("API max ms"),
             ReportColumn.Number("raw p50 ms"), ReportColumn.Number("raw p99 ms"), ReportColumn.Number("API ops/s"),
-            ReportColumn.Number("failed"));
+            ReportColumn.Number("failed"), ReportColumn.Number("host steal"));
         foreach (var cluster in report.Clusters)
         {
             foreach (var page in cluster.BigDialog.Pages)
             {
                 var (api, raw) = (page.Result.Api, page.Result.Raw);
                 table.AddRow(cluster.Kind.ToString(), page.Page, Ms(api.P50Ms), Ms(api.P99Ms), Ms(api.MaxMs),
-                    Ms(raw.P50Ms), Ms(raw.P99Ms), Throughput(api), $"{api.Failed + raw.Failed}");
+                    Ms(raw.P50Ms), Ms(raw.P99Ms), Throughput(api), $"{api.Failed + raw.Failed}", Share(api.HostStealShare));
             }
         }
 
@@ -131,4 +131,6 @@ public static class ServiceReport
     private static string Throughput(SeriesSummary series) => $"{series.MedianThroughput:N0}";
 
     private static string Ms(double milliseconds) => $"{milliseconds:0.00}";
+
+    private static string Share(double? share) => share is { } value ? $"{value:P1}" : "-";
 }
