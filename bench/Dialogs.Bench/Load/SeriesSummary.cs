@@ -28,35 +28,29 @@ public sealed record SeriesSummary(
             throw new ArgumentException("A series needs at least one run.", nameof(runs));
         }
 
-        var throughputs = runs.Select(run => run.Throughput).Order().ToArray();
-        var latencies = LatencyHistogram.Merge(runs.Select(run => run.Latencies));
+        // Every operation of every run, as one: latencies, failures and CPU are counted over the whole series.
+        var all = LoadResult.Combine(runs);
+        var throughputs = runs.Select(run => run.Throughput).ToList();
         return new SeriesSummary(
             runs.Count,
-            (long)runs.Average(run => run.Succeeded + run.Failed),
+            (all.Succeeded + all.Failed) / runs.Count,
             Median(throughputs),
-            throughputs[0],
-            throughputs[^1],
-            runs.Select(run => run.Throughput).ToList(),
-            latencies.PercentileMilliseconds(50),
-            latencies.PercentileMilliseconds(99),
-            latencies.MaxMilliseconds,
-            runs.Sum(run => run.Failed),
-            runs.Select(run => run.FirstError).FirstOrDefault(error => error is not null),
-            CpuPerOperation(runs),
-            LoadResult.Combine(runs).HostStealShare);
+            throughputs.Min(),
+            throughputs.Max(),
+            throughputs,
+            all.Latencies.PercentileMilliseconds(50),
+            all.Latencies.PercentileMilliseconds(99),
+            all.Latencies.MaxMilliseconds,
+            all.Failed,
+            all.FirstError,
+            CpuPerOperation(all),
+            all.HostStealShare);
     }
 
-    private static Dictionary<string, double>? CpuPerOperation(IReadOnlyList<LoadResult> runs)
-    {
-        var succeeded = runs.Sum(run => run.Succeeded);
-        if (succeeded == 0 || runs.Any(run => run.Cpu is null))
-        {
-            return null;
-        }
-
-        return runs[0].Cpu!.Keys.ToDictionary(part => part,
-            part => runs.Sum(run => run.Cpu![part].TotalMicroseconds) / succeeded);
-    }
+    private static Dictionary<string, double>? CpuPerOperation(LoadResult all) =>
+        all.Succeeded == 0 || all.Cpu is null
+            ? null
+            : all.Cpu.ToDictionary(part => part.Key, part => part.Value.TotalMicroseconds / all.Succeeded);
 
     public static double Median(IEnumerable<double> values)
     {
