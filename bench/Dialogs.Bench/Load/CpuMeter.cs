@@ -8,22 +8,24 @@ namespace Dialogs.Bench.Load;
 /// kernel's interrupt handling (loopback networking runs there, charged to no process) and by every other process
 /// on the machine, from /proc. On a machine whose cores are shared by all of them, what an operation costs in CPU,
 /// and where, explains its throughput better than its latency can; "other" shows when something outside the
-/// benchmark was competing for the cores, and "steal" when the virtual machine's host was: time its cores wanted to
-/// run and the host ran something else.
+/// benchmark was competing for the cores, "steal" when the virtual machine's host was (time its cores wanted to run
+/// and the host ran something else), and "idle" how much of the cores nobody used. Together they account for every
+/// core's whole time.
 /// </summary>
 public sealed class CpuMeter(IReadOnlyDictionary<string, Func<TimeSpan>> parts)
 {
     public const string Interrupts = "irq";
     public const string Other = "other";
     public const string Steal = "steal";
+    public const string Idle = "idle";
 
     // USER_HZ: the unit of every CPU time in /proc, 100 on every Linux ABI .NET runs on.
     private const double TicksPerSecond = 100;
 
     public CpuReading Read()
     {
-        var (processes, interrupts, steal) = Machine();
-        return new CpuReading(parts.ToDictionary(part => part.Key, part => part.Value()), processes, interrupts, steal);
+        var (processes, interrupts, steal, idle) = Machine();
+        return new CpuReading(parts.ToDictionary(part => part.Key, part => part.Value()), processes, interrupts, steal, idle);
     }
 
     /// <summary>CPU time of one process (user + system) so far; zero once it has gone.</summary>
@@ -53,12 +55,15 @@ public sealed class CpuMeter(IReadOnlyDictionary<string, Func<TimeSpan>> parts)
         return total;
     }
 
-    /// <summary>CPU time of the whole machine (all cores) in processes, in hard and soft interrupts, and taken by its host.</summary>
-    private static (TimeSpan Processes, TimeSpan Interrupts, TimeSpan Steal) Machine()
+    /// <summary>
+    /// Time of the whole machine (all cores) in processes, in hard and soft interrupts, taken by its host, and idle
+    /// (waiting for a disk included: nothing else was ready to run).
+    /// </summary>
+    private static (TimeSpan Processes, TimeSpan Interrupts, TimeSpan Steal, TimeSpan Idle) Machine()
     {
         // cpu user nice system idle iowait irq softirq steal ...
         var cpu = File.ReadLines("/proc/stat").First().Split(' ', StringSplitOptions.RemoveEmptyEntries);
-        return (Ticks(cpu[1]) + Ticks(cpu[2]) + Ticks(cpu[3]), Ticks(cpu[6]) + Ticks(cpu[7]), Ticks(cpu[8]));
+        return (Ticks(cpu[1]) + Ticks(cpu[2]) + Ticks(cpu[3]), Ticks(cpu[6]) + Ticks(cpu[7]), Ticks(cpu[8]), Ticks(cpu[4]) + Ticks(cpu[5]));
     }
 
     private static TimeSpan Ticks(string value) =>
@@ -66,9 +71,10 @@ public sealed class CpuMeter(IReadOnlyDictionary<string, Func<TimeSpan>> parts)
 }
 
 /// <summary>Cumulative CPU times at one moment: per part, and for the whole machine.</summary>
-public sealed record CpuReading(IReadOnlyDictionary<string, TimeSpan> Parts, TimeSpan Processes, TimeSpan Interrupts, TimeSpan Steal)
+public sealed record CpuReading(IReadOnlyDictionary<string, TimeSpan> Parts, TimeSpan Processes, TimeSpan Interrupts, TimeSpan Steal,
+    TimeSpan Idle)
 {
-    /// <summary>What each part spent since <paramref name="earlier"/>, the interrupts, every other process, and the host.</summary>
+    /// <summary>What each part spent since <paramref name="earlier"/>, the interrupts, every other process, the host, and idle time.</summary>
     public IReadOnlyDictionary<string, TimeSpan> Since(CpuReading earlier)
     {
         var spent = Parts.ToDictionary(part => part.Key, part => part.Value - earlier.Parts[part.Key]);
@@ -77,6 +83,7 @@ public sealed record CpuReading(IReadOnlyDictionary<string, TimeSpan> Parts, Tim
         spent[CpuMeter.Other] = others > TimeSpan.Zero ? others : TimeSpan.Zero;
         spent[CpuMeter.Interrupts] = Interrupts - earlier.Interrupts;
         spent[CpuMeter.Steal] = Steal - earlier.Steal;
+        spent[CpuMeter.Idle] = Idle - earlier.Idle;
         return spent;
     }
 }

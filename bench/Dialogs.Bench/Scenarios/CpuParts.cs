@@ -5,7 +5,8 @@ namespace Dialogs.Bench.Scenarios;
 
 /// <summary>
 /// The parts whose CPU the benchmark meters: this process (the HTTP or the Npgsql client), the API, the PostgreSQL
-/// servers; the meter adds the kernel's interrupt time, every other process and the time the host took (steal).
+/// servers; the meter adds the kernel's interrupt time, every other process, the time the host took (steal) and idle
+/// time.
 /// </summary>
 public static class CpuParts
 {
@@ -16,7 +17,7 @@ public static class CpuParts
     /// <summary>What the benchmark itself costs: its processes and the kernel's interrupt work (loopback networking).</summary>
     public static readonly string[] Benchmark = [Client, Api, Postgres, CpuMeter.Interrupts];
 
-    public static readonly string[] All = [.. Benchmark, CpuMeter.Other, CpuMeter.Steal];
+    public static readonly string[] All = [.. Benchmark, CpuMeter.Other, CpuMeter.Steal, CpuMeter.Idle];
 
     public static CpuMeter Meter(BenchCluster cluster)
     {

@@ -64,7 +64,7 @@ public static class ServiceReport
     /// <summary>Where each operation's CPU went: with every process on the same cores, this bounds the throughput.</summary>
     private static ReportTable Cpu(BenchReport report)
     {
-        var table = new ReportTable("CPU time per operation in µs, measured runs (total: all but \"other\", the processes outside the benchmark, and \"steal\", the time the virtual machine's host took from its cores)",
+        var table = new ReportTable("CPU time per operation in µs, measured runs (total: all but \"other\", the processes outside the benchmark, \"steal\", the time the virtual machine's host took from its cores, and \"idle\", core time nobody used)",
             ["cluster", "operation", "via", .. CpuParts.All.Select(ReportColumn.Number), ReportColumn.Number("total")]);
         foreach (var cluster in report.Clusters)
         {
