@@ -42,7 +42,8 @@ public static class ServiceReport
             + $"in interleaved pieces of about {ThroughputComparison.Slice.TotalSeconds:0} s (ops/s: median run; API/raw: median of the run pairs' ratios)",
             "cluster", "operation", ReportColumn.Number("ops/run"), ReportColumn.Number("API ops/s"), ReportColumn.Number("raw ops/s"),
             ReportColumn.Number("API/raw"), ReportColumn.Number("run pairs"), ReportColumn.Number("API p50 ms"), ReportColumn.Number("API p99 ms"),
-            ReportColumn.Number("raw p50 ms"), ReportColumn.Number("raw p99 ms"), ReportColumn.Number("failed"));
+            ReportColumn.Number("raw p50 ms"), ReportColumn.Number("raw p99 ms"), ReportColumn.Number("failed"),
+            ReportColumn.Number("host steal API / raw"));
         foreach (var cluster in report.Clusters)
         {
             foreach (var comparison in new[] { cluster.Send, cluster.Read })
@@ -50,7 +51,8 @@ public static class ServiceReport
                 var (api, raw) = (comparison.Result.Api, comparison.Result.Raw);
                 table.AddRow(cluster.Kind.ToString(), comparison.Operation, $"{comparison.OperationsPerRun:N0}",
                     Throughput(api), Throughput(raw), $"{comparison.Result.ThroughputRatio:P0}", PairRange(comparison.Result),
-                    Ms(api.P50Ms), Ms(api.P99Ms), Ms(raw.P50Ms), Ms(raw.P99Ms), $"{api.Failed + raw.Failed}");
+                    Ms(api.P50Ms), Ms(api.P99Ms), Ms(raw.P50Ms), Ms(raw.P99Ms), $"{api.Failed + raw.Failed}",
+                    $"{Share(api.HostStealShare)} / {Share(raw.HostStealShare)}");
             }
         }
 
