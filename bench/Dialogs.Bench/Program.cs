@@ -51,6 +51,11 @@ public static class Program
 
             var missed = report.Targets.Count(target => !target.Met);
             AnsiConsole.MarkupLine(missed == 0 ? "[green]All targets met.[/]" : $"[yellow]{missed} target(s) missed.[/]");
+            if (ServiceReport.HostStealWarning(report.Clusters) is { } warning)
+            {
+                AnsiConsole.MarkupLineInterpolated($"[yellow]{warning}[/]");
+            }
+
             return 0;
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)

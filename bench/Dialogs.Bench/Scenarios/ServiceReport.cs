@@ -7,6 +7,13 @@ namespace Dialogs.Bench.Scenarios;
 /// <summary>The report of a run as tables: shown on the console and written as Markdown, next to the JSON of the whole run.</summary>
 public static class ServiceReport
 {
+    /// <summary>
+    /// The host's share of the cores above which a run's figures say more about the machine than about the service:
+    /// at about a tenth (a quick run of 2026-11-22 06:09) each operation cost a third to a half more CPU and page
+    /// reads fell by several points (docs/benchmarks.md, "The same, run to run").
+    /// </summary>
+    public const double NoisyHostSteal = 0.10;
+
     public static IReadOnlyList<ReportTable> Tables(BenchReport report) =>
         [Throughput(report), Cpu(report), PageLatency(report), Memory(report), TargetTable(report)];
 
@@ -31,7 +38,28 @@ public static class ServiceReport
             markdown.AppendLine(table.ToMarkdown());
         }
 
+        if (HostStealWarning(report.Clusters) is { } warning)
+        {
+            markdown.AppendLine($"**{warning}**").AppendLine();
+        }
+
         return markdown.ToString();
+    }
+
+    /// <summary>
+    /// A warning when the machine's host took <see cref="NoisyHostSteal"/> or more of the cores during a measured
+    /// series (either side of a comparison, or a page of the big dialog), so a missed target is read with its phase.
+    /// </summary>
+    public static string? HostStealWarning(IReadOnlyList<ClusterResult> clusters)
+    {
+        var highest = clusters
+            .SelectMany(cluster => new[] { cluster.Send.Result, cluster.Read.Result }.Concat(cluster.BigDialog.Pages.Select(page => page.Result)))
+            .SelectMany(result => new[] { result.Api.HostStealShare, result.Raw.HostStealShare })
+            .Max() ?? 0;
+        return highest < NoisyHostSteal
+            ? null
+            : $"The machine's host took up to {highest:P0} of the cores' time during a measured series (the host steal columns): "
+                + "this run's figures are not comparable with a quiet run's; run it again later (docs/benchmarks.md, \"The same, run to run\").";
     }
 
     private static ReportTable Throughput(BenchReport report)

@@ -16,4 +16,15 @@ internal static class Runs
 
         return new LoadResult(operations, 0, TimeSpan.FromSeconds(1), latencies, null);
     }
+
+    /// <summary>A one-second metered run of 100 operations during which the host took <paramref name="share"/> of every core.</summary>
+    public static LoadResult Stolen(double share) =>
+        Of(100) with
+        {
+            Cpu = new Dictionary<string, TimeSpan>
+            {
+                ["api"] = TimeSpan.Zero,
+                [CpuMeter.Steal] = TimeSpan.FromSeconds(share * Environment.ProcessorCount),
+            },
+        };
 }

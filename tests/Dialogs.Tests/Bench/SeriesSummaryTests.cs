@@ -40,14 +40,12 @@ public sealed class SeriesSummaryTests
     [Fact]
     public void Host_steal_is_the_share_of_the_runs_core_time_the_host_took_and_absent_when_not_metered()
     {
-        Dictionary<string, TimeSpan> Stolen(int milliseconds) =>
-            new() { ["api"] = TimeSpan.Zero, [CpuMeter.Steal] = TimeSpan.FromMilliseconds(milliseconds * Environment.ProcessorCount) };
-        var metered = SeriesSummary.Of([Runs.Of(100) with { Cpu = Stolen(100) }, Runs.Of(100) with { Cpu = Stolen(300) }]);
+        var metered = SeriesSummary.Of([Runs.Stolen(0.1), Runs.Stolen(0.3)]);
         var unmetered = SeriesSummary.Of([Runs.Of(100), Runs.Of(100)]);
 
         // Two one-second runs: 0.4 s of each core's 2 s.
         Assert.Equal(0.2, metered.HostStealShare!.Value, 6);
-        Assert.Equal(0.3, (Runs.Of(100) with { Cpu = Stolen(300) }).HostStealShare!.Value, 6);
+        Assert.Equal(0.3, Runs.Stolen(0.3).HostStealShare!.Value, 6);
         Assert.Null(unmetered.HostStealShare);
     }
 }
