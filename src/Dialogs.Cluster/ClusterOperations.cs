@@ -37,10 +37,24 @@ public sealed class ClusterOperations(NpgsqlDataSource db)
         return new ClusterStatus(nodes, await GetRebalanceAsync(jobId: null, ct));
     }
 
-    /// <summary>Registers a worker (a no-op when it is registered already) after checking it can take online moves.</summary>
+    /// <summary>
+    /// Registers a worker (a no-op when it is registered already) once it has shown it can take online moves: it is
+    /// checked before citus_add_node, so a node that cannot is never given shards, and checked again when it is
+    /// registered already, so asking twice never turns a refusal into a success.
+    /// </summary>
     /// <returns>The node id.</returns>
+    /// <exception cref="WorkerNotReadyException">The coordinator cannot reach it, or it runs without wal_level=logical.</exception>
     public async Task<int> AddWorkerAsync(NodeAddress worker, CancellationToken ct)
     {
+        // master_run_on_worker is what run_command_on_workers runs on: it reaches any node, registered or not.
+        await using (var show = db.CreateCommand(
+            "SELECT node_name, node_port, success, result FROM master_run_on_worker(ARRAY[$1], ARRAY[$2], ARRAY['SHOW wal_level'], false)"))
+        {
+            show.Parameters.Add(new() { Value = worker.Host });
+            show.Parameters.Add(new() { Value = worker.Port });
+            await RequireLogicalWalAsync(show, ct);
+        }
+
         await using (var existing = db.CreateCommand("SELECT nodeid FROM pg_dist_node WHERE nodename = $1 AND nodeport = $2"))
         {
             existing.Parameters.Add(new() { Value = worker.Host });
@@ -54,19 +68,24 @@ public sealed class ClusterOperations(NpgsqlDataSource db)
         await using var add = db.CreateCommand("SELECT citus_add_node($1, $2)");
         add.Parameters.Add(new() { Value = worker.Host });
         add.Parameters.Add(new() { Value = worker.Port });
-        var nodeId = (int)(await add.ExecuteScalarAsync(ct))!;
-        await RequireLogicalWalAsync(ct);
-        return nodeId;
+        return (int)(await add.ExecuteScalarAsync(ct))!;
     }
 
     /// <summary>
     /// Every worker must answer and run with wal_level=logical: shard moves replicate logically, and a move from or to
     /// a node without it fails only once the job runs.
     /// </summary>
+    /// <exception cref="WorkerNotReadyException">A worker cannot be reached, or runs without wal_level=logical.</exception>
     public async Task RequireLogicalWalAsync(CancellationToken ct)
     {
         await using var show = db.CreateCommand(
             "SELECT nodename, nodeport, success, result FROM run_command_on_workers('SHOW wal_level')");
+        await RequireLogicalWalAsync(show, ct);
+    }
+
+    /// <summary>Reads (node, port, success, result) rows of SHOW wal_level and refuses unless every node said logical.</summary>
+    private static async Task RequireLogicalWalAsync(NpgsqlCommand show, CancellationToken ct)
+    {
         await using var reader = await show.ExecuteReaderAsync(ct);
         var problems = new List<string>();
         while (await reader.ReadAsync(ct))
@@ -85,7 +104,7 @@ public sealed class ClusterOperations(NpgsqlDataSource db)
 
         if (problems.Count > 0)
         {
-            throw new InvalidOperationException(
+            throw new WorkerNotReadyException(
                 $"{string.Join("; ", problems)}; every node needs wal_level=logical for online shard moves.");
         }
     }
@@ -230,3 +249,6 @@ public sealed class ClusterOperations(NpgsqlDataSource db)
 
 /// <summary>Citus runs one rebalance at a time.</summary>
 public sealed class RebalanceAlreadyRunningException(string message, Exception inner) : InvalidOperationException(message, inner);
+
+/// <summary>A worker the coordinator cannot reach, or one that cannot take part in online shard moves.</summary>
+public sealed class WorkerNotReadyException(string message) : InvalidOperationException(message);

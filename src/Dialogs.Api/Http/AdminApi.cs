@@ -24,7 +24,7 @@ public static class AdminApi
         admin.MapGet("", GetOverviewAsync)
             .WithSummary("Nodes, shards and bytes per node, the latest rebalance job, and each worker's latency over the last minute");
         admin.MapPost("/workers", AddWorkerAsync)
-            .WithSummary("Register a worker (citus_add_node); registering it again changes nothing")
+            .WithSummary("Register a worker (citus_add_node) once it has shown it can take online shard moves; registering it again changes nothing")
             .Accepts<WorkerRequest>("application/json");
         admin.MapPost("/workers/{address}/drain", DrainAsync)
             .WithSummary("Stop placing shards on a worker and move its shards away online");
@@ -61,7 +61,14 @@ public static class AdminApi
         }
 
         var worker = new NodeAddress(body.Host, body.Port ?? NodeAddress.DefaultPort);
-        return TypedResults.Ok(new WorkerAdded(await cluster.AddWorkerAsync(worker, ct), worker.ToString()));
+        try
+        {
+            return TypedResults.Ok(new WorkerAdded(await cluster.AddWorkerAsync(worker, ct), worker.ToString()));
+        }
+        catch (WorkerNotReadyException e)
+        {
+            return Problems.Status(StatusCodes.Status422UnprocessableEntity, "The worker cannot join the cluster", e.Message);
+        }
     }
 
     public static Task<Results<Accepted<RebalanceStatus>, Ok<NothingToMove>, ProblemHttpResult>> StartRebalanceAsync(
