@@ -3,22 +3,24 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.Options;
+using Microsoft.Net.Http.Headers;
 
 namespace Dialogs.Api.Http;
 
 /// <summary>
 /// Reads a JSON request body with the contract's answers for each way it can be wrong: 415 for another content
-/// type, 413 past the size limit (also for chunked bodies with no Content-Length), 400 for malformed JSON.
+/// type or a declared charset other than UTF-8, 413 past the size limit (also for chunked bodies with no
+/// Content-Length), 400 for malformed JSON.
 /// </summary>
 public static class JsonBody
 {
     public static async Task<(T? Value, ProblemHttpResult? Problem)> ReadAsync<T>(HttpRequest request, int maxBytes, CancellationToken ct)
         where T : class
     {
-        if (!request.HasJsonContentType())
+        if (!request.HasJsonContentType() || !DeclaresUtf8OrNothing(request.ContentType))
         {
             return (null, Problems.Status(StatusCodes.Status415UnsupportedMediaType, "Unsupported media type",
-                "The body must be JSON (Content-Type: application/json)."));
+                "The body must be UTF-8 JSON (Content-Type: application/json)."));
         }
 
         if (request.ContentLength > maxBytes)
@@ -42,7 +44,14 @@ public static class JsonBody
             }
 
             var options = request.HttpContext.RequestServices.GetRequiredService<IOptions<JsonOptions>>().Value.SerializerOptions;
-            var value = JsonSerializer.Deserialize<T>(buffer.AsSpan(0, length), options);
+            var json = buffer.AsSpan(0, length);
+            // RFC 8259 forbids sending a byte order mark and lets a parser ignore one; System.Text.Json would refuse it.
+            if (json.StartsWith(Utf8ByteOrderMark))
+            {
+                json = json[Utf8ByteOrderMark.Length..];
+            }
+
+            var value = JsonSerializer.Deserialize<T>(json, options);
             return value is null
                 ? (null, Problems.Invalid("body", "The body must be a JSON object."))
                 : (value, null);
@@ -60,6 +69,18 @@ public static class JsonBody
             ArrayPool<byte>.Shared.Return(buffer);
         }
     }
+
+    private static ReadOnlySpan<byte> Utf8ByteOrderMark => [0xEF, 0xBB, 0xBF];
+
+    /// <summary>
+    /// JSON is UTF-8 (RFC 8259), and a charset parameter means nothing to a compliant reader; a client that declares
+    /// another one is refused rather than having its text stored misread.
+    /// </summary>
+    private static bool DeclaresUtf8OrNothing(string? contentType) =>
+        MediaTypeHeaderValue.TryParse(contentType, out var type)
+        && HeaderUtilities.RemoveQuotes(type.Charset) is var charset
+        && (charset.Length == 0 || charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase)
+            || charset.Equals("utf8", StringComparison.OrdinalIgnoreCase));
 
     private static ProblemHttpResult TooLarge(int maxBytes) =>
         Problems.Status(StatusCodes.Status413PayloadTooLarge, "Payload too large", $"The body must be at most {maxBytes / 1024} KiB.");

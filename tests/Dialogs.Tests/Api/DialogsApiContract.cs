@@ -246,6 +246,8 @@ public abstract class DialogsApiContract(Database database)
         { "application/json", "null", 400 }, // JSON null
         { "text/plain", """{"text":"hi"}""", 415 }, // text/plain
         { "application/x-www-form-urlencoded", "text=hi", 415 }, // form
+        { "application/json; charset=iso-8859-1", """{"text":"caf\u00e9"}""", 415 }, // another charset: its text would be misread
+        { "application/json; charset=utf-16", """{"text":"hi"}""", 415 },
     };
 
     [Theory]
@@ -255,7 +257,7 @@ public abstract class DialogsApiContract(Database database)
         var (alice, bob) = (Users.New("alice"), Users.New("bob"));
         using var client = database.Client(alice);
         var content = new StringContent(body);
-        content.Headers.ContentType = new(contentType);
+        content.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse(contentType);
 
         using var response = await client.PostAsync($"/dialog/{bob}/send", content, Ct);
 
@@ -275,6 +277,20 @@ public abstract class DialogsApiContract(Database database)
 
         await AssertProblem(response, 400);
         Assert.Empty(await client.ListOk(bob));
+    }
+
+    [Fact]
+    public async Task A_UTF8_body_is_read_with_a_byte_order_mark_and_a_quoted_charset()
+    {
+        var (alice, bob) = (Users.New("alice"), Users.New("bob"));
+        using var client = database.Client(alice);
+        var content = new ByteArrayContent([0xEF, 0xBB, 0xBF, .. """{"text":"привет"}"""u8]);
+        content.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse("application/json; charset=\"UTF-8\"");
+
+        using var response = await client.PostAsync($"/dialog/{bob}/send", content, Ct);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("привет", Assert.Single(await client.ListOk(bob)).Text);
     }
 
     [Theory]
