@@ -43,11 +43,21 @@ public static class Program
         };
         try
         {
-            return await root.Parse(args).InvokeAsync();
+            // Without the default handler, a refusal reaches the catch below as one line, not as a stack trace.
+            return await root.Parse(args).InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
         }
         catch (InvalidOperationException e)
         {
             Console.Error.WriteLine($"dialogs-local: {e.Message}");
+            return 1;
+        }
+        catch (OperationCanceledException)
+        {
+            return 130;
+        }
+        catch (Exception e)
+        {
+            Console.Error.WriteLine($"dialogs-local: unexpected failure: {e}");
             return 1;
         }
     }

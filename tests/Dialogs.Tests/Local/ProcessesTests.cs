@@ -35,6 +35,30 @@ public sealed class ProcessesTests
     }
 
     [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public async Task As_root_a_folder_the_postgres_user_cannot_reach_is_refused_naming_the_closed_directory()
+    {
+        Assert.SkipUnless(Processes.IsRoot, "SKIPPED: only as root do the servers run as another user (postgres).");
+        var closed = Directory.CreateTempSubdirectory("dialogs-closed-");
+        try
+        {
+            // As a clone under /root: the folder itself is open, a directory above it lets only its owner in.
+            var nodes = Directory.CreateDirectory(Path.Combine(closed.FullName, "clone", "local-cluster")).FullName;
+            File.SetUnixFileMode(nodes, (UnixFileMode)0b111_101_101);
+
+            var refused = await Assert.ThrowsAsync<InvalidOperationException>(() => Processes.RequirePostgresCanReachAsync(nodes));
+
+            Assert.Contains($"chmod o+x {closed.FullName}", refused.Message);
+            File.SetUnixFileMode(closed.FullName, (UnixFileMode)0b111_101_101);
+            await Processes.RequirePostgresCanReachAsync(nodes);
+        }
+        finally
+        {
+            closed.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
     public void A_pid_with_no_process_has_ended() =>
         Assert.True(Processes.HasEnded(int.MaxValue));
 }

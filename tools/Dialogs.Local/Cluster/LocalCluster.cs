@@ -66,6 +66,8 @@ public sealed class LocalCluster
             // The postgres user must be able to walk into the folder to reach its nodes' data.
             File.SetUnixFileMode(folder, (UnixFileMode)0b111_101_101);
         }
+
+        await Processes.RequirePostgresCanReachAsync(folder);
         var cluster = new LocalCluster(postgres, folder, state);
         await Task.WhenAll(cluster.Nodes.Select(node => cluster.PrepareAsync(node)));
         cluster.Save();

@@ -139,6 +139,39 @@ public static class Processes
         }
     }
 
+    /// <summary>
+    /// As root the servers run as the postgres user, which must be able to walk down to <paramref name="folder"/>: a
+    /// clone under /root (mode 700) is out of its reach. Refused here, with the way out, rather than by initdb.
+    /// </summary>
+    public static async Task RequirePostgresCanReachAsync(string folder)
+    {
+        if (!IsRoot || OperatingSystem.IsWindows())
+        {
+            return;
+        }
+
+        try
+        {
+            await RunAsync("test", ["-x", folder], asPostgres: true);
+        }
+        catch (InvalidOperationException)
+        {
+            var closed = new DirectoryInfo(folder).Parent;
+            for (var up = closed; up is not null; up = up.Parent)
+            {
+                if (!up.UnixFileMode.HasFlag(UnixFileMode.OtherExecute))
+                {
+                    closed = up;
+                }
+            }
+
+            throw new InvalidOperationException(
+                $"Running as root, PostgreSQL runs as the postgres user, which cannot reach {folder} ({closed} lets only its "
+                + $"owner in). Keep the repository where the postgres user can walk in (for example under /srv or /tmp), "
+                + $"or let it through with: chmod o+x {closed}");
+        }
+    }
+
     /// <summary>Hands a folder to the postgres user when running as root, so the server can own its data.</summary>
     public static async Task GiveToPostgresAsync(string path)
     {
