@@ -114,26 +114,57 @@ public sealed class ClusterOperations(NpgsqlDataSource db)
     public Task<long?> StartRebalanceAsync(CancellationToken ct) =>
         StartJobAsync("SELECT citus_rebalance_start(shard_transfer_mode => 'auto')", ct);
 
-    /// <summary>Marks a worker to hold no shards and starts moving its shards away; null when it holds none.</summary>
+    /// <summary>
+    /// Marks a worker to hold no shards and starts moving its shards away; null when it holds none. Should Citus refuse
+    /// to start the job (another one runs, or no other node could take the shards), the mark is undone: left alone it
+    /// would make the running job's moves onto that worker fail, and every later rebalance skip it.
+    /// </summary>
+    /// <exception cref="UnknownWorkerException">No worker is registered at that address.</exception>
+    /// <exception cref="RebalanceAlreadyRunningException">Another rebalance job is running.</exception>
     public async Task<long?> DrainWorkerAsync(NodeAddress worker, CancellationToken ct)
     {
-        await using (var mark = db.CreateCommand("SELECT citus_set_node_property($1, $2, 'shouldhaveshards', false)"))
+        var holdsShards = await WorkerShouldHaveShardsAsync(worker, ct);
+        await SetShouldHaveShardsAsync(worker, false, ct);
+        try
         {
-            mark.Parameters.Add(new() { Value = worker.Host });
-            mark.Parameters.Add(new() { Value = worker.Port });
-            await mark.ExecuteNonQueryAsync(ct);
+            return await StartJobAsync("SELECT citus_rebalance_start(drain_only => true, shard_transfer_mode => 'auto')", ct);
         }
-
-        return await StartJobAsync("SELECT citus_rebalance_start(drain_only => true, shard_transfer_mode => 'auto')", ct);
+        catch (Exception e) when (e is PostgresException or RebalanceAlreadyRunningException && holdsShards)
+        {
+            await SetShouldHaveShardsAsync(worker, true, CancellationToken.None);
+            throw;
+        }
     }
 
     /// <summary>Removes a drained worker; Citus refuses while it still holds a shard.</summary>
+    /// <exception cref="UnknownWorkerException">No worker is registered at that address (the coordinator is none).</exception>
     public async Task RemoveWorkerAsync(NodeAddress worker, CancellationToken ct)
     {
+        await WorkerShouldHaveShardsAsync(worker, ct);
         await using var remove = db.CreateCommand("SELECT citus_remove_node($1, $2)");
         remove.Parameters.Add(new() { Value = worker.Host });
         remove.Parameters.Add(new() { Value = worker.Port });
         await remove.ExecuteNonQueryAsync(ct);
+    }
+
+    /// <summary>Whether the registered worker at that address may hold shards.</summary>
+    /// <exception cref="UnknownWorkerException">No worker is registered there: the coordinator (group 0) is none.</exception>
+    private async Task<bool> WorkerShouldHaveShardsAsync(NodeAddress worker, CancellationToken ct)
+    {
+        await using var select = db.CreateCommand(
+            "SELECT shouldhaveshards FROM pg_dist_node WHERE nodename = $1 AND nodeport = $2 AND noderole = 'primary' AND groupid <> 0");
+        select.Parameters.Add(new() { Value = worker.Host });
+        select.Parameters.Add(new() { Value = worker.Port });
+        return await select.ExecuteScalarAsync(ct) as bool? ?? throw new UnknownWorkerException(worker);
+    }
+
+    private async Task SetShouldHaveShardsAsync(NodeAddress worker, bool value, CancellationToken ct)
+    {
+        await using var mark = db.CreateCommand("SELECT citus_set_node_property($1, $2, 'shouldhaveshards', $3)");
+        mark.Parameters.Add(new() { Value = worker.Host });
+        mark.Parameters.Add(new() { Value = worker.Port });
+        mark.Parameters.Add(new() { Value = value });
+        await mark.ExecuteNonQueryAsync(ct);
     }
 
     /// <summary>A rebalance job, or the latest one when <paramref name="jobId"/> is null; null if there is none.</summary>
@@ -252,3 +283,7 @@ public sealed class RebalanceAlreadyRunningException(string message, Exception i
 
 /// <summary>A worker the coordinator cannot reach, or one that cannot take part in online shard moves.</summary>
 public sealed class WorkerNotReadyException(string message) : InvalidOperationException(message);
+
+/// <summary>No worker is registered at the address given.</summary>
+public sealed class UnknownWorkerException(NodeAddress worker)
+    : InvalidOperationException($"No worker is registered at {worker}; `cluster status` lists the nodes.");

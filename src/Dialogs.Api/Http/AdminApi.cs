@@ -83,7 +83,14 @@ public static class AdminApi
             return invalid;
         }
 
-        return await StartJobAsync(token => cluster.DrainWorkerAsync(worker, token), cluster, ct);
+        try
+        {
+            return await StartJobAsync(token => cluster.DrainWorkerAsync(worker, token), cluster, ct);
+        }
+        catch (UnknownWorkerException e)
+        {
+            return NoSuchWorker(e);
+        }
     }
 
     public static async Task<Results<NoContent, ProblemHttpResult>> RemoveAsync(string address, ClusterOperations cluster, CancellationToken ct)
@@ -97,6 +104,10 @@ public static class AdminApi
         {
             await cluster.RemoveWorkerAsync(worker, ct);
             return TypedResults.NoContent();
+        }
+        catch (UnknownWorkerException e)
+        {
+            return NoSuchWorker(e);
         }
         catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.ObjectNotInPrerequisiteState or PostgresErrorCodes.InternalError)
         {
@@ -125,7 +136,15 @@ public static class AdminApi
         {
             return Problems.Status(StatusCodes.Status409Conflict, "A rebalance is running", e.Message);
         }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.InternalError)
+        {
+            // Citus' refusals for the cluster's state, such as draining the last worker that could take the shards.
+            return Problems.Status(StatusCodes.Status409Conflict, "Citus refused to start the job", e.MessageText);
+        }
     }
+
+    private static ProblemHttpResult NoSuchWorker(UnknownWorkerException e) =>
+        Problems.Status(StatusCodes.Status404NotFound, "No such worker", e.Message);
 
     private static bool TryParse(string address, out NodeAddress worker, out ProblemHttpResult invalid)
     {

@@ -8,8 +8,9 @@ using Dialogs.Tests.Infrastructure;
 namespace Dialogs.Tests.Citus;
 
 /// <summary>
-/// Citus runs one rebalance at a time; a second request while one runs is the admin API's 409, not a 500. On a
-/// cluster of its own, because it grows the cluster and other tests assert the shared one's topology.
+/// Citus runs one rebalance at a time; a second request while one runs, or a drain, is the admin API's 409, not a 500,
+/// and the running job still succeeds. On a cluster of its own, because it grows the cluster and other tests assert
+/// the shared one's topology.
 /// </summary>
 public sealed class RebalanceConflictTests
 {
@@ -34,12 +35,20 @@ public sealed class RebalanceConflictTests
 
         Assert.Contains("A rebalance is running", await conflict.Content.ReadAsStringAsync(Ct));
         await DialogsApiContract.AssertProblem(conflict, (int)HttpStatusCode.Conflict);
-        while (!running.IsOver)
+        // A drain of the very worker the running job moves shards onto is refused too, and must leave it able to take
+        // them: a mark left behind would fail the running job's moves.
+        using var drain = new HttpRequestMessage(HttpMethod.Post, $"/admin/cluster/workers/{worker.Address}/drain");
+        drain.Headers.Authorization = again.Headers.Authorization;
+        await DialogsApiContract.AssertProblem(await http.SendAsync(drain, Ct), (int)HttpStatusCode.Conflict);
+        // A job whose moves fail is retried by Citus with growing pauses and stays "running": a bounded wait.
+        var deadline = DateTime.UtcNow.AddMinutes(2);
+        while (!running.IsOver && DateTime.UtcNow < deadline)
         {
             await Task.Delay(200, Ct);
             running = await admin.GetRebalanceAsync(running.JobId, Ct);
         }
 
+        Assert.True(running.IsOver, $"the job was still {running.State} after 2 minutes: {running.Error}");
         Assert.True(running.Succeeded, $"the running job ended {running.State}: {running.Error}");
     }
 }

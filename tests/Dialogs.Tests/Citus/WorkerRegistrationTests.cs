@@ -4,14 +4,16 @@ using Dialogs.Local;
 using Dialogs.Local.Cluster;
 using Dialogs.Tests.Api;
 using Dialogs.Tests.Infrastructure;
+using Microsoft.AspNetCore.Mvc.Testing;
 using Npgsql;
 
 namespace Dialogs.Tests.Citus;
 
 /// <summary>
 /// A worker that could not take online shard moves, or that the coordinator cannot reach, is refused with a 422 that
-/// says why, is never registered, and stays refused when asked again. On a cluster of its own, because a regression
-/// would register the node and other tests assert the shared cluster's topology.
+/// says why, is never registered, and stays refused when asked again; draining or removing a node that is no worker
+/// is a 404, and a drain Citus refuses leaves the worker as it was. On clusters of their own, because a regression
+/// would change the topology other tests assert.
 /// </summary>
 public sealed class WorkerRegistrationTests
 {
@@ -21,10 +23,7 @@ public sealed class WorkerRegistrationTests
     public async Task A_worker_without_logical_wal_or_out_of_reach_is_refused_and_never_registered()
     {
         await using var nodes = await TemporaryCluster.StartCitusAsync(workers: 1, shardCount: 4, "the worker registration test", Ct);
-        var tokens = DevTokens.CreateNew();
-        await using var api = ApiFactory.Create(nodes.Cluster.Coordinator.ConnectionString(), tokens);
-        using var admin = api.CreateClient();
-        admin.DefaultRequestHeaders.Authorization = new("Bearer", tokens.Create("operator", TimeSpan.FromMinutes(5), "admin"));
+        await using var api = AdminApi(nodes, out var admin);
         var replicaOnly = await nodes.Cluster.AddWorkerAsync();
         await WithReplicaWalAsync(replicaOnly);
         var before = await NodeCountAsync(admin);
@@ -45,6 +44,39 @@ public sealed class WorkerRegistrationTests
         Assert.Equal(before, await NodeCountAsync(admin));
     }
 
+    [Fact]
+    public async Task Draining_or_removing_a_node_that_is_no_worker_is_404_and_a_refused_drain_leaves_the_worker_as_it_was()
+    {
+        await using var nodes = await TemporaryCluster.StartCitusAsync(workers: 1, shardCount: 4, "the worker drain test", Ct);
+        await using var api = AdminApi(nodes, out var admin);
+        var (coordinator, worker) = (nodes.Cluster.Coordinator.Address, nodes.Cluster.Workers[0].Address);
+        var unknown = $"{LocalNode.Host}:{LocalNode.FreePorts(1)[0]}";
+
+        await DialogsApiContract.AssertProblem(await admin.PostAsync($"/admin/cluster/workers/{unknown}/drain", null, Ct), 404);
+        await DialogsApiContract.AssertProblem(await admin.DeleteAsync($"/admin/cluster/workers/{unknown}", Ct), 404);
+        await DialogsApiContract.AssertProblem(await admin.DeleteAsync($"/admin/cluster/workers/{coordinator}", Ct), 404);
+
+        // The only worker: no other node may hold shards, so Citus refuses the drain.
+        using var refused = await admin.PostAsync($"/admin/cluster/workers/{worker}/drain", null, Ct);
+        Assert.Contains("should_have_shards", await refused.Content.ReadAsStringAsync(Ct));
+        await DialogsApiContract.AssertProblem(refused, 409);
+
+        var nodesAfter = (await StatusAsync(admin)).GetProperty("nodes").EnumerateArray().ToList();
+        Assert.Equal(2, nodesAfter.Count);
+        Assert.True(nodesAfter.Single(node => node.GetProperty("address").GetString() == worker).GetProperty("should_have_shards").GetBoolean());
+        using var rebalance = await admin.PostAsync("/admin/cluster/rebalance", null, Ct);
+        Assert.Equal(System.Net.HttpStatusCode.OK, rebalance.StatusCode);
+    }
+
+    private static WebApplicationFactory<Program> AdminApi(TemporaryCluster nodes, out HttpClient admin)
+    {
+        var tokens = DevTokens.CreateNew();
+        var api = ApiFactory.Create(nodes.Cluster.Coordinator.ConnectionString(), tokens);
+        admin = api.CreateClient();
+        admin.DefaultRequestHeaders.Authorization = new("Bearer", tokens.Create("operator", TimeSpan.FromMinutes(5), "admin"));
+        return api;
+    }
+
     private static async Task WithReplicaWalAsync(LocalNode node)
     {
         await using (var connection = new NpgsqlConnection(node.ConnectionString()))
@@ -59,6 +91,8 @@ public sealed class WorkerRegistrationTests
         await node.StartAsync();
     }
 
-    private static async Task<int> NodeCountAsync(HttpClient admin) =>
-        JsonDocument.Parse(await admin.GetStringAsync("/admin/cluster", Ct)).RootElement.GetProperty("nodes").GetArrayLength();
+    private static async Task<int> NodeCountAsync(HttpClient admin) => (await StatusAsync(admin)).GetProperty("nodes").GetArrayLength();
+
+    private static async Task<JsonElement> StatusAsync(HttpClient admin) =>
+        JsonDocument.Parse(await admin.GetStringAsync("/admin/cluster", Ct)).RootElement;
 }
