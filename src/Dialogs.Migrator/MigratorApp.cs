@@ -22,7 +22,7 @@ public static partial class MigratorApp
     public const string ConnectionStringName = "dialogs";
 
     // "Dialogs" in ASCII: one lock for every migrator of this database, so two never run at once.
-    private const long AdvisoryLockKey = 0x4469616C6F6773;
+    public const long AdvisoryLockKey = 0x4469616C6F6773;
 
     /// <param name="args">An optional verb (`cluster rebalance`, ...) then configuration as --Key=value.</param>
     /// <param name="errors">Where the one-line failure reason goes; standard error by default.</param>
@@ -42,22 +42,33 @@ public static partial class MigratorApp
         var loggers = host.Services.GetRequiredService<ILoggerFactory>();
         string connectionString;
         CitusOptions citus;
+        NpgsqlDataSource unpooled;
         try
         {
             connectionString = builder.Configuration.GetConnectionString(ConnectionStringName)
                 ?? throw new FormatException($"ConnectionStrings:{ConnectionStringName} is not set.");
             citus = CitusOptions.From(builder.Configuration);
+            // Unpooled: the session-level advisory lock must end with its connection, not linger in a pool.
+            var settings = new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false, ApplicationName = "dialogs-migrator" };
+            unpooled = NpgsqlDataSource.Create(settings.ConnectionString);
         }
         catch (FormatException e)
         {
             return Fail(errors, BadConfiguration, e.Message);
         }
+        catch (ArgumentException e)
+        {
+            // Npgsql's words name the keyword or the missing host, never a value such as the password.
+            return Fail(errors, BadConfiguration, $"ConnectionStrings:{ConnectionStringName} is not a usable connection string: {e.Message}");
+        }
 
-        // Unpooled: the session-level advisory lock must end with its connection, not linger in a pool.
-        var settings = new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false, ApplicationName = "dialogs-migrator" };
-        await using var dataSource = NpgsqlDataSource.Create(settings.ConnectionString);
+        await using var dataSource = unpooled;
         var cluster = new ClusterOperations(dataSource);
         await host.StartAsync(ct);
+        // Ctrl+C or SIGTERM stops the host; the work in progress (waiting for the lock, following a job) stops with it.
+        using var stopping = CancellationTokenSource.CreateLinkedTokenSource(ct,
+            host.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping);
+        ct = stopping.Token;
         try
         {
             return verb switch
@@ -70,6 +81,10 @@ public static partial class MigratorApp
         catch (Exception e) when (e is NpgsqlException or InvalidOperationException or TimeoutException or FormatException)
         {
             return Fail(errors, e is FormatException ? BadConfiguration : Failed, Describe(e, connectionString));
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            return Fail(errors, Failed, "stopped before it finished; what was applied is committed, and a new run goes on from there.");
         }
         finally
         {
@@ -88,9 +103,15 @@ public static partial class MigratorApp
     {
         using var activity = MigratorTelemetry.Source.StartActivity("migrate");
         await using var connection = await dataSource.OpenConnectionAsync(ct);
-        await using (var lockCommand = new NpgsqlCommand($"SELECT pg_advisory_lock({AdvisoryLockKey})", connection))
+        await using (var tryLock = new NpgsqlCommand($"SELECT pg_try_advisory_lock({AdvisoryLockKey})", connection))
         {
-            await lockCommand.ExecuteNonQueryAsync(ct);
+            if (await tryLock.ExecuteScalarAsync(ct) is false)
+            {
+                LogWaitingForLock(loggers.CreateLogger(typeof(MigratorApp)));
+                // As long as the other run takes: no command timeout, which would end the wait as "cannot reach".
+                await using var waitForLock = new NpgsqlCommand($"SELECT pg_advisory_lock({AdvisoryLockKey})", connection) { CommandTimeout = 0 };
+                await waitForLock.ExecuteNonQueryAsync(ct);
+            }
         }
 
         // DDL that waits for a lock blocks every later statement on that table: rather fail than stall traffic
@@ -136,6 +157,9 @@ public static partial class MigratorApp
         var settings = new NpgsqlConnectionStringBuilder(connectionString);
         return $"{settings.Host}:{settings.Port}";
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Another migrator is applying the schema; waiting for it to finish")]
+    private static partial void LogWaitingForLock(ILogger logger);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Database ready: {Applied} migrations applied now ({Mode})")]
     private static partial void LogDone(ILogger logger, int applied, string mode);

@@ -69,6 +69,42 @@ public sealed class MigratorTests(PlainPostgres database)
         Assert.StartsWith("dialogs-migrator: failed: ", reason);
     }
 
+    [Theory]
+    [InlineData("Hostx=db")]
+    [InlineData("Host=db;Port=notaport")]
+    [InlineData("Host=db;SSL Mode=Bogus")]
+    [InlineData("Username=postgres")]
+    public async Task A_connection_string_that_cannot_be_used_fails_with_exit_2(string connectionString)
+    {
+        var (exitCode, reason) = await RunAsync($"--ConnectionStrings:dialogs={connectionString}");
+
+        Assert.Equal(MigratorApp.BadConfiguration, exitCode);
+        Assert.StartsWith("dialogs-migrator: failed: ConnectionStrings:dialogs is not a usable connection string: ", reason);
+    }
+
+    [Fact]
+    public async Task A_second_migrator_waits_for_the_first_one_however_short_its_command_timeout()
+    {
+        database.Require();
+        await using var first = new NpgsqlConnection(database.ConnectionString);
+        await first.OpenAsync(Ct);
+        await using (var hold = new NpgsqlCommand($"SELECT pg_advisory_lock({MigratorApp.AdvisoryLockKey})", first))
+        {
+            await hold.ExecuteNonQueryAsync(Ct);
+        }
+
+        var errors = new StringWriter();
+        var second = MigratorApp.RunAsync([$"--ConnectionStrings:dialogs={database.ConnectionString};Command Timeout=1"], errors, Ct);
+        await Task.Delay(TimeSpan.FromSeconds(2.5), Ct);
+        Assert.False(second.IsCompleted, $"the second migrator did not wait: {errors}");
+        await using (var release = new NpgsqlCommand($"SELECT pg_advisory_unlock({MigratorApp.AdvisoryLockKey})", first))
+        {
+            await release.ExecuteNonQueryAsync(Ct);
+        }
+
+        Assert.Equal(MigratorApp.Succeeded, await second.WaitAsync(TimeSpan.FromSeconds(30), Ct));
+    }
+
     [Fact]
     public async Task A_missing_connection_string_fails_with_exit_2()
     {
