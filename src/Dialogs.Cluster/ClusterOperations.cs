@@ -43,7 +43,9 @@ public sealed class ClusterOperations(NpgsqlDataSource db)
     /// registered already, so asking twice never turns a refusal into a success.
     /// </summary>
     /// <returns>The node id.</returns>
-    /// <exception cref="WorkerNotReadyException">The coordinator cannot reach it, or it runs without wal_level=logical.</exception>
+    /// <exception cref="WorkerNotReadyException">
+    /// The coordinator cannot reach it, it runs without wal_level=logical, or Citus could not add it (no citus extension).
+    /// </exception>
     public async Task<int> AddWorkerAsync(NodeAddress worker, CancellationToken ct)
     {
         // master_run_on_worker is what run_command_on_workers runs on: it reaches any node, registered or not.
@@ -68,7 +70,15 @@ public sealed class ClusterOperations(NpgsqlDataSource db)
         await using var add = db.CreateCommand("SELECT citus_add_node($1, $2)");
         add.Parameters.Add(new() { Value = worker.Host });
         add.Parameters.Add(new() { Value = worker.Port });
-        return (int)(await add.ExecuteScalarAsync(ct))!;
+        try
+        {
+            return (int)(await add.ExecuteScalarAsync(ct))!;
+        }
+        catch (PostgresException e)
+        {
+            // Citus could not make it a worker, for one because it lacks the citus extension; nothing was registered.
+            throw new WorkerNotReadyException($"Citus could not add worker {worker}: {e.MessageText}");
+        }
     }
 
     /// <summary>

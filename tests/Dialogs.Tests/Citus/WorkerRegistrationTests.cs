@@ -23,6 +23,10 @@ public sealed class WorkerRegistrationTests
     public async Task A_worker_without_logical_wal_or_out_of_reach_is_refused_and_never_registered()
     {
         await using var nodes = await TemporaryCluster.StartCitusAsync(workers: 1, shardCount: 4, "the worker registration test", Ct);
+        // Citus asks TLS of the nodes it connects to, and a plain node (below) has none: allowed, so that the coordinator
+        // gets as far as citus_add_node with it. Before the API opens its first connection, as a reload takes a moment.
+        await ExecuteAsync(nodes.Cluster.Coordinator, "ALTER SYSTEM SET citus.node_conninfo = 'sslmode=prefer'");
+        await ExecuteAsync(nodes.Cluster.Coordinator, "SELECT pg_reload_conf()");
         await using var api = AdminApi(nodes, out var admin);
         var replicaOnly = await nodes.Cluster.AddWorkerAsync();
         await WithReplicaWalAsync(replicaOnly);
@@ -40,6 +44,15 @@ public sealed class WorkerRegistrationTests
         using var unreachable = await admin.PostAsJsonAsync("/admin/cluster/workers", new { host = LocalNode.Host, port = LocalNode.FreePorts(1)[0] }, Ct);
         Assert.Contains("cannot be reached", await unreachable.Content.ReadAsStringAsync(Ct));
         await DialogsApiContract.AssertProblem(unreachable, 422);
+
+        // A node with wal_level=logical, as the local nodes all have, but without the citus extension.
+        await using (var plain = await TemporaryCluster.StartAsync(await PostgresInstallation.FindAsync(), citus: false, workers: 0))
+        {
+            using var withoutCitus = await admin.PostAsJsonAsync("/admin/cluster/workers", new { host = LocalNode.Host, port = plain.Cluster.Coordinator.Port }, Ct);
+            var body = await withoutCitus.Content.ReadAsStringAsync(Ct);
+            Assert.True(body.Contains("Citus could not add worker", StringComparison.Ordinal), body);
+            await DialogsApiContract.AssertProblem(withoutCitus, 422);
+        }
 
         Assert.Equal(before, await NodeCountAsync(admin));
     }
@@ -79,16 +92,18 @@ public sealed class WorkerRegistrationTests
 
     private static async Task WithReplicaWalAsync(LocalNode node)
     {
-        await using (var connection = new NpgsqlConnection(node.ConnectionString()))
-        {
-            await connection.OpenAsync(Ct);
-            await using var alter = new NpgsqlCommand("ALTER SYSTEM SET wal_level = replica", connection);
-            await alter.ExecuteNonQueryAsync(Ct);
-        }
-
+        await ExecuteAsync(node, "ALTER SYSTEM SET wal_level = replica");
         // wal_level takes a restart.
         await node.StopAsync();
         await node.StartAsync();
+    }
+
+    private static async Task ExecuteAsync(LocalNode node, string sql)
+    {
+        await using var connection = new NpgsqlConnection(node.ConnectionString());
+        await connection.OpenAsync(Ct);
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync(Ct);
     }
 
     private static async Task<int> NodeCountAsync(HttpClient admin) => (await StatusAsync(admin)).GetProperty("nodes").GetArrayLength();
