@@ -150,6 +150,7 @@ public sealed class ClusterOperations(NpgsqlDataSource db)
     /// <exception cref="UnknownWorkerException">No worker is registered at that address (the coordinator is none).</exception>
     public async Task RemoveWorkerAsync(NodeAddress worker, CancellationToken ct)
     {
+        // Refuses an unknown node and the coordinator, which citus_remove_node would take out of the metadata too.
         await WorkerShouldHaveShardsAsync(worker, ct);
         await using var remove = db.CreateCommand("SELECT citus_remove_node($1, $2)");
         remove.Parameters.Add(new() { Value = worker.Host });
