@@ -5,7 +5,6 @@ using Dialogs.Local.Cluster;
 using Dialogs.Tests.Api;
 using Dialogs.Tests.Infrastructure;
 using Microsoft.AspNetCore.Mvc.Testing;
-using Npgsql;
 
 namespace Dialogs.Tests.Citus;
 
@@ -25,11 +24,11 @@ public sealed class WorkerRegistrationTests
         await using var nodes = await TemporaryCluster.StartCitusAsync(workers: 1, shardCount: 4, "the worker registration test", Ct);
         // Citus asks TLS of the nodes it connects to, and a plain node (below) has none: allowed, so that the coordinator
         // gets as far as citus_add_node with it. Before the API opens its first connection, as a reload takes a moment.
-        await ExecuteAsync(nodes.Cluster.Coordinator, "ALTER SYSTEM SET citus.node_conninfo = 'sslmode=prefer'");
-        await ExecuteAsync(nodes.Cluster.Coordinator, "SELECT pg_reload_conf()");
+        await nodes.Cluster.Coordinator.ExecuteAsync("ALTER SYSTEM SET citus.node_conninfo = 'sslmode=prefer'");
+        await nodes.Cluster.Coordinator.ExecuteAsync("SELECT pg_reload_conf()");
         await using var api = AdminApi(nodes, out var admin);
         var replicaOnly = await nodes.Cluster.AddWorkerAsync();
-        await WithReplicaWalAsync(replicaOnly);
+        await replicaOnly.RestartWithReplicaWalAsync();
         var before = await NodeCountAsync(admin);
 
         foreach (var attempt in new[] { "first", "second" })
@@ -90,21 +89,6 @@ public sealed class WorkerRegistrationTests
         return api;
     }
 
-    private static async Task WithReplicaWalAsync(LocalNode node)
-    {
-        await ExecuteAsync(node, "ALTER SYSTEM SET wal_level = replica");
-        // wal_level takes a restart.
-        await node.StopAsync();
-        await node.StartAsync();
-    }
-
-    private static async Task ExecuteAsync(LocalNode node, string sql)
-    {
-        await using var connection = new NpgsqlConnection(node.ConnectionString());
-        await connection.OpenAsync(Ct);
-        await using var command = new NpgsqlCommand(sql, connection);
-        await command.ExecuteNonQueryAsync(Ct);
-    }
 
     private static async Task<int> NodeCountAsync(HttpClient admin) => (await StatusAsync(admin)).GetProperty("nodes").GetArrayLength();
 

@@ -177,16 +177,14 @@ public sealed class CitusMigratorTests
     {
         await using var coordinator = await StartCoordinatorAsync();
         var node = coordinator.Cluster.Coordinator;
-        await ExecuteAsync(node, "ALTER SYSTEM SET wal_level = replica");
-        await node.StopAsync();
-        await node.StartAsync();
+        await node.RestartWithReplicaWalAsync();
         var errors = new StringWriter();
 
         var exitCode = await MigratorApp.RunAsync([.. coordinator.Cluster.MigratorArguments], errors, Ct);
 
         Assert.Equal(MigratorApp.Failed, exitCode);
         Assert.Contains("wal_level=replica", errors.ToString());
-        Assert.Equal(0L, await ExecuteAsync(node, "SELECT count(*) FROM pg_dist_partition"));
+        Assert.Equal(0L, await node.ExecuteAsync("SELECT count(*) FROM pg_dist_partition"));
     }
 
     [Fact]
@@ -202,7 +200,7 @@ public sealed class CitusMigratorTests
 
         Assert.Equal(MigratorApp.Failed, exitCode);
         Assert.Contains($"{deadPort}", errors.ToString());
-        Assert.Equal(0L, await ExecuteAsync(coordinator.Cluster.Coordinator, "SELECT count(*) FROM pg_dist_partition"));
+        Assert.Equal(0L, await coordinator.Cluster.Coordinator.ExecuteAsync("SELECT count(*) FROM pg_dist_partition"));
     }
 
     private static async Task<TemporaryCluster> StartCoordinatorAsync()
@@ -212,12 +210,4 @@ public sealed class CitusMigratorTests
         return await TemporaryCluster.StartAsync(postgres, citus: true, workers: 0);
     }
 
-    private static async Task<object?> ExecuteAsync(LocalNode node, string sql)
-    {
-        // Unpooled: the node restarts within a test, which would leave a pooled connection dead.
-        await using var connection = new NpgsqlConnection(node.ConnectionString() + ";Pooling=false");
-        await connection.OpenAsync(Ct);
-        await using var command = new NpgsqlCommand(sql, connection);
-        return await command.ExecuteScalarAsync(Ct);
-    }
 }

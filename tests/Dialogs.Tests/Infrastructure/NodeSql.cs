@@ -1,0 +1,28 @@
+using Dialogs.Local.Cluster;
+using Npgsql;
+
+namespace Dialogs.Tests.Infrastructure;
+
+/// <summary>Statements a test runs on one node directly, as its operator would with psql.</summary>
+public static class NodeSql
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    /// <returns>The first column of the first row, if any.</returns>
+    public static async Task<object?> ExecuteAsync(this LocalNode node, string sql)
+    {
+        // Unpooled: a node may restart within a test, which would leave a pooled connection dead.
+        await using var connection = new NpgsqlConnection(node.ConnectionString() + ";Pooling=false");
+        await connection.OpenAsync(Ct);
+        await using var command = new NpgsqlCommand(sql, connection);
+        return await command.ExecuteScalarAsync(Ct);
+    }
+
+    /// <summary>Restarts the node with wal_level=replica, on which no shard can move online.</summary>
+    public static async Task RestartWithReplicaWalAsync(this LocalNode node)
+    {
+        await node.ExecuteAsync("ALTER SYSTEM SET wal_level = replica");
+        await node.StopAsync();
+        await node.StartAsync();
+    }
+}
