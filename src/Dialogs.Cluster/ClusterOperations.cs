@@ -185,7 +185,8 @@ public sealed class ClusterOperations(NpgsqlDataSource db)
             SELECT j.job_id, j.state::text, j.started_at, j.finished_at,
                    count(t.task_id)::int,
                    (count(t.task_id) FILTER (WHERE t.status = 'done'))::int,
-                   (array_agg(t.message ORDER BY t.task_id DESC) FILTER (WHERE t.message <> ''))[1]
+                   (array_agg(t.message ORDER BY t.task_id DESC) FILTER (WHERE t.message <> ''
+                       AND (j.state IN ('failing', 'failed') OR t.retry_count > 0 AND t.status <> 'done')))[1]
             FROM pg_dist_background_job j
             LEFT JOIN pg_dist_background_task t ON t.job_id = j.job_id
             WHERE j.job_type = 'rebalance' AND ($1::bigint IS NULL OR j.job_id = $1)
@@ -206,7 +207,9 @@ public sealed class ClusterOperations(NpgsqlDataSource db)
             status = new RebalanceStatus(reader.GetInt64(0), state,
                 reader.IsDBNull(2) ? null : reader.GetDateTime(2), reader.IsDBNull(3) ? null : reader.GetDateTime(3),
                 reader.GetInt32(4), reader.GetInt32(5), [],
-                state is "failing" or "failed" && !reader.IsDBNull(6) ? reader.GetString(6) : null);
+                // A failed job's last error; while one runs, the error of a task Citus is retrying, which would
+                // otherwise look like a job that is merely slow.
+                reader.IsDBNull(6) ? null : reader.GetString(6));
         }
 
         return status.IsOver ? status : status with { Moving = await MovingShardsAsync(ct) };

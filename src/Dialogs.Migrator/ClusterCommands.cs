@@ -70,9 +70,10 @@ public static class ClusterCommands
     }
 
     private static string Describe(RebalanceStatus status) =>
-        status.Moving is [var move, ..]
+        (status.Moving is [var move, ..]
             ? $"{status.MovesDone}/{status.MovesTotal} shard {move.ShardId} {move.Source} -> {move.Target}: {move.Status} ({move.TargetBytes / 1024} of {move.SourceBytes / 1024} KiB)"
-            : $"{status.MovesDone}/{status.MovesTotal} {status.State}";
+            : $"{status.MovesDone}/{status.MovesTotal} {status.State}")
+        + (status.Error is { } error && !status.IsOver ? $"; a move failed and Citus retries it: {error}" : "");
 
     private static void Show(ClusterStatus status)
     {

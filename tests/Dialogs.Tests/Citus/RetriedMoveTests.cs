@@ -1,0 +1,41 @@
+using Dialogs.LoadVerifier.Cluster;
+using Dialogs.Local;
+using Dialogs.Local.Cluster;
+using Dialogs.Tests.Infrastructure;
+
+namespace Dialogs.Tests.Citus;
+
+/// <summary>
+/// A move that fails while its job runs is retried by Citus, and the job stays "running": its status carries the
+/// move's error meanwhile, so an operator sees why it does not progress. On a cluster of its own: it grows it.
+/// </summary>
+public sealed class RetriedMoveTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task A_running_job_whose_move_failed_reports_the_error_Citus_retries_it_after()
+    {
+        await using var nodes = await TemporaryCluster.StartCitusAsync(workers: 1, shardCount: 8, "the retried move test", Ct);
+        var tokens = DevTokens.CreateNew();
+        await using var api = ApiFactory.Create(nodes.Cluster.Coordinator.ConnectionString(), tokens);
+        var admin = new AdminClient(api.CreateClient(), tokens);
+        var worker = await nodes.Cluster.AddWorkerAsync();
+        await admin.AddWorkerAsync(LocalNode.Host, worker.Port, Ct);
+        var job = await admin.StartRebalanceAsync(Ct) ?? throw new InvalidOperationException("Citus found nothing to move onto the new worker.");
+
+        // Behind the job's back, the target may no longer hold shards: its next moves fail, and Citus retries them.
+        await nodes.Cluster.Coordinator.ExecuteAsync($"SELECT citus_set_node_property('{LocalNode.Host}', {worker.Port}, 'shouldhaveshards', false)");
+        var status = job;
+        var deadline = DateTime.UtcNow.AddMinutes(1);
+        while (status.Error is null && !status.IsOver && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(200, Ct);
+            status = await admin.GetRebalanceAsync(job.JobId, Ct);
+        }
+
+        await nodes.Cluster.Coordinator.ExecuteAsync("SELECT citus_rebalance_stop()");
+        Assert.Equal("running", status.State);
+        Assert.Contains("shouldn't have a shard", status.Error);
+    }
+}
