@@ -68,13 +68,13 @@ public static partial class MigratorApp
         // Ctrl+C or SIGTERM stops the host; the work in progress (waiting for the lock, following a job) stops with it.
         using var stopping = CancellationTokenSource.CreateLinkedTokenSource(ct,
             host.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping);
-        ct = stopping.Token;
+        var work = stopping.Token;
         try
         {
             return verb switch
             {
-                [] => await MigrateAsync(dataSource, citus, cluster, loggers, ct),
-                ["cluster", .. var operation] => await ClusterCommands.RunAsync(operation, cluster, errors, ct),
+                [] => await MigrateAsync(dataSource, citus, cluster, loggers, work),
+                ["cluster", .. var operation] => await ClusterCommands.RunAsync(operation, cluster, errors, work),
                 _ => Fail(errors, BadConfiguration, $"unknown verb '{string.Join(' ', verb)}'; {ClusterCommands.Usage}"),
             };
         }
@@ -82,7 +82,9 @@ public static partial class MigratorApp
         {
             return Fail(errors, e is FormatException ? BadConfiguration : Failed, Describe(e, connectionString));
         }
-        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        // Stopped by a signal: one line, as for any failure. A caller that cancels (the local tool, the tests) gets
+        // its cancellation back, as before.
+        catch (OperationCanceledException) when (work.IsCancellationRequested && !ct.IsCancellationRequested)
         {
             return Fail(errors, Failed, "stopped before it finished; what was applied is committed, and a new run goes on from there.");
         }
