@@ -25,18 +25,18 @@ public sealed class RawDialogClient(NpgsqlDataSource db, MessageIdGenerator ids)
 
     public async ValueTask SendAsync(DialogPair dialog, SampleText text, CancellationToken ct)
     {
-        var id = ids.Next();
+        var sendId = ids.Next();
         await using var insert = db.CreateCommand(MessageStore.InsertSql);
         insert.Parameters.Add(new() { Value = dialog.Key.Value });
-        insert.Parameters.Add(new() { Value = id.Value });
+        insert.Parameters.Add(new() { Value = sendId.Value });
         insert.Parameters.Add(new() { Value = dialog.Sender.Value });
         insert.Parameters.Add(new() { Value = dialog.Peer.Value });
         insert.Parameters.Add(new() { Value = text.Text });
-        insert.Parameters.Add(new() { Value = id.CreatedAt });
+        insert.Parameters.Add(new() { Value = sendId.CreatedAt });
         insert.Parameters.Add(new() { Value = DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
         if (await insert.ExecuteNonQueryAsync(ct) != 1)
         {
-            throw new InvalidOperationException($"The insert of message {id} stored no row.");
+            throw new InvalidOperationException($"The insert of send {sendId} stored no row.");
         }
     }
 

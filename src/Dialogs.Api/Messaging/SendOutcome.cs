@@ -1,7 +1,10 @@
 namespace Dialogs.Api.Messaging;
 
-/// <summary>A message to store; <see cref="Id"/> is chosen before the insert, so a retried insert is recognised.</summary>
-public sealed record NewMessage(DialogKey Dialog, MessageId Id, UserId From, UserId To, string Text, string? IdempotencyKey);
+/// <summary>
+/// A message to store. <see cref="SendId"/> is chosen when the request arrives, so a retried insert is recognised;
+/// its time is the message's created_at. The message's own id is stamped by the insert, in commit order.
+/// </summary>
+public sealed record NewMessage(DialogKey Dialog, MessageId SendId, UserId From, UserId To, string Text, string? IdempotencyKey);
 
 /// <summary>What a send did.</summary>
 public abstract record SendOutcome

@@ -20,17 +20,19 @@ public sealed class MessageStore(
 
     private const string Columns = "id, sender_id, recipient_id, body, created_at";
 
-    // No conflict target: a repeat of this very insert (same id, after a lost commit acknowledgement) and a reuse of
-    // the idempotency key both end here without a second row.
+    // The id is stamped in the statement, in commit order (see migration 0002_commit_order). No conflict target: a
+    // repeat of this very insert (same request id, after a lost commit acknowledgement) and a reuse of the
+    // idempotency key both end here without a second row, and return no id.
     internal const string InsertSql = $"""
-        INSERT INTO {Table} (dialog_id, id, sender_id, recipient_id, body, created_at, idempotency_key)
-        VALUES ($1, $2, $3, $4, $5, $6, $7)
+        INSERT INTO {Table} (dialog_id, id, send_id, sender_id, recipient_id, body, created_at, idempotency_key)
+        VALUES ($1, dialog_message_id($1), $2, $3, $4, $5, $6, $7)
         ON CONFLICT DO NOTHING
+        RETURNING id
         """;
 
     internal const string FindExistingSql = $"""
         SELECT {Columns} FROM {Table}
-        WHERE dialog_id = $1 AND (id = $2 OR (sender_id = $3 AND idempotency_key = $4))
+        WHERE dialog_id = $1 AND (send_id = $2 OR (sender_id = $3 AND idempotency_key = $4))
         """;
 
     internal const string OlderPageSql = $"SELECT {Columns} FROM {Table} WHERE dialog_id = $1 AND id < $2 ORDER BY id DESC LIMIT $3";
@@ -89,21 +91,22 @@ public sealed class MessageStore(
     {
         await using var insert = db.CreateCommand(InsertSql);
         insert.Parameters.Add(new() { Value = message.Dialog.Value });
-        insert.Parameters.Add(new() { Value = message.Id.Value });
+        insert.Parameters.Add(new() { Value = message.SendId.Value });
         insert.Parameters.Add(new() { Value = message.From.Value });
         insert.Parameters.Add(new() { Value = message.To.Value });
         insert.Parameters.Add(new() { Value = message.Text });
-        insert.Parameters.Add(new() { Value = message.Id.CreatedAt });
+        insert.Parameters.Add(new() { Value = message.SendId.CreatedAt });
         insert.Parameters.Add(new() { Value = (object?)message.IdempotencyKey ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
-        if (await insert.ExecuteNonQueryAsync(ct) == 1)
+        if (await insert.ExecuteScalarAsync(ct) is Guid id)
         {
             telemetry.MessageSent();
-            return new SendOutcome.Stored(ToDialogMessage(message));
+            return new SendOutcome.Stored(new DialogMessage(
+                id.ToString("D"), message.From.Value, message.To.Value, message.Text, message.SendId.CreatedAt));
         }
 
         var existing = await FindExistingAsync(message, ct)
-            ?? throw new InvalidOperationException($"Insert of message {message.Id} conflicted, yet no conflicting row exists.");
-        return existing.Id == message.Id.ToString() || existing.Text == message.Text
+            ?? throw new InvalidOperationException($"Insert of send {message.SendId} conflicted, yet no conflicting row exists.");
+        return existing.Text == message.Text
             ? new SendOutcome.Stored(existing)
             : new SendOutcome.KeyReusedForOtherText(existing);
     }
@@ -143,7 +146,7 @@ public sealed class MessageStore(
     {
         await using var select = db.CreateCommand(FindExistingSql);
         select.Parameters.Add(new() { Value = message.Dialog.Value });
-        select.Parameters.Add(new() { Value = message.Id.Value });
+        select.Parameters.Add(new() { Value = message.SendId.Value });
         select.Parameters.Add(new() { Value = message.From.Value });
         select.Parameters.Add(new() { Value = (object?)message.IdempotencyKey ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
         await using var reader = await select.ExecuteReaderAsync(ct);
@@ -156,7 +159,4 @@ public sealed class MessageStore(
         To: reader.GetString(2),
         Text: reader.GetString(3),
         CreatedAt: reader.GetFieldValue<DateTime>(4));
-
-    private static DialogMessage ToDialogMessage(NewMessage message) => new(
-        message.Id.ToString(), message.From.Value, message.To.Value, message.Text, message.Id.CreatedAt);
 }

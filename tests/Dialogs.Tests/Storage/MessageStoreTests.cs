@@ -1,0 +1,55 @@
+using Dialogs.Api.Messaging;
+using Dialogs.Api.Storage;
+using Dialogs.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Dialogs.Tests.Storage;
+
+/// <summary>The store's send, below HTTP, where a request can be repeated or arrive late at will.</summary>
+public abstract class MessageStoreTests(Database database)
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task A_request_that_reaches_the_database_late_is_stored_after_the_sends_already_committed()
+    {
+        var (store, early, late) = (Store(), NewMessage("arrived first"), NewMessage("arrived second"));
+        late = late with { Dialog = early.Dialog, From = early.From, To = early.To };
+
+        var second = Stored(await store.SendAsync(late, Ct));
+        var first = Stored(await store.SendAsync(early, Ct));
+
+        Assert.True(string.CompareOrdinal(early.SendId.ToString(), late.SendId.ToString()) < 0);
+        Assert.True(string.CompareOrdinal(second.Id, first.Id) < 0, "The id follows the commit, not the arrival.");
+        var page = await store.ReadPageAsync(early.Dialog, PageRequest.Newest(), Ct);
+        Assert.Equal(["arrived first", "arrived second"], page.Messages.Select(m => m.Text));
+    }
+
+    [Fact]
+    public async Task The_same_request_inserted_again_stores_nothing_more_and_returns_the_first_message()
+    {
+        var (store, message) = (Store(), NewMessage("once"));
+
+        var first = Stored(await store.SendAsync(message, Ct));
+        var again = Stored(await store.SendAsync(message, Ct));
+
+        Assert.Equal(first, again);
+        var page = await store.ReadPageAsync(message.Dialog, PageRequest.Newest(), Ct);
+        Assert.Equal(first, Assert.Single(page.Messages));
+    }
+
+    private MessageStore Store() => database.ApiServices.GetRequiredService<MessageStore>();
+
+    private NewMessage NewMessage(string text)
+    {
+        var (from, to) = (Users.Id(Users.New("alice")), Users.Id(Users.New("bob")));
+        var sendId = database.ApiServices.GetRequiredService<MessageIdGenerator>().Next();
+        return new NewMessage(DialogKey.Between(from, to), sendId, from, to, text, IdempotencyKey: null);
+    }
+
+    private static DialogMessage Stored(SendOutcome outcome) => Assert.IsType<SendOutcome.Stored>(outcome).Message;
+}
+
+public sealed class MessageStoreOnPostgres(PlainPostgres database) : MessageStoreTests(database);
+
+public sealed class MessageStoreOnCitus(CitusCluster database) : MessageStoreTests(database);
