@@ -90,13 +90,17 @@ public sealed class LocalApi
     /// Stops every API process running from the build in <paramref name="apiFolder"/>, knowing nothing else of them:
     /// what clears up after a run that was killed, or cancelled while its API was starting.
     /// </summary>
-    public static async Task StopAllFromAsync(string apiFolder)
+    /// <returns>How many were running.</returns>
+    public static async Task<int> StopAllFromAsync(string apiFolder)
     {
         var marker = Path.Combine(apiFolder, ProcessMarker);
-        foreach (var pid in Processes.FindRunning(marker))
+        var running = Processes.FindRunning(marker);
+        foreach (var pid in running)
         {
             await Processes.StopAsync(pid, marker, StopGrace);
         }
+
+        return running.Count;
     }
 
     private async Task WaitHealthyAsync(string logPath, CancellationToken ct)

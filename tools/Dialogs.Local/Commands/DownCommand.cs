@@ -9,13 +9,14 @@ public static class DownCommand
     public static async Task<int> RunAsync()
     {
         var workspace = Workspace.Find();
-        var service = workspace.LoadService();
-        if (service.Api is { } api)
+        // Every API running from this workspace's build: also one whose `up` was stopped before the API answered
+        // /health, and so before its pid was saved.
+        if (await LocalApi.StopAllFromAsync(workspace.ApiFolder) > 0)
         {
-            await api.StopAsync();
-            workspace.SaveService(service with { ApiPid = null });
             AnsiConsole.MarkupLine("API stopped.");
         }
+
+        workspace.SaveService(workspace.LoadService() with { ApiPid = null });
 
         if (LocalCluster.Open(await PostgresInstallation.FindAsync(), workspace.NodesFolder) is { } cluster)
         {

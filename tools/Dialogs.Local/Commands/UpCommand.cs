@@ -67,6 +67,8 @@ public static class UpCommand
 
     private static async Task<ServiceState> StartApiAsync(Workspace workspace, ServiceState service, LocalCluster cluster, CancellationToken ct)
     {
+        // An API left by an `up` stopped before its API answered /health (its pid unsaved) would hold the port.
+        await LocalApi.StopAllFromAsync(workspace.ApiFolder);
         AnsiConsole.MarkupLine("Building the API ...");
         await LocalApi.BuildAsync(workspace.Root, workspace.ApiFolder, ct);
         var api = await LocalApi.StartAsync(workspace.ApiFolder, service.ApiPort, cluster.Coordinator.ConnectionString(),
