@@ -86,10 +86,31 @@ public sealed class LocalCluster
     /// <summary>Starts one more worker on a free port; registering it with the coordinator is the operator's step.</summary>
     public async Task<LocalNode> AddWorkerAsync()
     {
-        var worker = Node(new NodeState($"worker{_workers.Count + 1}", LocalNode.FreePorts(1)[0]));
+        // The lowest free name: a worker removed earlier frees its own.
+        var name = Enumerable.Range(1, _workers.Count + 1).Select(i => $"worker{i}").First(candidate => _workers.All(w => w.Name != candidate));
+        var worker = Node(new NodeState(name, LocalNode.FreePorts(1)[0]));
         await PrepareAsync(worker);
         _workers.Add(worker);
         Save();
+        return worker;
+    }
+
+    /// <summary>
+    /// Stops the worker at <paramref name="address"/> and deletes it, once Citus no longer counts it as a node (the
+    /// operator's `remove`), so that a later start of the cluster does not bring it back.
+    /// </summary>
+    /// <returns>The worker, or null if none of this cluster's workers has that address.</returns>
+    public async Task<LocalNode?> ForgetWorkerAsync(string address)
+    {
+        if (_workers.Find(w => w.Address == address) is not { } worker)
+        {
+            return null;
+        }
+
+        await worker.StopAsync();
+        _workers.Remove(worker);
+        Save();
+        Directory.Delete(Path.Combine(_folder, worker.Name), recursive: true);
         return worker;
     }
 

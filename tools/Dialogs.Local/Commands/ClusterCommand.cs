@@ -7,7 +7,8 @@ namespace Dialogs.Local.Commands;
 /// <summary>
 /// Cluster operations on the local service: `add-worker` starts one more worker node on a free port and registers
 /// it; `cluster ...` runs the migrator's cluster verbs (status, rebalance, drain, remove) against the local
-/// coordinator, so both go through the same implementation as the API's admin endpoints.
+/// coordinator, so both go through the same implementation as the API's admin endpoints; after `cluster remove`,
+/// the local worker it took out is stopped and deleted.
 /// </summary>
 public static class ClusterCommand
 {
@@ -31,7 +32,17 @@ public static class ClusterCommand
         return registered;
     }
 
-    public static async Task<int> RunAsync(string[] operation, CancellationToken ct) => await RunAsync(await OpenAsync(), operation, ct);
+    public static async Task<int> RunAsync(string[] operation, CancellationToken ct)
+    {
+        var cluster = await OpenAsync();
+        var result = await RunAsync(cluster, operation, ct);
+        if (result == 0 && operation is ["remove", var address] && await cluster.ForgetWorkerAsync(address) is { } removed)
+        {
+            AnsiConsole.MarkupLineInterpolated($"Stopped and deleted {removed.Name}: `up` no longer starts it.");
+        }
+
+        return result;
+    }
 
     private static Task<int> RunAsync(LocalCluster cluster, string[] operation, CancellationToken ct) =>
         MigratorApp.RunAsync(["cluster", .. operation, $"--ConnectionStrings:dialogs={cluster.Coordinator.ConnectionString()}",
