@@ -29,13 +29,17 @@ public static class DatabaseErrors
             || postgres.MessageText.StartsWith("could not establish any connections to the node", StringComparison.Ordinal));
 
     /// <summary>
-    /// The store's table does not exist: the API runs ahead of the migrator (a first deployment can start it first)
-    /// or points at a database without the schema. Not worth retrying within a request, yet the service is
-    /// unavailable, not broken: a 503 until the schema is there.
+    /// The store's schema is not there, or not all of it: the API runs ahead of the migrator (a first deployment, or
+    /// an upgrade, can start it first) or points at a database without the schema. Not worth retrying within a
+    /// request, yet the service is unavailable, not broken: a 503 until the schema is there.
     /// </summary>
-    public static bool IsSchemaMissing(Exception exception) =>
-        exception is PostgresException { SqlState: PostgresErrorCodes.UndefinedTable } postgres
-        && postgres.MessageText == $"relation \"{MessageStore.Table}\" does not exist";
+    public static bool IsSchemaMissing(Exception exception) => exception is PostgresException postgres && postgres.SqlState switch
+    {
+        PostgresErrorCodes.UndefinedTable => postgres.MessageText == $"relation \"{MessageStore.Table}\" does not exist",
+        PostgresErrorCodes.UndefinedColumn => postgres.MessageText.Contains($"\"{MessageStore.SendIdColumn}\"", StringComparison.Ordinal),
+        PostgresErrorCodes.UndefinedFunction => postgres.MessageText.StartsWith($"function {MessageStore.IdFunction}(", StringComparison.Ordinal),
+        _ => false,
+    };
 
     private static bool IsTransient(PostgresException e) => e.SqlState switch
     {

@@ -15,8 +15,15 @@ public sealed class MessageStore(
     /// <summary>The one table of the schema the migrator applies; on Citus it is distributed by dialog_id.</summary>
     public const string Table = "messages";
 
+    /// <summary>What the newest migration the statements below need (0002_commit_order) adds, with one transaction.</summary>
+    internal const string SendIdColumn = "send_id";
+    internal const string IdFunction = "dialog_message_id";
+
     /// <summary>Whether the migrator has created the table yet: true or false, never an error.</summary>
-    internal const string SchemaAppliedSql = $"SELECT to_regclass('{Table}') IS NOT NULL";
+    internal const string TableCreatedSql = $"SELECT to_regclass('{Table}') IS NOT NULL";
+
+    /// <summary>Whether the migrator has applied every migration the statements below need: never an error.</summary>
+    internal const string SchemaAppliedSql = $"SELECT to_regclass('{Table}') IS NOT NULL AND to_regprocedure('{IdFunction}(uuid)') IS NOT NULL";
 
     private const string Columns = "id, sender_id, recipient_id, body, created_at";
 
@@ -24,15 +31,15 @@ public sealed class MessageStore(
     // repeat of this very insert (same request id, after a lost commit acknowledgement) and a reuse of the
     // idempotency key both end here without a second row, and return no id.
     internal const string InsertSql = $"""
-        INSERT INTO {Table} (dialog_id, id, send_id, sender_id, recipient_id, body, created_at, idempotency_key)
-        VALUES ($1, dialog_message_id($1), $2, $3, $4, $5, $6, $7)
+        INSERT INTO {Table} (dialog_id, id, {SendIdColumn}, sender_id, recipient_id, body, created_at, idempotency_key)
+        VALUES ($1, {IdFunction}($1), $2, $3, $4, $5, $6, $7)
         ON CONFLICT DO NOTHING
         RETURNING id
         """;
 
     internal const string FindExistingSql = $"""
         SELECT {Columns} FROM {Table}
-        WHERE dialog_id = $1 AND (send_id = $2 OR (sender_id = $3 AND idempotency_key = $4))
+        WHERE dialog_id = $1 AND ({SendIdColumn} = $2 OR (sender_id = $3 AND idempotency_key = $4))
         """;
 
     internal const string OlderPageSql = $"SELECT {Columns} FROM {Table} WHERE dialog_id = $1 AND id < $2 ORDER BY id DESC LIMIT $3";

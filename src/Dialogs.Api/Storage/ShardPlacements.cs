@@ -83,7 +83,7 @@ public sealed class ShardPlacements
         {
             // No Citus metadata. Plain PostgreSQL once the table is there; until then the migrator may yet create
             // the Citus extension.
-            await using var applied = db.CreateCommand(MessageStore.SchemaAppliedSql);
+            await using var applied = db.CreateCommand(MessageStore.TableCreatedSql);
             return !(bool)(await applied.ExecuteScalarAsync(ct))!;
         }
     }

@@ -1,0 +1,39 @@
+using System.Net;
+using Dialogs.Local;
+using Dialogs.Local.Cluster;
+using Dialogs.Migrator;
+using Dialogs.Tests.Infrastructure;
+
+namespace Dialogs.Tests.Api;
+
+/// <summary>An API upgraded ahead of the migrator, on a database one migration behind it.</summary>
+public sealed class SchemaBehindTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task Sends_are_503_and_the_API_unready_until_the_newest_migration_is_there_while_pages_are_served()
+    {
+        await using var nodes = await TemporaryCluster.StartAsync(await PostgresInstallation.FindAsync(), citus: false, workers: 0);
+        await nodes.Cluster.MigrateAsync(shardCount: 4, Ct);
+        var node = nodes.Cluster.Coordinator;
+        // The database as it was before 0002_commit_order.
+        await node.ExecuteAsync("DROP FUNCTION dialog_message_id(uuid); ALTER TABLE messages DROP COLUMN send_id");
+        var tokens = DevTokens.CreateNew();
+        await using var api = ApiFactory.Create(node.ConnectionString(), tokens);
+        using var client = api.CreateClient();
+        var (me, peer) = (Users.New("alice"), Users.New("bob"));
+        client.DefaultRequestHeaders.Authorization = new("Bearer", tokens.Create(me, TimeSpan.FromHours(1)));
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, (await client.GetAsync("/health", Ct)).StatusCode);
+        using var early = await client.Send(peer, "too early");
+        Assert.NotNull(early.Headers.RetryAfter);
+        await DialogsApiContract.AssertProblem(early, (int)HttpStatusCode.ServiceUnavailable);
+        Assert.Empty(await client.ListOk(peer));
+
+        await node.ExecuteAsync(SchemaMigrator.Embedded.Single(m => m.Version == "0002_commit_order").Sql);
+
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/health", Ct)).StatusCode);
+        await client.SendOk(peer, "once the schema is there");
+    }
+}
