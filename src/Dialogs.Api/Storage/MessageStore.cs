@@ -15,7 +15,7 @@ public sealed class MessageStore(
     /// <summary>The one table of the schema the migrator applies; on Citus it is distributed by dialog_id.</summary>
     public const string Table = "messages";
 
-    /// <summary>What the newest migration the statements below need (0002_commit_order) adds, with one transaction.</summary>
+    /// <summary>Added together, in one transaction, by the newest migration the statements below need (0002_commit_order).</summary>
     internal const string SendIdColumn = "send_id";
     internal const string IdFunction = "dialog_message_id";
 
@@ -28,7 +28,7 @@ public sealed class MessageStore(
     private const string Columns = "id, sender_id, recipient_id, body, created_at";
 
     // The id is stamped in the statement, in commit order (see migration 0002_commit_order). No conflict target: a
-    // repeat of this very insert (same request id, after a lost commit acknowledgement) and a reuse of the
+    // repeat of this very insert (same send id, after a lost commit acknowledgement) and a reuse of the
     // idempotency key both end here without a second row, and return no id.
     internal const string InsertSql = $"""
         INSERT INTO {Table} (dialog_id, id, {SendIdColumn}, sender_id, recipient_id, body, created_at, idempotency_key)
