@@ -26,9 +26,12 @@ public abstract class AfterPollingTests(Database database)
         // with that key then waits inside the database for that transaction to end.
         await using var blocker = await database.DataSource.OpenConnectionAsync(Ct);
         await using var transaction = await blocker.BeginTransactionAsync(Ct);
-        await using (var hold = new NpgsqlCommand("""
+        // The text is a literal, so the holding session's query names it on every node (Citus sends a worker the
+        // shard's statement with its values written out), which tells this test's wait from any other test's.
+        var marker = $"blocker-{Guid.NewGuid():N}";
+        await using (var hold = new NpgsqlCommand($"""
             INSERT INTO messages (dialog_id, id, sender_id, recipient_id, body, created_at, idempotency_key)
-            VALUES ($1, gen_random_uuid(), $2, $3, 'blocker', now(), 'held')
+            VALUES ($1, gen_random_uuid(), $2, $3, '{marker}', now(), 'held')
             """, blocker, transaction))
         {
             hold.Parameters.Add(new() { Value = Users.Dialog(alice, bob).Value });
@@ -38,7 +41,12 @@ public abstract class AfterPollingTests(Database database)
         }
 
         var heldUp = asAlice.Send(bob, "held up", idempotencyKey: "held");
-        await WaitUntilAsync(() => AnyNodeHasAsync("SELECT count(*) FROM pg_locks WHERE NOT granted AND locktype = 'transactionid'"), Ct);
+        await WaitUntilAsync(() => AnyNodeHasAsync($"""
+            SELECT count(*) FROM pg_stat_activity waiting
+            WHERE waiting.wait_event_type = 'Lock' AND EXISTS (
+                SELECT 1 FROM pg_stat_activity holding
+                WHERE holding.pid = ANY (pg_blocking_pids(waiting.pid)) AND holding.query LIKE '%{marker}%')
+            """), Ct);
 
         // Bob's send, which arrived later, may not become visible before alice's, which is still to commit.
         var later = asBob.Send(alice, "later");
