@@ -13,7 +13,7 @@ public abstract class MessageStoreTests(Database database)
     [Fact]
     public async Task A_request_that_reaches_the_database_late_is_stored_after_the_sends_already_committed()
     {
-        var (store, early, late) = (Store(), NewMessage("arrived first"), NewMessage("arrived second"));
+        var (store, early, late) = (Store(), Request("arrived first"), Request("arrived second"));
         late = late with { Dialog = early.Dialog, From = early.From, To = early.To };
 
         var second = Stored(await store.SendAsync(late, Ct));
@@ -28,7 +28,7 @@ public abstract class MessageStoreTests(Database database)
     [Fact]
     public async Task The_same_request_inserted_again_stores_nothing_more_and_returns_the_first_message()
     {
-        var (store, message) = (Store(), NewMessage("once"));
+        var (store, message) = (Store(), Request("once"));
 
         var first = Stored(await store.SendAsync(message, Ct));
         var again = Stored(await store.SendAsync(message, Ct));
@@ -40,7 +40,7 @@ public abstract class MessageStoreTests(Database database)
 
     private MessageStore Store() => database.ApiServices.GetRequiredService<MessageStore>();
 
-    private NewMessage NewMessage(string text)
+    private NewMessage Request(string text)
     {
         var (from, to) = (Users.Id(Users.New("alice")), Users.Id(Users.New("bob")));
         var sendId = database.ApiServices.GetRequiredService<MessageIdGenerator>().Next();
