@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using System.Globalization;
 using System.Security.Claims;
 using System.Text.Json.Serialization;
@@ -83,8 +84,9 @@ public static class DialogsApi
     public static async Task<Results<MessagePageResult, ProblemHttpResult>> ListAsync(
         [FromRoute(Name = "user_id")] string userId,
         [FromQuery] string? limit,
-        [FromQuery] string? before,
-        [FromQuery] string? after,
+        [FromQuery, Description("The id of a message: the page holds the messages older than it.")] string? before,
+        [FromQuery, Description("The id of a message: the page holds the messages newer than it. Ids follow the order "
+            + "messages were stored in, so polling after the newest id seen never skips one.")] string? after,
         HttpContext context,
         ClaimsPrincipal principal,
         MessageStore store,

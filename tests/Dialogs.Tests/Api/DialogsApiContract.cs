@@ -427,10 +427,12 @@ public abstract class DialogsApiContract(Database database)
         var document = await client.GetStringAsync("/openapi/v1.json", Ct);
         Assert.Contains("/dialog/{user_id}/send", document);
         Assert.Contains("/dialog/{user_id}/list", document);
-        var page = JsonDocument.Parse(document).RootElement.GetProperty("paths").GetProperty("/dialog/{user_id}/list")
-            .GetProperty("get").GetProperty("responses").GetProperty("200").GetProperty("content").GetProperty("application/json")
+        var list = JsonDocument.Parse(document).RootElement.GetProperty("paths").GetProperty("/dialog/{user_id}/list").GetProperty("get");
+        var page = list.GetProperty("responses").GetProperty("200").GetProperty("content").GetProperty("application/json")
             .GetProperty("schema");
         Assert.Equal("array", page.GetProperty("type").GetString());
+        var after = list.GetProperty("parameters").EnumerateArray().Single(p => p.GetProperty("name").GetString() == "after");
+        Assert.Contains("never skips", after.GetProperty("description").GetString());
     }
 
     internal static async Task AssertProblem(HttpResponseMessage response, int status)
