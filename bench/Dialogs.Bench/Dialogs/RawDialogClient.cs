@@ -1,12 +1,11 @@
 using Dialogs.Api.Messaging;
 using Dialogs.Api.Storage;
 using Npgsql;
-using NpgsqlTypes;
 
 namespace Dialogs.Bench.Dialogs;
 
 /// <summary>
-/// The baseline: the API store's own statements (<see cref="MessageStore.InsertSql"/>, <see cref="MessageStore.OlderPageSql"/>)
+/// The baseline: the API store's own statements (<see cref="MessageStore.CreateInsert"/>, <see cref="MessageStore.OlderPageSql"/>)
 /// with the same parameters it binds, over a data source set up as the API sets up its own, from this process. What
 /// the API adds on top (HTTP, authentication, JSON, its process) is the difference between the two.
 /// </summary>
@@ -25,18 +24,11 @@ public sealed class RawDialogClient(NpgsqlDataSource db, MessageIdGenerator ids)
 
     public async ValueTask SendAsync(DialogPair dialog, SampleText text, CancellationToken ct)
     {
-        var sendId = ids.Next();
-        await using var insert = db.CreateCommand(MessageStore.InsertSql);
-        insert.Parameters.Add(new() { Value = dialog.Key.Value });
-        insert.Parameters.Add(new() { Value = sendId.Value });
-        insert.Parameters.Add(new() { Value = dialog.Sender.Value });
-        insert.Parameters.Add(new() { Value = dialog.Peer.Value });
-        insert.Parameters.Add(new() { Value = text.Text });
-        insert.Parameters.Add(new() { Value = sendId.CreatedAt });
-        insert.Parameters.Add(new() { Value = DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+        var message = new NewMessage(dialog.Key, ids.Next(), dialog.Sender, dialog.Peer, text.Text, IdempotencyKey: null);
+        await using var insert = MessageStore.CreateInsert(db, message);
         if (await insert.ExecuteNonQueryAsync(ct) != 1)
         {
-            throw new InvalidOperationException($"The insert of send {sendId} stored no row.");
+            throw new InvalidOperationException($"The insert of send {message.SendId} stored no row.");
         }
     }
 

@@ -94,9 +94,10 @@ public sealed class MessageStore(
         }
     }
 
-    private async Task<SendOutcome> SendOnceAsync(NewMessage message, CancellationToken ct)
+    /// <summary>The send's insert with its parameters bound; the benchmark's raw baseline runs this very command.</summary>
+    internal static NpgsqlCommand CreateInsert(NpgsqlDataSource db, NewMessage message)
     {
-        await using var insert = db.CreateCommand(InsertSql);
+        var insert = db.CreateCommand(InsertSql);
         insert.Parameters.Add(new() { Value = message.Dialog.Value });
         insert.Parameters.Add(new() { Value = message.SendId.Value });
         insert.Parameters.Add(new() { Value = message.From.Value });
@@ -104,6 +105,12 @@ public sealed class MessageStore(
         insert.Parameters.Add(new() { Value = message.Text });
         insert.Parameters.Add(new() { Value = message.SendId.CreatedAt });
         insert.Parameters.Add(new() { Value = (object?)message.IdempotencyKey ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+        return insert;
+    }
+
+    private async Task<SendOutcome> SendOnceAsync(NewMessage message, CancellationToken ct)
+    {
+        await using var insert = CreateInsert(db, message);
         if (await insert.ExecuteScalarAsync(ct) is Guid id)
         {
             telemetry.MessageSent();

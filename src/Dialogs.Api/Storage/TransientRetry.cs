@@ -6,7 +6,7 @@ namespace Dialogs.Api.Storage;
 /// <summary>
 /// Retries a database operation that failed for a passing reason (a shard move's cutover, a node restarting, a lost
 /// connection), with growing, jittered pauses, for at most <see cref="Budget"/>. Safe for every store operation: a
-/// page read changes nothing, and a send repeats its insert with the same request id, so it never stores twice.
+/// page read changes nothing, and a send repeats its insert with the same send id, so it never stores twice.
 /// Past the budget the error surfaces and becomes a 503. A worker Citus cannot reach gets the short budget, so a
 /// dialog on a dead worker fails within about a second while the other workers' dialogs keep their pool connections.
 /// </summary>
