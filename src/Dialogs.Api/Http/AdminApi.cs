@@ -13,6 +13,7 @@ namespace Dialogs.Api.Http;
 public static class AdminApi
 {
     private const int MaxBodyBytes = 4 * 1024;
+    private const string WorkerShape = """{"host": "name", "port": 5432}""";
 
     public static RouteGroupBuilder MapAdminApi(this IEndpointRouteBuilder app)
     {
@@ -48,7 +49,7 @@ public static class AdminApi
     public static async Task<Results<Ok<WorkerAdded>, ProblemHttpResult>> AddWorkerAsync(
         HttpRequest request, ClusterOperations cluster, CancellationToken ct)
     {
-        var (body, problem) = await JsonBody.ReadAsync<WorkerRequest>(request, MaxBodyBytes, ct);
+        var (body, problem) = await JsonBody.ReadAsync<WorkerRequest>(request, MaxBodyBytes, WorkerShape, ct);
         if (problem is not null)
         {
             return problem;
@@ -56,8 +57,7 @@ public static class AdminApi
 
         if (string.IsNullOrWhiteSpace(body!.Host) || body.Host.Any(char.IsWhiteSpace) || body.Port is < 1 or > 65535)
         {
-            return Problems.Invalid("host", "Give the worker as {\"host\": \"name\", \"port\": 5432} (port 1..65535), "
-                + "named as the coordinator reaches it.");
+            return Problems.Invalid("host", $"Give the worker as {WorkerShape} (port 1..65535), named as the coordinator reaches it.");
         }
 
         var worker = new NodeAddress(body.Host, body.Port ?? NodeAddress.DefaultPort);

@@ -59,7 +59,7 @@ public static class DialogsApi
                 $"{IdempotencyKeyHeader} must be one value of 1..{MaxIdempotencyKeyLength} visible ASCII characters.");
         }
 
-        var (body, bodyProblem) = await JsonBody.ReadAsync<SendMessageRequest>(request, MaxBodyBytes, ct);
+        var (body, bodyProblem) = await JsonBody.ReadAsync<SendMessageRequest>(request, MaxBodyBytes, """{"text": "..."}""", ct);
         if (bodyProblem is not null)
         {
             return bodyProblem;

@@ -24,6 +24,9 @@ internal sealed partial class DialogsJson : JsonSerializerContext
         // and only with null may the generated code write directly (its fast path); otherwise every response goes
         // through the converters.
         options.Encoder = null;
+        // {"text":"a","text":"b"} (or "Text" and "text": names are matched ignoring case) is refused, not read as
+        // whichever came last: a proxy or a client library reading the first would see another message.
+        options.AllowDuplicateProperties = false;
         options.TypeInfoResolverChain.Insert(0, Default);
     }
 }

@@ -9,18 +9,29 @@ namespace Dialogs.Api.Http;
 
 /// <summary>
 /// Reads a JSON request body with the contract's answers for each way it can be wrong: 415 for another content
-/// type or a declared charset other than UTF-8, 413 past the size limit (also for chunked bodies with no
-/// Content-Length), 400 for malformed JSON.
+/// type, a declared charset other than UTF-8 or a content coding (gzip, ...), 413 past the size limit (also for
+/// chunked bodies with no Content-Length), 400 for malformed JSON or JSON of another shape.
 /// </summary>
 public static class JsonBody
 {
-    public static async Task<(T? Value, ProblemHttpResult? Problem)> ReadAsync<T>(HttpRequest request, int maxBytes, CancellationToken ct)
+    /// <param name="shape">The body's expected form, for the 400 of JSON that parses but does not fit it.</param>
+    public static async Task<(T? Value, ProblemHttpResult? Problem)> ReadAsync<T>(
+        HttpRequest request, int maxBytes, string shape, CancellationToken ct)
         where T : class
     {
         if (!request.HasJsonContentType() || !DeclaresUtf8OrNothing(request.ContentType))
         {
             return (null, Problems.Status(StatusCodes.Status415UnsupportedMediaType, "Unsupported media type",
                 "The body must be UTF-8 JSON (Content-Type: application/json)."));
+        }
+
+        // Read as it comes, an encoded body would be stored as whatever its bytes happen to spell. RFC 9110 15.5.16:
+        // the 415 names the codings that are accepted.
+        if (HasContentCoding(request))
+        {
+            request.HttpContext.Response.Headers.AcceptEncoding = Identity;
+            return (null, Problems.Status(StatusCodes.Status415UnsupportedMediaType, "Unsupported content coding",
+                "The body must not be compressed or otherwise encoded (no Content-Encoding, or identity)."));
         }
 
         if (request.ContentLength > maxBytes)
@@ -58,7 +69,7 @@ public static class JsonBody
         }
         catch (JsonException e)
         {
-            return (null, Problems.Invalid("body", $"The body is not valid JSON for this request: {e.Message}"));
+            return (null, Problems.Invalid("body", Explain(e, shape)));
         }
         catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
@@ -70,7 +81,22 @@ public static class JsonBody
         }
     }
 
+    private const string Identity = "identity";
+
     private static ReadOnlySpan<byte> Utf8ByteOrderMark => [0xEF, 0xBB, 0xBF];
+
+    private static bool HasContentCoding(HttpRequest request) =>
+        request.Headers.ContentEncoding.Any(codings => codings?.Split(',').Any(coding =>
+            !coding.Trim().Equals(Identity, StringComparison.OrdinalIgnoreCase)) ?? false);
+
+    /// <summary>
+    /// The reader's own message for JSON that does not parse. For JSON of another shape the serializer's message
+    /// names the .NET type it was reading into, so the answer says what was expected and where instead.
+    /// </summary>
+    private static string Explain(JsonException e, string shape) => e.InnerException is JsonException
+        ? $"The body is not valid JSON: {e.Message}"
+        : $"The body must be a JSON object like {shape}, each member given once; the JSON at {e.Path ?? "$"} "
+          + $"(line {(e.LineNumber ?? 0) + 1}, byte {(e.BytePositionInLine ?? 0) + 1}) does not fit.";
 
     /// <summary>
     /// JSON is UTF-8 (RFC 8259), and a charset parameter means nothing to a compliant reader; a client that declares

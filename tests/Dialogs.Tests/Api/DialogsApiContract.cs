@@ -244,6 +244,8 @@ public abstract class DialogsApiContract(Database database)
         { "application/json", """{"text":""", 400 }, // malformed JSON
         { "application/json", "[]", 400 }, // JSON array
         { "application/json", "null", 400 }, // JSON null
+        { "application/json", """{"text":"hi","text":"other"}""", 400 }, // text twice: which one was meant?
+        { "application/json", """{"Text":"hi","text":"other"}""", 400 }, // the same, as names match ignoring case
         { "text/plain", """{"text":"hi"}""", 415 }, // text/plain
         { "application/x-www-form-urlencoded", "text=hi", 415 }, // form
         { "application/json; charset=iso-8859-1", """{"text":"caf\u00e9"}""", 415 }, // another charset: its text would be misread
@@ -263,6 +265,57 @@ public abstract class DialogsApiContract(Database database)
 
         await AssertProblem(response, status);
         Assert.Empty(await client.ListOk(bob));
+    }
+
+    [Theory]
+    [InlineData("""{"text":5}""", "$.text (line 1, byte 10)")]
+    [InlineData("""{"text":"hi","text":"other"}""", "$.text (line 1, byte 21)")]
+    [InlineData("""["hi"]""", "$ (line 1, byte 2)")]
+    public async Task JSON_of_another_shape_is_400_saying_what_was_expected_and_where(string body, string where)
+    {
+        var (alice, bob) = (Users.New("alice"), Users.New("bob"));
+        using var client = database.Client(alice);
+
+        using var response = await client.PostAsync($"/dialog/{bob}/send", new StringContent(body, null, "application/json"), Ct);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var error = JsonDocument.Parse(await response.Content.ReadAsStringAsync(Ct)).RootElement
+            .GetProperty("errors").GetProperty("body")[0].GetString();
+        Assert.Equal($$"""The body must be a JSON object like {"text": "..."}, each member given once; the JSON at {{where}} does not fit.""", error);
+    }
+
+    [Theory]
+    [InlineData("gzip", true)]
+    [InlineData("gzip", false)] // declared, yet not compressed
+    [InlineData("identity, br", false)]
+    public async Task An_encoded_body_is_415_naming_identity_and_stores_nothing(string coding, bool compress)
+    {
+        var (alice, bob) = (Users.New("alice"), Users.New("bob"));
+        using var client = database.Client(alice);
+        var json = """{"text":"hi"}"""u8.ToArray();
+        var content = new ByteArrayContent(compress ? Gzip(json) : json);
+        content.Headers.ContentType = new("application/json");
+        content.Headers.TryAddWithoutValidation("Content-Encoding", coding);
+
+        using var response = await client.PostAsync($"/dialog/{bob}/send", content, Ct);
+
+        Assert.Equal(["identity"], response.Headers.GetValues("Accept-Encoding"));
+        await AssertProblem(response, 415);
+        Assert.Empty(await client.ListOk(bob));
+    }
+
+    [Fact]
+    public async Task A_body_declared_identity_is_read()
+    {
+        var (alice, bob) = (Users.New("alice"), Users.New("bob"));
+        using var client = database.Client(alice);
+        var content = new StringContent("""{"text":"hi"}""", null, "application/json");
+        content.Headers.ContentEncoding.Add("identity");
+
+        using var response = await client.PostAsync($"/dialog/{bob}/send", content, Ct);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("hi", Assert.Single(await client.ListOk(bob)).Text);
     }
 
     [Fact]
@@ -441,7 +494,20 @@ public abstract class DialogsApiContract(Database database)
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
         var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync(Ct)).RootElement;
         Assert.Equal(status, problem.GetProperty("status").GetInt32());
+        // Says what to fix, without internals: the serializer's own messages name the API's .NET types.
+        Assert.DoesNotContain("Dialogs.Api", problem.GetRawText());
         response.Dispose();
+    }
+
+    private static byte[] Gzip(byte[] bytes)
+    {
+        using var compressed = new MemoryStream();
+        using (var gzip = new System.IO.Compression.GZipStream(compressed, System.IO.Compression.CompressionLevel.Fastest))
+        {
+            gzip.Write(bytes);
+        }
+
+        return compressed.ToArray();
     }
 }
 
