@@ -85,9 +85,21 @@ public static class JsonBody
 
     private static ReadOnlySpan<byte> Utf8ByteOrderMark => [0xEF, 0xBB, 0xBF];
 
-    private static bool HasContentCoding(HttpRequest request) =>
-        request.Headers.ContentEncoding.Any(codings => codings?.Split(',').Any(coding =>
-            !coding.Trim().Equals(Identity, StringComparison.OrdinalIgnoreCase)) ?? false);
+    private static bool HasContentCoding(HttpRequest request)
+    {
+        foreach (var codings in request.Headers.ContentEncoding)
+        {
+            foreach (var coding in (codings ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            {
+                if (!coding.Equals(Identity, StringComparison.OrdinalIgnoreCase))
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
+    }
 
     /// <summary>
     /// The reader's own message for JSON that does not parse. For JSON of another shape the serializer's message
