@@ -17,6 +17,8 @@ public static class BenchCommandLine
         var dialogs = Positive("--dialogs", 1024, "Distinct dialogs (user pairs) the sends and page reads spread over");
         var messages = Positive("--messages", 1_000_000, "Messages in the big dialog");
         var pageRequests = Positive("--page-requests", 500, "Timed requests per run for each page of the big dialog");
+        var stealRepeats = AtLeast(0, "--steal-repeats", 2,
+            "Times a run pair is measured again while the machine's host takes a tenth or more of the cores (0: never)");
         var skipPlain = new Option<bool>("--skip-plain") { Description = "Only the Citus cluster, not the single plain PostgreSQL node" };
         var workers = Positive("--workers", 2, "Citus workers");
         var shards = Positive("--shards", 32, "Shards of the messages table on Citus");
@@ -53,7 +55,8 @@ public static class BenchCommandLine
             "Benchmarks the Dialogs service against the raw database on local clusters (Citus, then one plain PostgreSQL node), "
             + "which it starts, measures and removes.")
         {
-            concurrency, serviceWarmup, warmup, duration, runs, dialogs, messages, pageRequests, skipPlain, workers, shards, durability, apiSettings, output, work,
+            concurrency, serviceWarmup, warmup, duration, runs, dialogs, messages, pageRequests, stealRepeats, skipPlain, workers, shards,
+            durability, apiSettings, output, work,
         };
         root.SetAction((result, ct) =>
         {
@@ -67,6 +70,7 @@ public static class BenchCommandLine
                 result.GetValue(dialogs),
                 result.GetValue(messages),
                 result.GetValue(pageRequests),
+                result.GetValue(stealRepeats),
                 result.GetValue(skipPlain),
                 result.GetValue(workers),
                 result.GetValue(shards),
@@ -78,14 +82,16 @@ public static class BenchCommandLine
         return root;
     }
 
-    private static Option<int> Positive(string name, int defaultValue, string description)
+    private static Option<int> Positive(string name, int defaultValue, string description) => AtLeast(1, name, defaultValue, description);
+
+    private static Option<int> AtLeast(int minimum, string name, int defaultValue, string description)
     {
         var option = new Option<int>(name) { Description = description, DefaultValueFactory = _ => defaultValue };
         option.Validators.Add(result =>
         {
-            if (result.GetValueOrDefault<int>() < 1)
+            if (result.GetValueOrDefault<int>() < minimum)
             {
-                result.AddError($"{name} must be at least 1.");
+                result.AddError($"{name} must be at least {minimum}.");
             }
         });
         return option;

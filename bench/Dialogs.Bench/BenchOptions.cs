@@ -12,6 +12,7 @@ public sealed record BenchOptions(
     int Dialogs,
     int Messages,
     int PageRequests,
+    int StealRepeats,
     bool SkipPlain,
     int Workers,
     int ShardCount,

@@ -12,7 +12,8 @@ namespace Dialogs.Bench.Load;
 /// and the host ran something else), and "idle" how much of the cores nobody used. Together they account for every
 /// core's whole time.
 /// </summary>
-public sealed class CpuMeter(IReadOnlyDictionary<string, Func<TimeSpan>> parts)
+/// <param name="machine">The whole machine's times; /proc/stat unless given (a test's made-up host).</param>
+public sealed class CpuMeter(IReadOnlyDictionary<string, Func<TimeSpan>> parts, Func<MachineTimes>? machine = null)
 {
     public const string Interrupts = "irq";
     public const string Other = "other";
@@ -24,7 +25,7 @@ public sealed class CpuMeter(IReadOnlyDictionary<string, Func<TimeSpan>> parts)
 
     public CpuReading Read()
     {
-        var (processes, interrupts, steal, idle) = Machine();
+        var (processes, interrupts, steal, idle) = (machine ?? Machine)();
         return new CpuReading(parts.ToDictionary(part => part.Key, part => part.Value()), processes, interrupts, steal, idle);
     }
 
@@ -59,16 +60,19 @@ public sealed class CpuMeter(IReadOnlyDictionary<string, Func<TimeSpan>> parts)
     /// Time of the whole machine (all cores) in processes, in hard and soft interrupts, taken by its host, and idle
     /// (waiting for a disk included: nothing else was ready to run).
     /// </summary>
-    private static (TimeSpan Processes, TimeSpan Interrupts, TimeSpan Steal, TimeSpan Idle) Machine()
+    private static MachineTimes Machine()
     {
         // cpu user nice system idle iowait irq softirq steal ...
         var cpu = File.ReadLines("/proc/stat").First().Split(' ', StringSplitOptions.RemoveEmptyEntries);
-        return (Ticks(cpu[1]) + Ticks(cpu[2]) + Ticks(cpu[3]), Ticks(cpu[6]) + Ticks(cpu[7]), Ticks(cpu[8]), Ticks(cpu[4]) + Ticks(cpu[5]));
+        return new(Ticks(cpu[1]) + Ticks(cpu[2]) + Ticks(cpu[3]), Ticks(cpu[6]) + Ticks(cpu[7]), Ticks(cpu[8]), Ticks(cpu[4]) + Ticks(cpu[5]));
     }
 
     private static TimeSpan Ticks(string value) =>
         TimeSpan.FromSeconds(long.Parse(value, CultureInfo.InvariantCulture) / TicksPerSecond);
 }
+
+/// <summary>The whole machine's cumulative time (all cores) in processes, in interrupts, taken by its host, and idle.</summary>
+public sealed record MachineTimes(TimeSpan Processes, TimeSpan Interrupts, TimeSpan Steal, TimeSpan Idle);
 
 /// <summary>Cumulative CPU times at one moment: per part, and for the whole machine.</summary>
 public sealed record CpuReading(IReadOnlyDictionary<string, TimeSpan> Parts, TimeSpan Processes, TimeSpan Interrupts, TimeSpan Steal,

@@ -84,7 +84,7 @@ public static class ServiceBenchmark
         var raw = new RawDialogClient(db, new MessageIdGenerator(TimeProvider.System));
         var texts = new SampleTexts();
         var check = new ServiceCheck(api, raw, texts);
-        var clients = new SideBySide(api, raw, CpuParts.Meter(cluster));
+        var clients = new SideBySide(api, raw, CpuParts.Meter(cluster), options.StealRepeats);
         await check.SendAndReadAsync(ct);
 
         var sendDialogs = DialogPair.Create("send", options.Dialogs);

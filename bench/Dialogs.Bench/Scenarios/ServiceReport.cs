@@ -7,13 +7,6 @@ namespace Dialogs.Bench.Scenarios;
 /// <summary>The report of a run as tables: shown on the console and written as Markdown, next to the JSON of the whole run.</summary>
 public static class ServiceReport
 {
-    /// <summary>
-    /// The host's share of the cores above which a run's figures say more about the machine than about the service:
-    /// at about a tenth (a quick run of 2026-11-22 06:09) each operation cost a third to a half more CPU and page
-    /// reads fell by several points (docs/benchmarks.md, "The same, run to run").
-    /// </summary>
-    public const double NoisyHostSteal = 0.10;
-
     public static IReadOnlyList<ReportTable> Tables(BenchReport report) =>
         [Throughput(report), Cpu(report), PageLatency(report), Memory(report), TargetTable(report)];
 
@@ -47,8 +40,9 @@ public static class ServiceReport
     }
 
     /// <summary>
-    /// A warning when the machine's host took <see cref="NoisyHostSteal"/> or more of the cores during a measured
-    /// series (either side of a comparison, or a page of the big dialog), so a missed target is read with its phase.
+    /// A warning when the machine's host took <see cref="SideBySide.NoisyHostSteal"/> or more of the cores during a
+    /// measured series (either side of a comparison, or a page of the big dialog) even after its noisiest run pairs
+    /// were measured again, so a missed target is read with its phase.
     /// </summary>
     public static string? HostStealWarning(IReadOnlyList<ClusterResult> clusters)
     {
@@ -56,7 +50,7 @@ public static class ServiceReport
             .SelectMany(cluster => new[] { cluster.Send.Result, cluster.Read.Result }.Concat(cluster.BigDialog.Pages.Select(page => page.Result)))
             .SelectMany(result => new[] { result.Api.HostStealShare, result.Raw.HostStealShare })
             .Max() ?? 0;
-        return highest < NoisyHostSteal
+        return highest < SideBySide.NoisyHostSteal
             ? null
             : $"The machine's host took up to {highest:P0} of the cores' time during a measured series (the host steal columns): "
                 + "this run's figures are not comparable with a quiet run's; run it again later (docs/benchmarks.md, \"The same, run to run\").";
@@ -71,7 +65,7 @@ public static class ServiceReport
             "cluster", "operation", ReportColumn.Number("ops/run"), ReportColumn.Number("API ops/s"), ReportColumn.Number("raw ops/s"),
             ReportColumn.Number("API/raw"), ReportColumn.Number("run pairs"), ReportColumn.Number("API p50 ms"), ReportColumn.Number("API p99 ms"),
             ReportColumn.Number("raw p50 ms"), ReportColumn.Number("raw p99 ms"), ReportColumn.Number("failed"),
-            ReportColumn.Number("host steal API / raw"));
+            ReportColumn.Number("host steal API / raw"), ReportColumn.Number("pairs measured again"));
         foreach (var cluster in report.Clusters)
         {
             foreach (var comparison in new[] { cluster.Send, cluster.Read })
@@ -80,12 +74,16 @@ public static class ServiceReport
                 table.AddRow(cluster.Kind.ToString(), comparison.Operation, $"{comparison.OperationsPerRun:N0}",
                     Throughput(api), Throughput(raw), $"{comparison.Result.ThroughputRatio:P0}", PairRange(comparison.Result),
                     Ms(api.P50Ms), Ms(api.P99Ms), Ms(raw.P50Ms), Ms(raw.P99Ms), $"{api.Failed + raw.Failed}",
-                    $"{Share(api.HostStealShare)} / {Share(raw.HostStealShare)}");
+                    $"{Share(api.HostStealShare)} / {Share(raw.HostStealShare)}", Repeated(comparison.Result));
             }
         }
 
         return table;
     }
+
+    /// <summary>How many run pairs were measured again, with the host's share of the cores that made each one: "2 (23 %, 31 %)".</summary>
+    public static string Repeated(SideBySideResult result) =>
+        result.RepeatedRunSteal.Count == 0 ? "0" : $"{result.RepeatedRunSteal.Count} ({string.Join(", ", result.RepeatedRunSteal.Select(steal => $"{steal:P0}"))})";
 
     /// <summary>The lowest and highest run-pair ratio, as "63–73 %".</summary>
     public static string PairRange(SideBySideResult result) =>
@@ -120,14 +118,15 @@ public static class ServiceReport
             $"{options.Messages:N0}-message dialog: page latency, one request at a time, {options.PageRequests:N0} requests × {options.Runs} runs",
             "cluster", "page", ReportColumn.Number("API p50 ms"), ReportColumn.Number("API p99 ms"), ReportColumn.Number("API max ms"),
             ReportColumn.Number("raw p50 ms"), ReportColumn.Number("raw p99 ms"), ReportColumn.Number("API ops/s"),
-            ReportColumn.Number("failed"), ReportColumn.Number("host steal"));
+            ReportColumn.Number("failed"), ReportColumn.Number("host steal"), ReportColumn.Number("runs measured again"));
         foreach (var cluster in report.Clusters)
         {
             foreach (var page in cluster.BigDialog.Pages)
             {
                 var (api, raw) = (page.Result.Api, page.Result.Raw);
                 table.AddRow(cluster.Kind.ToString(), page.Page, Ms(api.P50Ms), Ms(api.P99Ms), Ms(api.MaxMs),
-                    Ms(raw.P50Ms), Ms(raw.P99Ms), Throughput(api), $"{api.Failed + raw.Failed}", Share(api.HostStealShare));
+                    Ms(raw.P50Ms), Ms(raw.P99Ms), Throughput(api), $"{api.Failed + raw.Failed}", Share(api.HostStealShare),
+                    Repeated(page.Result));
             }
         }
 

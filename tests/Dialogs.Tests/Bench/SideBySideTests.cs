@@ -22,6 +22,33 @@ public sealed class SideBySideTests
         Assert.Equal((2, 6, 6), (result.Api.Runs, result.Api.OperationsPerRun, result.Raw.OperationsPerRun));
     }
 
+    [Fact]
+    public async Task A_run_pair_the_host_took_from_is_measured_again_and_its_last_measurement_counts()
+    {
+        var calls = new List<string>();
+        // The host takes a second of the cores during the pieces whose metering ends with these reads (two per piece).
+        int[] stolenAt = [2, 10, 16];
+        var (reads, steal) = (0, TimeSpan.Zero);
+        var host = new CpuMeter(new Dictionary<string, Func<TimeSpan>>(), () =>
+        {
+            steal += stolenAt.Contains(++reads) ? TimeSpan.FromSeconds(1) : TimeSpan.Zero;
+            return new MachineTimes(TimeSpan.Zero, TimeSpan.Zero, steal, TimeSpan.Zero);
+        });
+        var clients = new SideBySide(new RecordingClient("a", calls), new RecordingClient("r", calls), host, stealRepeats: 1);
+
+        var result = await clients.MeasureAsync("read", LoadPlan.Counted(1, 1), runs: 2, slices: 1,
+            (client, _, token) => client.ReadPageAsync(default!, null, token), TestContext.Current.CancellationToken);
+
+        // Run 1: api taken from (read 2), so again: quiet. Run 2: raw taken from (read 10), so again: api taken from
+        // (read 16), and no repeat is left, so that one counts.
+        Assert.Equal("ar" + "ar" + "ra" + "ra", string.Concat(calls));
+        Assert.Equal((2, 2), (result.Api.Runs, result.Raw.Runs));
+        Assert.Equal(2, result.RepeatedRunSteal.Count);
+        Assert.True(result.Api.HostStealShare > SideBySide.NoisyHostSteal);
+        Assert.Equal(0, result.Raw.HostStealShare);
+        Assert.StartsWith("2 (", ServiceReport.Repeated(result));
+    }
+
     private sealed class RecordingClient(string name, List<string> calls) : IDialogClient
     {
         public string Name => name;
