@@ -36,7 +36,8 @@ public sealed record SideBySideResult(SeriesSummary Api, SeriesSummary Raw)
 /// warmed or grown.
 /// Measured runs are metered with <paramref name="cpu"/>. A run pair during which the machine's host took
 /// <see cref="NoisyHostSteal"/> or more of the cores, on either side, is measured again, at most
-/// <paramref name="stealRepeats"/> times; the last measurement counts, whatever it shows.
+/// <paramref name="stealRepeats"/> times; the last measurement counts, whatever it shows, and carries the failed
+/// operations of the ones it replaces: a failure is never measured away.
 /// </summary>
 public sealed class SideBySide(IDialogClient api, IDialogClient raw, CpuMeter cpu, int stealRepeats = 0)
 {
@@ -82,7 +83,12 @@ public sealed class SideBySide(IDialogClient api, IDialogClient raw, CpuMeter cp
             {
                 ProgressLog.Step($"  {label} run {run}/{runs}: the host took {steal:P0} of the cores; measuring the pair again");
                 repeated.Add(steal);
-                pair = await MeasurePairAsync(plan, run, slices, operation, ct);
+                var again = await MeasurePairAsync(plan, run, slices, operation, ct);
+                pair = again.ToDictionary(side => side.Key, side => side.Value with
+                {
+                    Failed = side.Value.Failed + pair[side.Key].Failed,
+                    FirstError = pair[side.Key].FirstError ?? side.Value.FirstError,
+                });
             }
 
             foreach (var client in new[] { Api, Raw })

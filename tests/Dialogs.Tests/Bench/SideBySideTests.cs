@@ -49,6 +49,28 @@ public sealed class SideBySideTests
         Assert.StartsWith("2 (", ServiceReport.Repeated(result));
     }
 
+    [Fact]
+    public async Task A_failure_in_a_pair_measured_again_still_counts()
+    {
+        var (reads, steal) = (0, TimeSpan.Zero);
+        var host = new CpuMeter(new Dictionary<string, Func<TimeSpan>>(), () =>
+        {
+            steal += ++reads == 2 ? TimeSpan.FromSeconds(1) : TimeSpan.Zero;
+            return new MachineTimes(TimeSpan.Zero, TimeSpan.Zero, steal, TimeSpan.Zero);
+        });
+        var calls = 0;
+        var clients = new SideBySide(new RecordingClient("a", []), new RecordingClient("r", []), host, stealRepeats: 1);
+
+        // The API's first operation, in the pair the host took from, fails; its repeat succeeds.
+        var result = await clients.MeasureAsync("read", LoadPlan.Counted(1, 1), runs: 1, slices: 1,
+            (client, _, token) => client.Name == "a" && calls++ == 0 ? throw new HttpRequestException("refused") : client.ReadPageAsync(default!, null, token),
+            TestContext.Current.CancellationToken);
+
+        Assert.Single(result.RepeatedRunSteal);
+        Assert.Equal((1, 0), (result.Api.Failed, result.Raw.Failed));
+        Assert.Contains("refused", result.Api.FirstError);
+    }
+
     private sealed class RecordingClient(string name, List<string> calls) : IDialogClient
     {
         public string Name => name;
