@@ -14,6 +14,8 @@ namespace Dialogs.Api.Http;
 /// </summary>
 public static class JsonBody
 {
+    private const string Identity = "identity";
+
     /// <param name="shape">The body's expected form, for the 400 of JSON that parses but does not fit it.</param>
     public static async Task<(T? Value, ProblemHttpResult? Problem)> ReadAsync<T>(
         HttpRequest request, int maxBytes, string shape, CancellationToken ct)
@@ -80,8 +82,6 @@ public static class JsonBody
             ArrayPool<byte>.Shared.Return(buffer);
         }
     }
-
-    private const string Identity = "identity";
 
     private static ReadOnlySpan<byte> Utf8ByteOrderMark => [0xEF, 0xBB, 0xBF];
 
