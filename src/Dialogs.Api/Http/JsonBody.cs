@@ -21,7 +21,7 @@ public static class JsonBody
         HttpRequest request, int maxBytes, string shape, CancellationToken ct)
         where T : class
     {
-        if (!request.HasJsonContentType() || !DeclaresUtf8OrNothing(request.ContentType))
+        if (!IsUtf8Json(request.ContentType))
         {
             return (null, Problems.Status(StatusCodes.Status415UnsupportedMediaType, "Unsupported media type",
                 "The body must be UTF-8 JSON (Content-Type: application/json)."));
@@ -111,11 +111,14 @@ public static class JsonBody
           + $"(line {(e.LineNumber ?? 0) + 1}, byte {(e.BytePositionInLine ?? 0) + 1}) does not fit.";
 
     /// <summary>
-    /// JSON is UTF-8 (RFC 8259), and a charset parameter means nothing to a compliant reader; a client that declares
-    /// another one is refused rather than having its text stored misread.
+    /// JSON (application/json, or a type with the +json suffix, as ASP.NET Core's HasJsonContentType accepts) in
+    /// UTF-8, read from one parse of the header. JSON is UTF-8 (RFC 8259), and a charset parameter means nothing to a
+    /// compliant reader; a client that declares another one is refused rather than having its text stored misread.
     /// </summary>
-    private static bool DeclaresUtf8OrNothing(string? contentType) =>
+    private static bool IsUtf8Json(string? contentType) =>
         MediaTypeHeaderValue.TryParse(contentType, out var type)
+        && (type.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase)
+            || type.Suffix.Equals("json", StringComparison.OrdinalIgnoreCase))
         && HeaderUtilities.RemoveQuotes(type.Charset) is var charset
         && (charset.Length == 0 || charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase)
             || charset.Equals("utf8", StringComparison.OrdinalIgnoreCase));

@@ -346,6 +346,19 @@ public abstract class DialogsApiContract(Database database)
         Assert.Equal("привет", Assert.Single(await client.ListOk(bob)).Text);
     }
 
+    [Fact]
+    public async Task A_body_of_a_json_suffixed_media_type_is_read()
+    {
+        var (alice, bob) = (Users.New("alice"), Users.New("bob"));
+        using var client = database.Client(alice);
+
+        using var response = await client.PostAsync($"/dialog/{bob}/send",
+            new StringContent("""{"text":"hi"}""", null, "application/vnd.dialogs.message+json"), Ct);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("hi", Assert.Single(await client.ListOk(bob)).Text);
+    }
+
     [Theory]
     [InlineData(4097, 400)]
     [InlineData(70_000, 413)]
