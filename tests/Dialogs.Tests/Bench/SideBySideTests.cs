@@ -26,15 +26,7 @@ public sealed class SideBySideTests
     public async Task A_run_pair_the_host_took_from_is_measured_again_and_its_last_measurement_counts()
     {
         var calls = new List<string>();
-        // The host takes a second of the cores during the pieces whose metering ends with these reads (two per piece).
-        int[] stolenAt = [2, 10, 16];
-        var (reads, steal) = (0, TimeSpan.Zero);
-        var host = new CpuMeter(new Dictionary<string, Func<TimeSpan>>(), () =>
-        {
-            steal += stolenAt.Contains(++reads) ? TimeSpan.FromSeconds(1) : TimeSpan.Zero;
-            return new MachineTimes(TimeSpan.Zero, TimeSpan.Zero, steal, TimeSpan.Zero);
-        });
-        var clients = new SideBySide(new RecordingClient("a", calls), new RecordingClient("r", calls), host, stealRepeats: 1);
+        var clients = new SideBySide(new RecordingClient("a", calls), new RecordingClient("r", calls), HostTakingCoresAt(2, 10, 16), stealRepeats: 1);
 
         var result = await clients.MeasureAsync("read", LoadPlan.Counted(1, 1), runs: 2, slices: 1,
             (client, _, token) => client.ReadPageAsync(default!, null, token), TestContext.Current.CancellationToken);
@@ -52,14 +44,8 @@ public sealed class SideBySideTests
     [Fact]
     public async Task A_failure_in_a_pair_measured_again_still_counts()
     {
-        var (reads, steal) = (0, TimeSpan.Zero);
-        var host = new CpuMeter(new Dictionary<string, Func<TimeSpan>>(), () =>
-        {
-            steal += ++reads == 2 ? TimeSpan.FromSeconds(1) : TimeSpan.Zero;
-            return new MachineTimes(TimeSpan.Zero, TimeSpan.Zero, steal, TimeSpan.Zero);
-        });
         var calls = 0;
-        var clients = new SideBySide(new RecordingClient("a", []), new RecordingClient("r", []), host, stealRepeats: 1);
+        var clients = new SideBySide(new RecordingClient("a", []), new RecordingClient("r", []), HostTakingCoresAt(2), stealRepeats: 1);
 
         // The API's first operation, in the pair the host took from, fails; its repeat succeeds.
         var result = await clients.MeasureAsync("read", LoadPlan.Counted(1, 1), runs: 1, slices: 1,
@@ -69,6 +55,20 @@ public sealed class SideBySideTests
         Assert.Single(result.RepeatedRunSteal);
         Assert.Equal((1, 0), (result.Api.Failed, result.Raw.Failed));
         Assert.Contains("refused", result.Api.FirstError);
+    }
+
+    /// <summary>
+    /// A meter whose made-up host takes a second of the cores during the pieces whose metering ends with the given
+    /// reads of the machine's times (two per piece: before and after).
+    /// </summary>
+    private static CpuMeter HostTakingCoresAt(params int[] reads)
+    {
+        var (read, steal) = (0, TimeSpan.Zero);
+        return new CpuMeter(new Dictionary<string, Func<TimeSpan>>(), () =>
+        {
+            steal += reads.Contains(++read) ? TimeSpan.FromSeconds(1) : TimeSpan.Zero;
+            return new MachineTimes(TimeSpan.Zero, TimeSpan.Zero, steal, TimeSpan.Zero);
+        });
     }
 
     private sealed class RecordingClient(string name, List<string> calls) : IDialogClient
