@@ -38,7 +38,7 @@ public static class DialogsApi
         return dialog;
     }
 
-    public static async Task<Results<Ok<DialogMessage>, ProblemHttpResult>> SendAsync(
+    public static async Task<Results<MessageResult, ProblemHttpResult>> SendAsync(
         [FromRoute(Name = "user_id")] string userId,
         HttpRequest request,
         ClaimsPrincipal principal,
@@ -73,7 +73,7 @@ public static class DialogsApi
         var message = new NewMessage(DialogKey.Between(me, peer), ids.Next(), me, peer, text, idempotencyKey);
         return await store.SendAsync(message, ct) switch
         {
-            SendOutcome.Stored stored => TypedResults.Ok(stored.Message),
+            SendOutcome.Stored stored => new MessageResult(stored.Message),
             SendOutcome.KeyReusedForOtherText reused => Problems.Status(StatusCodes.Status422UnprocessableEntity,
                 "Idempotency key reused",
                 $"{IdempotencyKeyHeader} was already used for message {reused.Original.Id} with a different text."),

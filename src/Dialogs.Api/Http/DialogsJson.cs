@@ -1,6 +1,11 @@
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
+using System.Text.Unicode;
 using Dialogs.Api.Messaging;
+using Microsoft.AspNetCore.Http.Json;
+using Microsoft.Extensions.Options;
 
 namespace Dialogs.Api.Http;
 
@@ -17,6 +22,27 @@ namespace Dialogs.Api.Http;
 [JsonSerializable(typeof(List<DialogMessage>))]
 internal sealed partial class DialogsJson : JsonSerializerContext
 {
+    /// <summary>
+    /// How the dialog responses write message texts: letters of every script as UTF-8, so a Cyrillic text takes a third
+    /// of the bytes its \uXXXX escapes would (the default encoder escapes everything outside ASCII); HTML-sensitive
+    /// characters (&lt;, &gt;, &amp;, ', ", +, `), controls and characters outside the BMP stay escaped, so a response
+    /// pasted into a page still cannot open a tag. Given to the writers of those responses (<see cref="StartOk"/>),
+    /// not to the options: with an encoder in the options the generated code would not write directly.
+    /// </summary>
+    public static readonly JavaScriptEncoder TextEncoder = JavaScriptEncoder.Create(UnicodeRanges.All);
+
+    /// <summary>
+    /// Starts a 200 OK response of dialog messages: the writer over its body, and the generated code for a message.
+    /// </summary>
+    public static Utf8JsonWriter StartOk(HttpContext context, out JsonTypeInfo<DialogMessage> message)
+    {
+        var options = context.RequestServices.GetRequiredService<IOptions<JsonOptions>>().Value.SerializerOptions;
+        message = (JsonTypeInfo<DialogMessage>)options.GetTypeInfo(typeof(DialogMessage));
+        context.Response.StatusCode = StatusCodes.Status200OK;
+        context.Response.ContentType = "application/json; charset=utf-8";
+        return new Utf8JsonWriter(context.Response.BodyWriter, new JsonWriterOptions { Encoder = TextEncoder, Indented = options.WriteIndented });
+    }
+
     public static void Configure(JsonSerializerOptions options)
     {
         options.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;

@@ -1,10 +1,7 @@
 using System.Reflection;
 using System.Text.Json;
-using System.Text.Json.Serialization.Metadata;
 using Dialogs.Api.Messaging;
-using Microsoft.AspNetCore.Http.Json;
 using Microsoft.AspNetCore.Http.Metadata;
-using Microsoft.Extensions.Options;
 
 namespace Dialogs.Api.Http;
 
@@ -21,14 +18,8 @@ public sealed class MessagePageResult(IReadOnlyList<DialogMessage> messages) : I
 
     public async Task ExecuteAsync(HttpContext context)
     {
-        var options = context.RequestServices.GetRequiredService<IOptions<JsonOptions>>().Value.SerializerOptions;
-        var message = (JsonTypeInfo<DialogMessage>)options.GetTypeInfo(typeof(DialogMessage));
-        var response = context.Response;
-        response.StatusCode = StatusCodes.Status200OK;
-        response.ContentType = "application/json; charset=utf-8";
-
-        var body = response.BodyWriter;
-        await using var writer = new Utf8JsonWriter(body, new JsonWriterOptions { Encoder = options.Encoder, Indented = options.WriteIndented });
+        await using var writer = DialogsJson.StartOk(context, out var message);
+        var body = context.Response.BodyWriter;
         writer.WriteStartArray();
         var flushed = 0L;
         foreach (var item in messages)

@@ -229,6 +229,29 @@ public abstract class DialogsApiContract(Database database)
         Assert.Equal(3, (await client.ListOk(bob)).Count);
     }
 
+    [Fact]
+    public async Task Texts_come_back_in_their_own_letters_with_HTML_sensitive_characters_escaped()
+    {
+        var (alice, bob) = (Users.New("alice"), Users.New("bob"));
+        using var client = database.Client(alice);
+        const string letters = "привет, Ωμέγα, 你好";
+        const string text = letters + " <b>&'+`</b> 😀";
+
+        using var sent = await client.Send(bob, text);
+        using var page = await client.List(bob);
+
+        foreach (var response in new[] { sent, page })
+        {
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            var json = await response.Content.ReadAsStringAsync(Ct);
+            Assert.Contains(letters, json);
+            Assert.DoesNotContain(json, c => c is '<' or '>' or '&' or '\'' or '+' or '`');
+            Assert.Contains(@"\uD83D\uDE00", json, StringComparison.OrdinalIgnoreCase);
+        }
+
+        Assert.Equal(text, (await client.ListOk(bob)).Single().Text);
+    }
+
     public static TheoryData<string, string, int> InvalidSends => new()
     {
         // content type, body, expected status
@@ -485,13 +508,17 @@ public abstract class DialogsApiContract(Database database)
         var document = await client.GetStringAsync("/openapi/v1.json", Ct);
         Assert.Contains("/dialog/{user_id}/send", document);
         Assert.Contains("/dialog/{user_id}/list", document);
-        var list = JsonDocument.Parse(document).RootElement.GetProperty("paths").GetProperty("/dialog/{user_id}/list").GetProperty("get");
-        var page = list.GetProperty("responses").GetProperty("200").GetProperty("content").GetProperty("application/json")
-            .GetProperty("schema");
-        Assert.Equal("array", page.GetProperty("type").GetString());
+        var paths = JsonDocument.Parse(document).RootElement.GetProperty("paths");
+        var list = paths.GetProperty("/dialog/{user_id}/list").GetProperty("get");
+        Assert.Equal("array", OkSchema(list).GetProperty("type").GetString());
+        var sent = OkSchema(paths.GetProperty("/dialog/{user_id}/send").GetProperty("post"));
+        Assert.EndsWith("/DialogMessage", sent.GetProperty("$ref").GetString());
         var after = list.GetProperty("parameters").EnumerateArray().Single(p => p.GetProperty("name").GetString() == "after");
         Assert.Contains("never skips", after.GetProperty("description").GetString());
     }
+
+    private static JsonElement OkSchema(JsonElement operation) =>
+        operation.GetProperty("responses").GetProperty("200").GetProperty("content").GetProperty("application/json").GetProperty("schema");
 
     internal static async Task AssertProblem(HttpResponseMessage response, int status)
     {
