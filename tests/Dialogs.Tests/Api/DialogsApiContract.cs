@@ -458,6 +458,20 @@ public abstract class DialogsApiContract(Database database)
         await AssertProblem(await client.List(alice), 400);
     }
 
+    [Fact]
+    public async Task A_UUID_user_id_names_the_same_user_in_either_case()
+    {
+        var (me, peer) = (Guid.NewGuid().ToString(), Guid.NewGuid().ToString());
+        using var client = database.Client(me);
+        using var shouting = database.Client(me.ToUpperInvariant());
+
+        await AssertProblem(await client.Send(me.ToUpperInvariant(), "note to self"), 400);
+        var sent = await shouting.SendOk(peer.ToUpperInvariant(), "one dialog");
+
+        Assert.Equal((me, peer), (sent.From, sent.To));
+        Assert.Equal([sent], await client.ListOk(peer));
+    }
+
     [Theory]
     [InlineData("has space")]
     [InlineData("caf\u00e9")]

@@ -1,0 +1,17 @@
+using Dialogs.Tests.Infrastructure;
+
+namespace Dialogs.Tests.Messaging;
+
+public sealed class UserIdTests
+{
+    [Theory]
+    [InlineData("3FA85F64-5717-4562-B3FC-2C963F66AFA6", "3fa85f64-5717-4562-b3fc-2c963f66afa6")] // a UUID, either case
+    [InlineData("3fa85f64-5717-4562-B3FC-2c963f66afa6", "3fa85f64-5717-4562-b3fc-2c963f66afa6")]
+    [InlineData("Alice", "Alice")] // any other id is compared exactly
+    [InlineData("3FA85F64-5717-4562-B3FC-2C963F66AFAX", "3FA85F64-5717-4562-B3FC-2C963F66AFAX")] // UUID-long, not a UUID
+    [InlineData("3FA85F6457174562B3FC2C963F66AFA6", "3FA85F6457174562B3FC2C963F66AFA6")] // hex without hyphens: not the UUID form
+    public void A_UUID_is_kept_in_lower_case_and_any_other_id_as_given(string given, string kept)
+    {
+        Assert.Equal(kept, Users.Id(given).Value);
+    }
+}
