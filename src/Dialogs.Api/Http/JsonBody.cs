@@ -1,4 +1,6 @@
 using System.Buffers;
+using System.Text;
+using System.Text.Unicode;
 using Microsoft.AspNetCore.Http.HttpResults;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.Json;
@@ -64,6 +66,12 @@ public static class JsonBody
                 json = json[Utf8ByteOrderMark.Length..];
             }
 
+            // Checked first: the serializer's answer would blame the shape of the body, not its bytes.
+            if (!Utf8.IsValid(json))
+            {
+                return (null, Problems.Invalid("body", $"The body is not valid UTF-8 (byte {FirstInvalidUtf8Byte(json) + 1})."));
+            }
+
             var value = JsonSerializer.Deserialize<T>(json, options);
             return value is null
                 ? (null, Problems.Invalid("body", "The body must be a JSON object."))
@@ -102,13 +110,42 @@ public static class JsonBody
     }
 
     /// <summary>
-    /// The reader's own message for JSON that does not parse. For JSON of another shape the serializer's message
-    /// names the .NET type it was reading into, so the answer says what was expected and where instead.
+    /// What is wrong with the body and where, the position counted from 1. The serializer's own messages name the
+    /// .NET type it was reading into, and the reader's count from 0 and speak to the developer of this service.
     /// </summary>
-    private static string Explain(JsonException e, string shape) => e.InnerException is JsonException
-        ? $"The body is not valid JSON: {e.Message}"
-        : $"The body must be a JSON object like {shape}, each member given once; the JSON at {e.Path ?? "$"} "
-          + $"(line {(e.LineNumber ?? 0) + 1}, byte {(e.BytePositionInLine ?? 0) + 1}) does not fit.";
+    private static string Explain(JsonException e, string shape) => e.InnerException is JsonException syntax
+        ? $"The body is not valid JSON at {Where(e)}: {ReaderReason(syntax.Message)}"
+        // The serializer says the same for a value of another type and for a string escaping half a surrogate pair.
+        : $"The body must be a JSON object like {shape}, each member given once, its strings valid Unicode; the JSON "
+          + $"at {Where(e)} does not fit.";
+
+    private static int FirstInvalidUtf8Byte(ReadOnlySpan<byte> bytes)
+    {
+        var at = 0;
+        while (Rune.DecodeFromUtf8(bytes[at..], out _, out var used) == OperationStatus.Done)
+        {
+            at += used;
+        }
+
+        return at;
+    }
+
+    private static string Where(JsonException e) =>
+        $"{e.Path ?? "$"} (line {(e.LineNumber ?? 0) + 1}, byte {(e.BytePositionInLine ?? 0) + 1})";
+
+    /// <summary>The reader's explanation, without its position and its advice to the developer.</summary>
+    private static string ReaderReason(string message)
+    {
+        foreach (var tail in (ReadOnlySpan<string>)[" Change the reader options.", " LineNumber:"])
+        {
+            if (message.IndexOf(tail, StringComparison.Ordinal) is var at and >= 0)
+            {
+                message = message[..at];
+            }
+        }
+
+        return message;
+    }
 
     /// <summary>
     /// JSON (application/json, or a type with the +json suffix, as ASP.NET Core's HasJsonContentType accepts) in

@@ -294,6 +294,7 @@ public abstract class DialogsApiContract(Database database)
     [InlineData("""{"text":5}""", "$.text (line 1, byte 10)")]
     [InlineData("""{"text":"hi","text":"other"}""", "$.text (line 1, byte 21)")]
     [InlineData("""["hi"]""", "$ (line 1, byte 2)")]
+    [InlineData("""{"text":"a\ud800b"}""", "$.text (line 1, byte 19)")] // half a surrogate pair: no Unicode text
     public async Task JSON_of_another_shape_is_400_saying_what_was_expected_and_where(string body, string where)
     {
         var (alice, bob) = (Users.New("alice"), Users.New("bob"));
@@ -301,10 +302,21 @@ public abstract class DialogsApiContract(Database database)
 
         using var response = await client.PostAsync($"/dialog/{bob}/send", new StringContent(body, null, "application/json"), Ct);
 
-        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        var error = JsonDocument.Parse(await response.Content.ReadAsStringAsync(Ct)).RootElement
-            .GetProperty("errors").GetProperty("body")[0].GetString();
-        Assert.Equal($$"""The body must be a JSON object like {"text": "..."}, each member given once; the JSON at {{where}} does not fit.""", error);
+        Assert.Equal($$"""The body must be a JSON object like {"text": "..."}, each member given once, its strings valid Unicode; the JSON at {{where}} does not fit.""",
+            await BodyError(response));
+    }
+
+    [Theory]
+    [InlineData("""{"text":"hi",}""", "The body is not valid JSON at $ (line 1, byte 14): The JSON object contains a trailing comma at the end which is not supported in this mode.")]
+    [InlineData("{\n\"text\":\"hi\" // why", "The body is not valid JSON at $ (line 2, byte 13): '/' is invalid after a value. Expected either ',', '}', or ']'.")]
+    public async Task JSON_that_does_not_parse_is_400_saying_why_and_where(string body, string error)
+    {
+        var (alice, bob) = (Users.New("alice"), Users.New("bob"));
+        using var client = database.Client(alice);
+
+        using var response = await client.PostAsync($"/dialog/{bob}/send", new StringContent(body, null, "application/json"), Ct);
+
+        Assert.Equal(error, await BodyError(response));
     }
 
     [Theory]
@@ -356,7 +368,7 @@ public abstract class DialogsApiContract(Database database)
 
         using var response = await client.PostAsync($"/dialog/{bob}/send", content, Ct);
 
-        await AssertProblem(response, 400);
+        Assert.Equal("The body is not valid UTF-8 (byte 10).", await BodyError(response));
         Assert.Empty(await client.ListOk(bob));
     }
 
@@ -529,6 +541,14 @@ public abstract class DialogsApiContract(Database database)
         Assert.EndsWith("/DialogMessage", sent.GetProperty("$ref").GetString());
         var after = list.GetProperty("parameters").EnumerateArray().Single(p => p.GetProperty("name").GetString() == "after");
         Assert.Contains("never skips", after.GetProperty("description").GetString());
+    }
+
+    /// <summary>The 400's one error for the body, after checking it is one.</summary>
+    private static async Task<string?> BodyError(HttpResponseMessage response)
+    {
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        return JsonDocument.Parse(await response.Content.ReadAsStringAsync(Ct)).RootElement
+            .GetProperty("errors").GetProperty("body").EnumerateArray().Single().GetString();
     }
 
     private static JsonElement OkSchema(JsonElement operation) =>
