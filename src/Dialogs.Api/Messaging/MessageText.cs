@@ -4,7 +4,8 @@ namespace Dialogs.Api.Messaging;
 
 /// <summary>
 /// The text of a message, trimmed, 1..4096 characters (Unicode code points, as PostgreSQL counts them), without
-/// C0 control characters other than tab, line feed and carriage return, and without broken UTF-16.
+/// control characters (C0, DEL and C1: the terminal's escapes too) other than tab, line feed and carriage return, and
+/// without broken UTF-16.
 /// </summary>
 public static class MessageText
 {
@@ -21,7 +22,7 @@ public static class MessageText
 
         foreach (var c in raw)
         {
-            if (c < ' ' && c is not ('\t' or '\n' or '\r'))
+            if (char.IsControl(c) && c is not ('\t' or '\n' or '\r'))
             {
                 return $"text must not contain control character U+{(int)c:X4}.";
             }

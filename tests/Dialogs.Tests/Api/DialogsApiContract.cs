@@ -262,6 +262,8 @@ public abstract class DialogsApiContract(Database database)
         { "application/json", """{"text":"a\u0000b"}""", 400 }, // NUL
         { "application/json", """{"text":"a\u0007b"}""", 400 }, // bell
         { "application/json", """{"text":"\u001b[31mred"}""", 400 }, // escape
+        { "application/json", """{"text":"a\u007fb"}""", 400 }, // DEL
+        { "application/json", """{"text":"\u009b31mred"}""", 400 }, // C1's CSI: a terminal's escape in one character
         { "application/json", """{"text":"a\ud800b"}""", 400 }, // unpaired surrogate
         { "application/json", """{"text":5}""", 400 }, // text is a number
         { "application/json", """{"text":""", 400 }, // malformed JSON
