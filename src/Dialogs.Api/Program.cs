@@ -10,7 +10,7 @@ builder.AddBearerAuthentication();
 builder.Services.AddExceptionHandler<DatabaseUnavailableHandler>();
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddSingleton<MessageIdGenerator>();
-builder.Services.AddOpenApi();
+builder.Services.AddDialogsOpenApi();
 builder.Services.ConfigureHttpJsonOptions(options => DialogsJson.Configure(options.SerializerOptions));
 
 var app = builder.Build();

@@ -14,11 +14,13 @@ public static class DialogsApi
 {
     public const int MaxBodyBytes = 64 * 1024;
     public const string IdempotencyKeyHeader = "Idempotency-Key";
-    private const int MaxIdempotencyKeyLength = 128;
+    public const int MaxIdempotencyKeyLength = 128;
 
     public static RouteGroupBuilder MapDialogsApi(this IEndpointRouteBuilder app)
     {
-        var dialog = app.MapGroup("/dialog/{user_id}").WithTags("Dialogs").RequireAuthorization();
+        var dialog = app.MapGroup("/dialog/{user_id}").WithTags("Dialogs").RequireAuthorization()
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status403Forbidden);
 
         dialog.MapPost("/send", SendAsync)
             .WithName("SendMessage")
@@ -27,13 +29,16 @@ public static class DialogsApi
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
-            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
+            .AddOpenApiOperationTransformer(OpenApiDescriptions.DescribeIdempotencyKey);
 
         dialog.MapGet("/list", ListAsync)
             .WithName("ListMessages")
             .WithSummary("Read a page of the dialog between the current user and user_id, newest first")
             .ProducesValidationProblem()
-            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
+            .AddOpenApiOperationTransformer(OpenApiDescriptions.DescribeLimit);
 
         return dialog;
     }

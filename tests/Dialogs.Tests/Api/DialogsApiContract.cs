@@ -541,7 +541,7 @@ public abstract class DialogsApiContract(Database database)
         Assert.Equal("array", OkSchema(list).GetProperty("type").GetString());
         var sent = OkSchema(paths.GetProperty("/dialog/{user_id}/send").GetProperty("post"));
         Assert.EndsWith("/DialogMessage", sent.GetProperty("$ref").GetString());
-        var after = list.GetProperty("parameters").EnumerateArray().Single(p => p.GetProperty("name").GetString() == "after");
+        var after = Parameter(list, "after");
         Assert.Contains("never skips", after.GetProperty("description").GetString());
     }
 
@@ -552,6 +552,35 @@ public abstract class DialogsApiContract(Database database)
         return JsonDocument.Parse(await response.Content.ReadAsStringAsync(Ct)).RootElement
             .GetProperty("errors").GetProperty("body").EnumerateArray().Single().GetString();
     }
+
+    [Fact]
+    public async Task The_OpenAPI_document_says_what_a_generated_client_must_send()
+    {
+        using var client = database.Client();
+        var document = JsonDocument.Parse(await client.GetStringAsync("/openapi/v1.json", Ct)).RootElement;
+        var paths = document.GetProperty("paths");
+        var send = paths.GetProperty("/dialog/{user_id}/send").GetProperty("post");
+        var list = paths.GetProperty("/dialog/{user_id}/list").GetProperty("get");
+
+        var bearer = document.GetProperty("components").GetProperty("securitySchemes").GetProperty("Bearer");
+        Assert.Equal(("http", "bearer"), (bearer.GetProperty("type").GetString(), bearer.GetProperty("scheme").GetString()));
+        foreach (var operation in new[] { send, list })
+        {
+            Assert.True(operation.GetProperty("security").EnumerateArray().Single().TryGetProperty("Bearer", out _));
+            Assert.True(operation.GetProperty("responses").TryGetProperty("401", out _));
+            Assert.True(operation.GetProperty("responses").TryGetProperty("403", out _));
+        }
+
+        Assert.True(send.GetProperty("responses").TryGetProperty("422", out _));
+        var key = Parameter(send, "Idempotency-Key");
+        Assert.Equal(("header", 128), (key.GetProperty("in").GetString(), key.GetProperty("schema").GetProperty("maxLength").GetInt32()));
+        var limit = Parameter(list, "limit").GetProperty("schema");
+        Assert.Equal("integer", limit.GetProperty("type").GetString());
+        Assert.Equal((1, 200, 50), (limit.GetProperty("minimum").GetInt32(), limit.GetProperty("maximum").GetInt32(), limit.GetProperty("default").GetInt32()));
+    }
+
+    private static JsonElement Parameter(JsonElement operation, string name) =>
+        operation.GetProperty("parameters").EnumerateArray().Single(p => p.GetProperty("name").GetString() == name);
 
     private static JsonElement OkSchema(JsonElement operation) =>
         operation.GetProperty("responses").GetProperty("200").GetProperty("content").GetProperty("application/json").GetProperty("schema");

@@ -1,0 +1,81 @@
+using Dialogs.Api.Messaging;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.OpenApi;
+using Microsoft.OpenApi;
+
+namespace Dialogs.Api.Http;
+
+/// <summary>
+/// What the OpenAPI document cannot learn from the handlers' signatures, so that a client generated from it sends a
+/// token and an idempotency key and knows the page size's range.
+/// </summary>
+public static class OpenApiDescriptions
+{
+    private const string BearerScheme = JwtBearerDefaults.AuthenticationScheme;
+
+    public static IServiceCollection AddDialogsOpenApi(this IServiceCollection services) =>
+        services.AddOpenApi(options => options
+            .AddDocumentTransformer((document, _, _) =>
+            {
+                document.Components ??= new OpenApiComponents();
+                document.Components.SecuritySchemes ??= new Dictionary<string, IOpenApiSecurityScheme>();
+                document.Components.SecuritySchemes[BearerScheme] = new OpenApiSecurityScheme
+                {
+                    Type = SecuritySchemeType.Http,
+                    Scheme = "bearer",
+                    BearerFormat = "JWT",
+                    Description = "A JWT whose sub claim is the current user's id.",
+                };
+                return Task.CompletedTask;
+            })
+            .AddOperationTransformer((operation, context, _) =>
+            {
+                if (context.Description.ActionDescriptor.EndpointMetadata.OfType<IAuthorizeData>().Any())
+                {
+                    operation.Security ??= [];
+                    operation.Security.Add(new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(BearerScheme, context.Document)] = [] });
+                }
+
+                return Task.CompletedTask;
+            }));
+
+    /// <summary>The header the handler reads itself, to tell one key from several.</summary>
+    public static Task DescribeIdempotencyKey(OpenApiOperation operation, OpenApiOperationTransformerContext context, CancellationToken ct)
+    {
+        operation.Parameters ??= [];
+        operation.Parameters.Add(new OpenApiParameter
+        {
+            Name = DialogsApi.IdempotencyKeyHeader,
+            In = ParameterLocation.Header,
+            Description = "Sending again with the same key and text returns the stored message and stores nothing new; "
+                          + "the same key with another text is 422.",
+            Schema = new OpenApiSchema
+            {
+                Type = JsonSchemaType.String,
+                MinLength = 1,
+                MaxLength = DialogsApi.MaxIdempotencyKeyLength,
+                Pattern = "^[!-~]+$",
+            },
+        });
+        return Task.CompletedTask;
+    }
+
+    /// <summary>limit is read as a string so that any value gets the API's own 400; it is a whole number.</summary>
+    public static Task DescribeLimit(OpenApiOperation operation, OpenApiOperationTransformerContext context, CancellationToken ct)
+    {
+        if (operation.Parameters?.OfType<OpenApiParameter>().SingleOrDefault(p => p.Name == "limit") is { } limit)
+        {
+            limit.Description = "How many messages the page holds at most.";
+            limit.Schema = new OpenApiSchema
+            {
+                Type = JsonSchemaType.Integer,
+                Minimum = "1",
+                Maximum = PageRequest.MaxLimit.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                Default = PageRequest.DefaultLimit,
+            };
+        }
+
+        return Task.CompletedTask;
+    }
+}
