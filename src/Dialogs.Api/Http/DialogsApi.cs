@@ -25,13 +25,12 @@ public static class DialogsApi
         dialog.MapPost("/send", SendAsync)
             .WithName("SendMessage")
             .WithSummary("Send a message from the current user to user_id")
-            .Accepts<SendMessageRequest>("application/json")
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
-            .AddOpenApiOperationTransformer(OpenApiDescriptions.DescribeIdempotencyKey);
+            .AddOpenApiOperationTransformer(OpenApiDescriptions.DescribeSend);
 
         dialog.MapGet("/list", ListAsync)
             .WithName("ListMessages")

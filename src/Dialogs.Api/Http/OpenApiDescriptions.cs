@@ -8,7 +8,7 @@ namespace Dialogs.Api.Http;
 
 /// <summary>
 /// What the OpenAPI document cannot learn from the handlers' signatures, so that a client generated from it sends a
-/// token and an idempotency key and knows the page size's range.
+/// token, a message's body and an idempotency key, and knows the page size's range.
 /// </summary>
 public static class OpenApiDescriptions
 {
@@ -40,9 +40,38 @@ public static class OpenApiDescriptions
                 return Task.CompletedTask;
             }));
 
-    /// <summary>The header the handler reads itself, to tell one key from several.</summary>
-    public static Task DescribeIdempotencyKey(OpenApiOperation operation, OpenApiOperationTransformerContext context, CancellationToken ct)
+    /// <summary>
+    /// The body and the header the handler reads itself: the body so that every way it can be wrong gets one answer,
+    /// after authentication (declared with Accepts, a body of another type would be refused by routing, before it and
+    /// in other words); the header to tell one key from several.
+    /// </summary>
+    public static Task DescribeSend(OpenApiOperation operation, OpenApiOperationTransformerContext context, CancellationToken ct)
     {
+        operation.RequestBody = new OpenApiRequestBody
+        {
+            Required = true,
+            Content = new Dictionary<string, OpenApiMediaType>
+            {
+                ["application/json"] = new()
+                {
+                    Schema = new OpenApiSchema
+                    {
+                        Type = JsonSchemaType.Object,
+                        Required = new HashSet<string> { "text" },
+                        Properties = new Dictionary<string, IOpenApiSchema>
+                        {
+                            ["text"] = new OpenApiSchema
+                            {
+                                Type = JsonSchemaType.String,
+                                MinLength = 1,
+                                MaxLength = MessageText.MaxLength,
+                                Description = "Trimmed, then 1..4096 characters; no control characters but tab, line feed and carriage return.",
+                            },
+                        },
+                    },
+                },
+            },
+        };
         operation.Parameters ??= [];
         operation.Parameters.Add(new OpenApiParameter
         {

@@ -430,6 +430,30 @@ public abstract class DialogsApiContract(Database database)
     }
 
     [Theory]
+    [InlineData(null)]
+    [InlineData("text/plain")]
+    [InlineData("application/x-www-form-urlencoded")]
+    public async Task A_body_of_another_media_type_is_refused_after_authentication_with_one_answer(string? contentType)
+    {
+        var (alice, bob) = (Users.New("alice"), Users.New("bob"));
+        HttpContent Body() => new ByteArrayContent("""{"text":"hi"}"""u8.ToArray())
+        {
+            Headers = { ContentType = contentType is null ? null : new(contentType) },
+        };
+        using var anonymous = database.Client();
+        using var client = database.Client(alice);
+
+        using var unauthenticated = await anonymous.PostAsync($"/dialog/{bob}/send", Body(), Ct);
+        using var refused = await client.PostAsync($"/dialog/{bob}/send", Body(), Ct);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, unauthenticated.StatusCode);
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, refused.StatusCode);
+        var problem = JsonDocument.Parse(await refused.Content.ReadAsStringAsync(Ct)).RootElement;
+        Assert.Equal("The body must be UTF-8 JSON (Content-Type: application/json).", problem.GetProperty("detail").GetString());
+        Assert.Empty(await client.ListOk(bob));
+    }
+
+    [Theory]
     [InlineData("has space")]
     [InlineData("bad!char")]
     [InlineData("dot.ted")]
@@ -572,6 +596,10 @@ public abstract class DialogsApiContract(Database database)
         }
 
         Assert.True(send.GetProperty("responses").TryGetProperty("422", out _));
+        var body = send.GetProperty("requestBody");
+        Assert.True(body.GetProperty("required").GetBoolean());
+        Assert.Equal("text", body.GetProperty("content").GetProperty("application/json").GetProperty("schema")
+            .GetProperty("required").EnumerateArray().Single().GetString());
         var key = Parameter(send, "Idempotency-Key");
         Assert.Equal(("header", 128), (key.GetProperty("in").GetString(), key.GetProperty("schema").GetProperty("maxLength").GetInt32()));
         var limit = Parameter(list, "limit").GetProperty("schema");
