@@ -32,7 +32,8 @@ internal sealed partial class DialogsJson : JsonSerializerContext
     public static readonly JavaScriptEncoder TextEncoder = JavaScriptEncoder.Create(UnicodeRanges.All);
 
     /// <summary>
-    /// Starts a 200 OK response of dialog messages: the writer over its body, and the generated code for a message.
+    /// Starts a 200 OK response of dialog messages, not to be stored by any cache: the writer over its body, and the
+    /// generated code for a message.
     /// </summary>
     public static Utf8JsonWriter StartOk(HttpContext context, out JsonTypeInfo<DialogMessage> message)
     {
@@ -40,6 +41,8 @@ internal sealed partial class DialogsJson : JsonSerializerContext
         message = (JsonTypeInfo<DialogMessage>)options.GetTypeInfo(typeof(DialogMessage));
         context.Response.StatusCode = StatusCodes.Status200OK;
         context.Response.ContentType = "application/json; charset=utf-8";
+        // Private messages: no cache, a browser's or a proxy's, keeps a copy (RFC 9111, 5.2.2.5).
+        context.Response.Headers.CacheControl = "no-store";
         return new Utf8JsonWriter(context.Response.BodyWriter, new JsonWriterOptions { Encoder = TextEncoder, Indented = options.WriteIndented });
     }
 

@@ -52,6 +52,19 @@ public abstract class DialogsApiContract(Database database)
     }
 
     [Fact]
+    public async Task No_cache_may_keep_a_private_message()
+    {
+        var (alice, bob) = (Users.New("alice"), Users.New("bob"));
+        using var client = database.Client(alice);
+
+        using var sent = await client.Send(bob, "between us");
+        using var page = await client.List(bob);
+
+        Assert.True(sent.Headers.CacheControl?.NoStore);
+        Assert.True(page.Headers.CacheControl?.NoStore);
+    }
+
+    [Fact]
     public async Task Both_participants_see_both_directions_newest_first()
     {
         var (alice, bob) = (Users.New("alice"), Users.New("bob"));
