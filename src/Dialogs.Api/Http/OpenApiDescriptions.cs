@@ -1,3 +1,4 @@
+using System.Globalization;
 using Dialogs.Api.Messaging;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Authorization;
@@ -65,7 +66,7 @@ public static class OpenApiDescriptions
                                 Type = JsonSchemaType.String,
                                 MinLength = 1,
                                 MaxLength = MessageText.MaxLength,
-                                Description = "Trimmed, then 1..4096 characters; no control characters but tab, line feed and carriage return.",
+                                Description = $"Trimmed, then 1..{MessageText.MaxLength} characters; no control characters but tab, line feed and carriage return.",
                             },
                         },
                     },
@@ -100,7 +101,7 @@ public static class OpenApiDescriptions
             {
                 Type = JsonSchemaType.Integer,
                 Minimum = "1",
-                Maximum = PageRequest.MaxLimit.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                Maximum = PageRequest.MaxLimit.ToString(CultureInfo.InvariantCulture),
                 Default = PageRequest.DefaultLimit,
             };
         }
