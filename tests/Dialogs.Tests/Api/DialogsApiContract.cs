@@ -582,14 +582,6 @@ public abstract class DialogsApiContract(Database database)
         Assert.Contains("never skips", after.GetProperty("description").GetString());
     }
 
-    /// <summary>The 400's one error for the body, after checking it is one.</summary>
-    private static async Task<string?> BodyError(HttpResponseMessage response)
-    {
-        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        return JsonDocument.Parse(await response.Content.ReadAsStringAsync(Ct)).RootElement
-            .GetProperty("errors").GetProperty("body").EnumerateArray().Single().GetString();
-    }
-
     [Fact]
     public async Task The_OpenAPI_document_says_what_a_generated_client_must_send()
     {
@@ -618,6 +610,14 @@ public abstract class DialogsApiContract(Database database)
         var limit = Parameter(list, "limit").GetProperty("schema");
         Assert.Equal("integer", limit.GetProperty("type").GetString());
         Assert.Equal((1, 200, 50), (limit.GetProperty("minimum").GetInt32(), limit.GetProperty("maximum").GetInt32(), limit.GetProperty("default").GetInt32()));
+    }
+
+    /// <summary>The 400's one error for the body, after checking it is one.</summary>
+    private static async Task<string?> BodyError(HttpResponseMessage response)
+    {
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        return JsonDocument.Parse(await response.Content.ReadAsStringAsync(Ct)).RootElement
+            .GetProperty("errors").GetProperty("body").EnumerateArray().Single().GetString();
     }
 
     private static JsonElement Parameter(JsonElement operation, string name) =>
