@@ -15,6 +15,8 @@ public static class DialogsApi
     public const int MaxBodyBytes = 64 * 1024;
     public const string IdempotencyKeyHeader = "Idempotency-Key";
     public const int MaxIdempotencyKeyLength = 128;
+    /// <summary>An idempotency key's characters run from the first visible ASCII one to the last (no space).</summary>
+    public const char FirstIdempotencyKeyCharacter = '!', LastIdempotencyKeyCharacter = '~';
 
     public static RouteGroupBuilder MapDialogsApi(this IEndpointRouteBuilder app)
     {
@@ -176,7 +178,7 @@ public static class DialogsApi
     }
 
     private static bool IsValidIdempotencyKey(string key) =>
-        key.Length is > 0 and <= MaxIdempotencyKeyLength && key.All(c => c is > ' ' and <= '~');
+        key.Length is > 0 and <= MaxIdempotencyKeyLength && key.All(c => c is >= FirstIdempotencyKeyCharacter and <= LastIdempotencyKeyCharacter);
 }
 
 /// <summary>The body of a send: {"text": "..."}.</summary>

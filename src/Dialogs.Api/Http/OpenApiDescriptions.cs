@@ -85,7 +85,7 @@ public static class OpenApiDescriptions
                 Type = JsonSchemaType.String,
                 MinLength = 1,
                 MaxLength = DialogsApi.MaxIdempotencyKeyLength,
-                Pattern = "^[!-~]+$",
+                Pattern = $"^[{DialogsApi.FirstIdempotencyKeyCharacter}-{DialogsApi.LastIdempotencyKeyCharacter}]+$",
             },
         });
         return Task.CompletedTask;
