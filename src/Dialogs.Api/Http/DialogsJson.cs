@@ -56,6 +56,9 @@ internal sealed partial class DialogsJson : JsonSerializerContext
         // {"text":"a","text":"b"} (or "Text" and "text": names are matched ignoring case) is refused, not read as
         // whichever came last: a proxy or a client library reading the first would see another message.
         options.AllowDuplicateProperties = false;
+        // Numbers are written as numbers, and read only as numbers: the web defaults also read "5432" for 5432, and
+        // the OpenAPI document then gives every number the type integer-or-string, which generated clients inherit.
+        options.NumberHandling = JsonNumberHandling.Strict;
         options.TypeInfoResolverChain.Insert(0, Default);
     }
 }

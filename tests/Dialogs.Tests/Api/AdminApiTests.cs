@@ -35,6 +35,7 @@ public sealed class AdminApiTests(PlainPostgres plain, CitusCluster citus)
     [InlineData("""{"host":"has space","port":5432}""")]
     [InlineData("""{"host":"w1","port":70000}""")]
     [InlineData("""{"port":5432}""")]
+    [InlineData("""{"host":"w1","port":"5432"}""")] // a number as a string
     [InlineData("""not json""")]
     public async Task Adding_a_worker_with_a_bad_address_is_400(string body)
     {

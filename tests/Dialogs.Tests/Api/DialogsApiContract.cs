@@ -613,6 +613,19 @@ public abstract class DialogsApiContract(Database database)
         Assert.Equal((1, 200, 50), (limit.GetProperty("minimum").GetInt32(), limit.GetProperty("maximum").GetInt32(), limit.GetProperty("default").GetInt32()));
     }
 
+    [Fact]
+    public async Task The_OpenAPI_document_gives_numbers_the_type_they_are_written_in()
+    {
+        using var client = database.Client();
+        var document = JsonDocument.Parse(await client.GetStringAsync("/openapi/v1.json", Ct)).RootElement;
+
+        var numbers = Descendants(document).Where(schema => schema.TryGetProperty("type", out var type) && type.ValueKind == JsonValueKind.Array
+            && type.EnumerateArray().Any(name => name.GetString() is "integer" or "number")).ToList();
+
+        Assert.NotEmpty(numbers);
+        Assert.All(numbers, schema => Assert.DoesNotContain("string", schema.GetProperty("type").EnumerateArray().Select(name => name.GetString())));
+    }
+
     /// <summary>The 400's one error for the body, after checking it is one.</summary>
     private static async Task<string?> BodyError(HttpResponseMessage response)
     {
@@ -620,6 +633,14 @@ public abstract class DialogsApiContract(Database database)
         return JsonDocument.Parse(await response.Content.ReadAsStringAsync(Ct)).RootElement
             .GetProperty("errors").GetProperty("body").EnumerateArray().Single().GetString();
     }
+
+    private static IEnumerable<JsonElement> Descendants(JsonElement element) =>
+        element.ValueKind switch
+        {
+            JsonValueKind.Object => element.EnumerateObject().SelectMany(member => Descendants(member.Value)).Prepend(element),
+            JsonValueKind.Array => element.EnumerateArray().SelectMany(Descendants),
+            _ => [],
+        };
 
     private static JsonElement Parameter(JsonElement operation, string name) =>
         operation.GetProperty("parameters").EnumerateArray().Single(p => p.GetProperty("name").GetString() == name);
