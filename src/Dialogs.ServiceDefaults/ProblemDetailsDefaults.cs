@@ -10,6 +10,9 @@ namespace Microsoft.Extensions.Hosting;
 /// </summary>
 public static class ProblemDetailsDefaults
 {
+    /// <summary>The base contract's members of a server error's body: what went wrong, the request's id, the status.</summary>
+    public const string MessageMember = "message", RequestIdMember = "request_id", CodeMember = "code";
+
     public static IServiceCollection AddContractProblemDetails(this IServiceCollection services) =>
         services.AddProblemDetails(options => options.CustomizeProblemDetails = context =>
         {
@@ -19,9 +22,9 @@ public static class ProblemDetailsDefaults
                 return;
             }
 
-            problem.Extensions["message"] = problem.Detail ?? problem.Title;
-            problem.Extensions["request_id"] = RequestId(context.HttpContext);
-            problem.Extensions["code"] = problem.Status;
+            problem.Extensions[MessageMember] = problem.Detail ?? problem.Title;
+            problem.Extensions[RequestIdMember] = RequestId(context.HttpContext);
+            problem.Extensions[CodeMember] = problem.Status;
         });
 
     /// <summary>The trace id when tracing is on, so a reported id leads straight to the trace.</summary>

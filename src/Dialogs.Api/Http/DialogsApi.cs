@@ -22,7 +22,9 @@ public static class DialogsApi
     {
         var dialog = app.MapGroup("/dialog/{user_id}").WithTags("Dialogs").RequireAuthorization()
             .ProducesProblem(StatusCodes.Status401Unauthorized)
-            .ProducesProblem(StatusCodes.Status403Forbidden);
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status500InternalServerError)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
 
         dialog.MapPost("/send", SendAsync)
             .WithName("SendMessage")
@@ -31,14 +33,12 @@ public static class DialogsApi
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
-            .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
             .AddOpenApiOperationTransformer(OpenApiDescriptions.DescribeSend);
 
         dialog.MapGet("/list", ListAsync)
             .WithName("ListMessages")
             .WithSummary("Read a page of the dialog between the current user and user_id, newest first")
             .ProducesValidationProblem()
-            .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
             .AddOpenApiOperationTransformer(OpenApiDescriptions.DescribeLimit);
 
         return dialog;

@@ -3,13 +3,14 @@ using Dialogs.Api.Messaging;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.OpenApi;
+using Microsoft.Net.Http.Headers;
 using Microsoft.OpenApi;
 
 namespace Dialogs.Api.Http;
 
 /// <summary>
 /// What the OpenAPI document cannot learn from the handlers' signatures, so that a client generated from it sends a
-/// token, a message's body and an idempotency key, and knows the page size's range.
+/// token, a message's body and an idempotency key, knows the page size's range, and reads a server error.
 /// </summary>
 public static class OpenApiDescriptions
 {
@@ -39,7 +40,52 @@ public static class OpenApiDescriptions
                 }
 
                 return Task.CompletedTask;
-            }));
+            })
+            .AddOperationTransformer(DescribeServerErrors));
+
+    /// <summary>
+    /// A server error's body also carries the base contract's members (<see cref="ProblemDetailsDefaults"/>), which
+    /// its clients read, and a 503 says when to try again.
+    /// </summary>
+    private static Task DescribeServerErrors(OpenApiOperation operation, OpenApiOperationTransformerContext context, CancellationToken ct)
+    {
+        foreach (var (status, response) in operation.Responses ?? [])
+        {
+            if (!status.StartsWith('5') || response is not OpenApiResponse serverError)
+            {
+                continue;
+            }
+
+            foreach (var media in serverError.Content?.Values ?? [])
+            {
+                media.Schema = new OpenApiSchema { AllOf = [media.Schema!, BaseContractMembers()] };
+            }
+
+            if (status == "503")
+            {
+                serverError.Headers ??= new Dictionary<string, IOpenApiHeader>();
+                serverError.Headers[HeaderNames.RetryAfter] = new OpenApiHeader
+                {
+                    Description = "Seconds to wait before trying again; a send may be retried with the same Idempotency-Key.",
+                    Schema = new OpenApiSchema { Type = JsonSchemaType.Integer, Minimum = "0" },
+                };
+            }
+        }
+
+        return Task.CompletedTask;
+    }
+
+    private static OpenApiSchema BaseContractMembers() => new()
+    {
+        Type = JsonSchemaType.Object,
+        Required = new HashSet<string> { ProblemDetailsDefaults.MessageMember },
+        Properties = new Dictionary<string, IOpenApiSchema>
+        {
+            [ProblemDetailsDefaults.MessageMember] = new OpenApiSchema { Type = JsonSchemaType.String },
+            [ProblemDetailsDefaults.RequestIdMember] = new OpenApiSchema { Type = JsonSchemaType.String },
+            [ProblemDetailsDefaults.CodeMember] = new OpenApiSchema { Type = JsonSchemaType.Integer, Description = "The HTTP status." },
+        },
+    };
 
     /// <summary>
     /// The body and the header the handler reads itself: the body so that every way it can be wrong gets one answer,

@@ -598,6 +598,16 @@ public abstract class DialogsApiContract(Database database)
             Assert.True(operation.GetProperty("security").EnumerateArray().Single().TryGetProperty("Bearer", out _));
             Assert.True(operation.GetProperty("responses").TryGetProperty("401", out _));
             Assert.True(operation.GetProperty("responses").TryGetProperty("403", out _));
+            // What a client of the base contract reads from a server error, and when to try again.
+            foreach (var status in new[] { "500", "503" })
+            {
+                var serverError = operation.GetProperty("responses").GetProperty(status);
+                var members = serverError.GetProperty("content").GetProperty("application/problem+json").GetProperty("schema")
+                    .GetProperty("allOf").EnumerateArray().Single(schema => schema.TryGetProperty("properties", out _));
+                Assert.Equal(["message", "request_id", "code"], members.GetProperty("properties").EnumerateObject().Select(member => member.Name));
+                Assert.Equal("message", members.GetProperty("required").EnumerateArray().Single().GetString());
+                Assert.Equal(status == "503", serverError.TryGetProperty("headers", out var headers) && headers.TryGetProperty("Retry-After", out _));
+            }
         }
 
         Assert.True(send.GetProperty("responses").TryGetProperty("422", out _));
