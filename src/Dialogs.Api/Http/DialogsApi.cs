@@ -39,7 +39,7 @@ public static class DialogsApi
             .WithName("ListMessages")
             .WithSummary("Read a page of the dialog between the current user and user_id, newest first")
             .ProducesValidationProblem()
-            .AddOpenApiOperationTransformer(OpenApiDescriptions.DescribeLimit);
+            .AddOpenApiOperationTransformer(OpenApiDescriptions.DescribePage);
 
         return dialog;
     }

@@ -137,9 +137,23 @@ public static class OpenApiDescriptions
         return Task.CompletedTask;
     }
 
-    /// <summary>limit is read as a string so that any value gets the API's own 400; it is a whole number.</summary>
-    public static Task DescribeLimit(OpenApiOperation operation, OpenApiOperationTransformerContext context, CancellationToken ct)
+    /// <summary>
+    /// limit is read as a string so that any value gets the API's own 400; it is a whole number. The Link header to the
+    /// next page is set by the handler, so the document would not know it.
+    /// </summary>
+    public static Task DescribePage(OpenApiOperation operation, OpenApiOperationTransformerContext context, CancellationToken ct)
     {
+        if (operation.Responses?.GetValueOrDefault("200") is OpenApiResponse page)
+        {
+            page.Headers ??= new Dictionary<string, IOpenApiHeader>();
+            page.Headers[HeaderNames.Link] = new OpenApiHeader
+            {
+                Description = "Only where more messages follow in the direction read: the next page's address, "
+                              + "rel=\"next\" (older, with before) or rel=\"prev\" (newer, with after).",
+                Schema = new OpenApiSchema { Type = JsonSchemaType.String },
+            };
+        }
+
         if (operation.Parameters?.OfType<OpenApiParameter>().SingleOrDefault(p => p.Name == "limit") is { } limit)
         {
             limit.Description = "How many messages the page holds at most.";

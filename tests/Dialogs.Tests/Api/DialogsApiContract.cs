@@ -618,6 +618,8 @@ public abstract class DialogsApiContract(Database database)
         var key = Parameter(send, "Idempotency-Key");
         Assert.Equal(("header", 128, "^[!-~]+$"), (key.GetProperty("in").GetString(),
             key.GetProperty("schema").GetProperty("maxLength").GetInt32(), key.GetProperty("schema").GetProperty("pattern").GetString()));
+        Assert.Contains("rel=\"next\"", list.GetProperty("responses").GetProperty("200").GetProperty("headers").GetProperty("Link")
+            .GetProperty("description").GetString());
         var limit = Parameter(list, "limit").GetProperty("schema");
         Assert.Equal("integer", limit.GetProperty("type").GetString());
         Assert.Equal((1, 200, 50), (limit.GetProperty("minimum").GetInt32(), limit.GetProperty("maximum").GetInt32(), limit.GetProperty("default").GetInt32()));
