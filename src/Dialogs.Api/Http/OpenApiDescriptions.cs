@@ -10,7 +10,8 @@ namespace Dialogs.Api.Http;
 
 /// <summary>
 /// What the OpenAPI document cannot learn from the handlers' signatures, so that a client generated from it sends a
-/// token, a message's body and an idempotency key, knows the page size's range, and reads a server error.
+/// token, a message's body and an idempotency key, knows the page size's range and the next page's link, and reads a
+/// server error.
 /// </summary>
 public static class OpenApiDescriptions
 {
