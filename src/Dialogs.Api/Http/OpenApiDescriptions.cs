@@ -67,7 +67,7 @@ public static class OpenApiDescriptions
                 serverError.Headers ??= new Dictionary<string, IOpenApiHeader>();
                 serverError.Headers[HeaderNames.RetryAfter] = new OpenApiHeader
                 {
-                    Description = "Seconds to wait before trying again; a send may be retried with the same Idempotency-Key.",
+                    Description = $"Seconds to wait before trying again; a send may be retried with the same {DialogsApi.IdempotencyKeyHeader}.",
                     Schema = new OpenApiSchema { Type = JsonSchemaType.Integer, Minimum = "0" },
                 };
             }
