@@ -20,23 +20,39 @@ public static class AdminApi
         var admin = app.MapGroup("/admin/cluster")
             .WithTags("Cluster administration")
             .RequireAuthorization(BearerAuthentication.AdminPolicy)
-            .AddEndpointFilter(RefuseWithoutCitus);
+            .AddEndpointFilter(RefuseWithoutCitus)
+            // The answers the typed results do not declare: ProblemHttpResult stands for every 4xx a handler returns.
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status500InternalServerError)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
 
         admin.MapGet("", GetOverviewAsync)
             .WithSummary("Nodes, shards and bytes per node, the latest rebalance job, and each worker's latency over the last minute");
         admin.MapPost("/workers", AddWorkerAsync)
             .WithSummary("Register a worker (citus_add_node) once it has shown it can take online shard moves; registering it again changes nothing")
-            .Accepts<WorkerRequest>("application/json");
+            .Accepts<WorkerRequest>("application/json")
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
         admin.MapPost("/workers/{address}/drain", DrainAsync)
-            .WithSummary("Stop placing shards on a worker and move its shards away online");
+            .WithSummary("Stop placing shards on a worker and move its shards away online")
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status404NotFound);
         admin.MapDelete("/workers/{address}", RemoveAsync)
-            .WithSummary("Remove a drained worker");
+            .WithSummary("Remove a drained worker")
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status404NotFound);
         admin.MapPost("/rebalance", StartRebalanceAsync)
             .WithSummary("Start an online rebalance (logical replication; writes pause briefly per shard at cutover)");
         admin.MapGet("/rebalance", GetRebalanceAsync)
-            .WithSummary("The latest rebalance job with its progress");
+            .WithSummary("The latest rebalance job with its progress")
+            .ProducesProblem(StatusCodes.Status404NotFound);
         admin.MapGet("/rebalance/{jobId:long}", GetRebalanceAsync)
-            .WithSummary("A rebalance job with its progress");
+            .WithSummary("A rebalance job with its progress")
+            .ProducesProblem(StatusCodes.Status404NotFound);
         return admin;
     }
 

@@ -47,6 +47,29 @@ public sealed class AdminApiTests(PlainPostgres plain, CitusCluster citus)
         await DialogsApiContract.AssertProblem(response, 400);
     }
 
+    /// <summary>Every answer an operation can give, so that a client generated from the document expects each one.</summary>
+    [Theory]
+    [InlineData("/admin/cluster", "get", "200")]
+    [InlineData("/admin/cluster/workers", "post", "200 400 413 415 422")]
+    [InlineData("/admin/cluster/workers/{address}/drain", "post", "200 202 400 404")]
+    [InlineData("/admin/cluster/workers/{address}", "delete", "204 400 404")]
+    [InlineData("/admin/cluster/rebalance", "post", "200 202")]
+    [InlineData("/admin/cluster/rebalance", "get", "200 404")]
+    [InlineData("/admin/cluster/rebalance/{jobId}", "get", "200 404")]
+    public async Task The_OpenAPI_document_lists_every_status_an_admin_operation_answers_with(string path, string method, string statuses)
+    {
+        using var client = plain.Client();
+        var document = JsonDocument.Parse(await client.GetStringAsync("/openapi/v1.json", Ct)).RootElement;
+
+        var responses = document.GetProperty("paths").GetProperty(path).GetProperty(method).GetProperty("responses");
+
+        // Every admin operation: no token, no admin role, not a Citus cluster, and the server's own errors.
+        var expected = statuses.Split(' ').Concat(["401", "403", "409", "500", "503"]).Order();
+        Assert.Equal(expected, responses.EnumerateObject().Select(response => response.Name).Order());
+        Assert.All(responses.EnumerateObject().Where(response => response.Name[0] is '4' or '5'),
+            error => Assert.True(error.Value.GetProperty("content").TryGetProperty("application/problem+json", out _), error.Name));
+    }
+
     [Fact]
     public async Task The_status_lists_the_coordinator_and_both_workers_with_every_shard()
     {
