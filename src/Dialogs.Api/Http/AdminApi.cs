@@ -21,12 +21,10 @@ public static class AdminApi
             .WithTags("Cluster administration")
             .RequireAuthorization(BearerAuthentication.AdminPolicy)
             .AddEndpointFilter(RefuseWithoutCitus)
-            // The answers the typed results do not declare: ProblemHttpResult stands for every 4xx a handler returns.
-            .ProducesProblem(StatusCodes.Status401Unauthorized)
-            .ProducesProblem(StatusCodes.Status403Forbidden)
-            .ProducesProblem(StatusCodes.Status409Conflict)
-            .ProducesProblem(StatusCodes.Status500InternalServerError)
-            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+            // The typed results cannot declare these: a ProblemHttpResult carries whatever status its handler chose, and
+            // authorization, the filter above (409) and the exception handler answer from outside the handlers.
+            .ProducesAuthorizedServerProblems()
+            .ProducesProblem(StatusCodes.Status409Conflict);
 
         admin.MapGet("", GetOverviewAsync)
             .WithSummary("Nodes, shards and bytes per node, the latest rebalance job, and each worker's latency over the last minute");

@@ -21,10 +21,7 @@ public static class DialogsApi
     public static RouteGroupBuilder MapDialogsApi(this IEndpointRouteBuilder app)
     {
         var dialog = app.MapGroup("/dialog/{user_id}").WithTags("Dialogs").RequireAuthorization()
-            .ProducesProblem(StatusCodes.Status401Unauthorized)
-            .ProducesProblem(StatusCodes.Status403Forbidden)
-            .ProducesProblem(StatusCodes.Status500InternalServerError)
-            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+            .ProducesAuthorizedServerProblems();
 
         dialog.MapPost("/send", SendAsync)
             .WithName("SendMessage")
