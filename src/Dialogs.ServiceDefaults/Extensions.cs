@@ -99,16 +99,21 @@ public static class Extensions
         return app;
     }
 
-    /// <summary>Maps /health (every check, including the database) and /alive (the process only).</summary>
+    /// <summary>
+    /// Maps /health (every check, including the database) and /alive (the process only), for GET and HEAD: probes
+    /// use one or the other, and MapHealthChecks alone would answer any method, a POST or DELETE too.
+    /// </summary>
     public static WebApplication MapDefaultEndpoints(this WebApplication app)
     {
+        var probeMethods = new HttpMethodMetadata([HttpMethods.Get, HttpMethods.Head]);
         app.MapHealthChecks(HealthEndpointPath, new HealthCheckOptions { ResponseWriter = HealthResponse.WriteAsync })
+            .WithMetadata(probeMethods)
             .DisableHttpMetrics();
         app.MapHealthChecks(AlivenessEndpointPath, new HealthCheckOptions
         {
             Predicate = check => check.Tags.Contains(LiveTag),
             ResponseWriter = HealthResponse.WriteAsync,
-        }).DisableHttpMetrics();
+        }).WithMetadata(probeMethods).DisableHttpMetrics();
         return app;
     }
 

@@ -582,6 +582,36 @@ public abstract class DialogsApiContract(Database database)
         Assert.Contains("never skips", after.GetProperty("description").GetString());
     }
 
+    [Theory]
+    [InlineData("GET", "/dialog/bob/send", "POST")]
+    [InlineData("PUT", "/dialog/bob/send", "POST")]
+    [InlineData("POST", "/dialog/bob/list", "GET")]
+    [InlineData("DELETE", "/dialog/bob/list", "GET")]
+    [InlineData("POST", "/health", "GET, HEAD")]
+    [InlineData("DELETE", "/alive", "GET, HEAD")]
+    public async Task A_method_a_path_does_not_serve_is_405_naming_those_it_does(string method, string path, string allowed)
+    {
+        using var client = database.Client(Users.New("alice"));
+
+        using var response = await client.SendAsync(new HttpRequestMessage(new HttpMethod(method), path), Ct);
+
+        Assert.Equal(allowed, string.Join(", ", response.Content.Headers.Allow));
+        await AssertProblem(response, 405);
+    }
+
+    [Theory]
+    [InlineData("/health")]
+    [InlineData("/alive")]
+    public async Task A_probe_may_ask_for_health_with_HEAD(string path)
+    {
+        using var client = database.Client();
+
+        using var response = await client.SendAsync(new HttpRequestMessage(HttpMethod.Head, path), Ct);
+
+        // Only the status: Kestrel drops a HEAD response's body, the in-memory test server does not.
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
     [Fact]
     public async Task The_OpenAPI_document_says_what_a_generated_client_must_send()
     {
