@@ -31,9 +31,7 @@ public static class AdminApi
         admin.MapPost("/workers", AddWorkerAsync)
             .WithSummary("Register a worker (citus_add_node) once it has shown it can take online shard moves; registering it again changes nothing")
             .Accepts<WorkerRequest>("application/json")
-            .ProducesValidationProblem()
-            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
-            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+            .ProducesJsonBodyProblems()
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
         admin.MapPost("/workers/{address}/drain", DrainAsync)
             .WithSummary("Stop placing shards on a worker and move its shards away online")

@@ -26,9 +26,7 @@ public static class DialogsApi
         dialog.MapPost("/send", SendAsync)
             .WithName("SendMessage")
             .WithSummary("Send a message from the current user to user_id")
-            .ProducesValidationProblem()
-            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
-            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+            .ProducesJsonBodyProblems()
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
             .AddOpenApiOperationTransformer(OpenApiDescriptions.DescribeSend);
 

@@ -12,7 +12,8 @@ namespace Dialogs.Api.Http;
 /// <summary>
 /// Reads a JSON request body with the contract's answers for each way it can be wrong: 415 for another content
 /// type, a declared charset other than UTF-8 or a content coding (gzip, ...), 413 past the size limit (also for
-/// chunked bodies with no Content-Length), 400 for malformed JSON or JSON of another shape.
+/// chunked bodies with no Content-Length), 400 for malformed JSON or JSON of another shape, and for a body that
+/// breaks its own framing, 408 for one that stops arriving.
 /// </summary>
 public static class JsonBody
 {
@@ -81,9 +82,9 @@ public static class JsonBody
         {
             return (null, Problems.Invalid("body", Explain(e, shape)));
         }
-        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        catch (BadHttpRequestException e)
         {
-            return (null, TooLarge(maxBytes));
+            return (null, Unreadable(e, maxBytes));
         }
         finally
         {
@@ -159,6 +160,19 @@ public static class JsonBody
         && HeaderUtilities.RemoveQuotes(type.Charset) is var charset
         && (charset.Length == 0 || charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase)
             || charset.Equals("utf8", StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>
+    /// The server could not read the body it was promised: Kestrel says why with a status of its own, which the
+    /// client's bytes caused and so is answered as such, not as this service's fault.
+    /// </summary>
+    private static ProblemHttpResult Unreadable(BadHttpRequestException e, int maxBytes) => e.StatusCode switch
+    {
+        StatusCodes.Status413PayloadTooLarge => TooLarge(maxBytes),
+        StatusCodes.Status408RequestTimeout => Problems.Status(e.StatusCode, "Request timeout",
+            "The body stopped arriving, or arrived too slowly, before it was complete."),
+        _ => Problems.Status(StatusCodes.Status400BadRequest, "Malformed body",
+            "The body does not match its framing (Content-Length or chunked Transfer-Encoding)."),
+    };
 
     private static ProblemHttpResult TooLarge(int maxBytes) =>
         Problems.Status(StatusCodes.Status413PayloadTooLarge, "Payload too large", $"The body must be at most {maxBytes / 1024} KiB.");

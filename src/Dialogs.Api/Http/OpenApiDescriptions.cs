@@ -54,6 +54,13 @@ public static class OpenApiDescriptions
         .ProducesProblem(StatusCodes.Status500InternalServerError)
         .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
 
+    /// <summary>What <see cref="JsonBody.ReadAsync"/> answers for a body it cannot take: 400, 408, 413 and 415.</summary>
+    public static RouteHandlerBuilder ProducesJsonBodyProblems(this RouteHandlerBuilder endpoint) => endpoint
+        .ProducesValidationProblem()
+        .ProducesProblem(StatusCodes.Status408RequestTimeout)
+        .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+        .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
+
     /// <summary>
     /// A server error's body also carries the base contract's members (<see cref="ProblemDetailsDefaults"/>), which
     /// its clients read, and a 503 says when to try again.

@@ -1,0 +1,92 @@
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json;
+using Dialogs.Tests.Infrastructure;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+
+namespace Dialogs.Tests.Api;
+
+/// <summary>
+/// A body that breaks its own framing, sent byte by byte to the API on Kestrel (the in-memory test server parses no
+/// HTTP): the client's fault, answered as such, never a 500, and nothing stored.
+/// </summary>
+public sealed class BodyFramingTests(PlainPostgres plain) : IAsyncLifetime
+{
+    private const string Send = """{"text":"framed"}""";
+    private static readonly string Alice = Users.New("alice");
+    private static readonly string Bob = Users.New("bob");
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private readonly WebApplicationFactory<Program> _api = KestrelApi(plain);
+    private Uri _address = null!;
+
+    public ValueTask InitializeAsync()
+    {
+        _api.StartServer();
+        using var client = _api.CreateClient();
+        _address = client.BaseAddress!;
+        return ValueTask.CompletedTask;
+    }
+
+    [Theory]
+    [InlineData("a chunk size that is not hex", "Transfer-Encoding: chunked", "zz\r\n" + Send + "\r\n0\r\n\r\n")]
+    [InlineData("a chunk longer than its size", "Transfer-Encoding: chunked", "5\r\n" + Send + "\r\n0\r\n\r\n")]
+    public async Task A_body_that_breaks_its_framing_is_400(string what, string framing, string body)
+    {
+        var (status, problem) = await SendRawAsync(framing, body);
+
+        Assert.True(status == 400, $"{what}: {status} {problem}");
+        Assert.Equal(400, problem.GetProperty("status").GetInt32());
+        await AssertNothingStoredAsync();
+    }
+
+    [Fact]
+    public async Task A_body_that_stops_arriving_is_408()
+    {
+        // The connection stays open, the promised bytes never come; Kestrel gives up at the minimum data rate.
+        var (status, problem) = await SendRawAsync("Content-Length: 100", Send);
+
+        Assert.Equal(408, status);
+        Assert.Equal(408, problem.GetProperty("status").GetInt32());
+        await AssertNothingStoredAsync();
+    }
+
+    public async ValueTask DisposeAsync() => await _api.DisposeAsync();
+
+    private static WebApplicationFactory<Program> KestrelApi(PlainPostgres plain)
+    {
+        plain.Require();
+        var api = ApiFactory.Create(plain.ConnectionString, plain.Tokens);
+        // 1.5 s (the least Kestrel takes) instead of its 5 s of grace, so the stalled body gives up quickly.
+        api.UseKestrel(kestrel => kestrel.Limits.MinRequestBodyDataRate = new MinDataRate(240, TimeSpan.FromSeconds(1.5)));
+        return api;
+    }
+
+    /// <summary>A send with the given framing headers and body bytes; the status and problem of the answer.</summary>
+    private async Task<(int Status, JsonElement Problem)> SendRawAsync(string framing, string body)
+    {
+        using var tcp = new TcpClient();
+        await tcp.ConnectAsync(_address.Host, _address.Port, Ct);
+        var stream = tcp.GetStream();
+        var request = $"POST /dialog/{Bob}/send HTTP/1.1\r\nHost: {_address.Authority}\r\n"
+            + $"Authorization: Bearer {plain.Tokens.Create(Alice, TimeSpan.FromMinutes(5))}\r\n"
+            + $"Content-Type: application/json\r\n{framing}\r\n\r\n{body}";
+        await stream.WriteAsync(Encoding.ASCII.GetBytes(request), Ct);
+
+        // The server closes the connection after such a request: its framing is lost. The answer comes chunked; the
+        // problem is the one JSON object in it.
+        using var reader = new StreamReader(stream, Encoding.UTF8);
+        var response = await reader.ReadToEndAsync(Ct).WaitAsync(TimeSpan.FromSeconds(30), Ct);
+        Assert.Contains("content-type: application/problem+json", response.ToLowerInvariant());
+        var problem = response[response.IndexOf('{')..(response.LastIndexOf('}') + 1)];
+        return (int.Parse(response.Split(' ', 3)[1]), JsonDocument.Parse(problem).RootElement.Clone());
+    }
+
+    private async Task AssertNothingStoredAsync()
+    {
+        using var client = plain.Client(Alice);
+        Assert.Empty(await client.ListOk(Bob));
+    }
+}
