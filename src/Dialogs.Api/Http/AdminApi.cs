@@ -67,12 +67,13 @@ public static class AdminApi
             return problem;
         }
 
-        if (string.IsNullOrWhiteSpace(body!.Host) || body.Host.Any(char.IsWhiteSpace) || body.Port is < 1 or > 65535)
+        if (!NodeAddress.IsValidHost(body!.Host) || body.Port is < 1 or > 65535)
         {
-            return Problems.Invalid("host", $"Give the worker as {WorkerShape} (port 1..65535), named as the coordinator reaches it.");
+            return Problems.Invalid("host",
+                $"Give the worker as {WorkerShape} (a host of 1..{NodeAddress.MaxHostLength} characters without spaces, port 1..65535), named as the coordinator reaches it.");
         }
 
-        var worker = new NodeAddress(body.Host, body.Port ?? NodeAddress.DefaultPort);
+        var worker = new NodeAddress(body.Host!, body.Port ?? NodeAddress.DefaultPort);
         try
         {
             return TypedResults.Ok(new WorkerAdded(await cluster.AddWorkerAsync(worker, ct), worker.ToString()));

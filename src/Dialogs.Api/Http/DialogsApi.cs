@@ -135,7 +135,9 @@ public static class DialogsApi
     {
         errors = [];
         var size = PageRequest.DefaultLimit;
-        if (limit is not null && (!int.TryParse(limit, NumberStyles.None, CultureInfo.InvariantCulture, out size)
+        // Digits checked first: int.TryParse also takes trailing NULs ("1%00").
+        if (limit is not null && (limit.AsSpan().ContainsAnyExceptInRange('0', '9')
+                                  || !int.TryParse(limit, NumberStyles.None, CultureInfo.InvariantCulture, out size)
                                   || size is < 1 or > PageRequest.MaxLimit))
         {
             errors["limit"] = [$"limit must be a whole number from 1 to {PageRequest.MaxLimit}."];

@@ -30,13 +30,20 @@ public sealed class AdminApiTests(PlainPostgres plain, CitusCluster citus)
         await DialogsApiContract.AssertProblem(await admin.PostAsync("/admin/cluster/rebalance", null, Ct), 409);
     }
 
+    public static TheoryData<string> BadWorkerBodies =>
+    [
+        """{"host":"","port":5432}""",
+        """{"host":"has space","port":5432}""",
+        """{"host":"w\u00001","port":5432}""", // a NUL, which PostgreSQL cannot store
+        $$"""{"host":"{{new string('w', Dialogs.Cluster.NodeAddress.MaxHostLength + 1)}}","port":5432}""",
+        """{"host":"w1","port":70000}""",
+        """{"port":5432}""",
+        """{"host":"w1","port":"5432"}""", // a number as a string
+        """not json""",
+    ];
+
     [Theory]
-    [InlineData("""{"host":"","port":5432}""")]
-    [InlineData("""{"host":"has space","port":5432}""")]
-    [InlineData("""{"host":"w1","port":70000}""")]
-    [InlineData("""{"port":5432}""")]
-    [InlineData("""{"host":"w1","port":"5432"}""")] // a number as a string
-    [InlineData("""not json""")]
+    [MemberData(nameof(BadWorkerBodies))]
     public async Task Adding_a_worker_with_a_bad_address_is_400(string body)
     {
         using var admin = plain.Client(Users.New("ops"), "admin");

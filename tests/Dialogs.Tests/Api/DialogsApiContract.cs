@@ -553,6 +553,7 @@ public abstract class DialogsApiContract(Database database)
     [InlineData("?limit=-1")]
     [InlineData("?limit=ten")]
     [InlineData("?limit=")]
+    [InlineData("?limit=1%00")]
     [InlineData("?before=not-an-id")]
     [InlineData("?after=12345")]
     [InlineData("?before=01a1ff9c-325d-7688-b396-daf262568e27&after=01a1ff9c-325d-7688-b396-daf262568e27")]
