@@ -10,8 +10,6 @@ namespace Dialogs.Tests.Api;
 /// </summary>
 public abstract class AfterPollingTests(Database database)
 {
-    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(15);
-
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
@@ -41,20 +39,24 @@ public abstract class AfterPollingTests(Database database)
         }
 
         var heldUp = asAlice.Send(bob, "held up", idempotencyKey: "held");
-        await WaitUntilAsync(() => AnyNodeHasAsync($"""
+        await Eventually.UntilAsync(() => AnyNodeHasAsync($"""
             SELECT count(*) FROM pg_stat_activity waiting
             WHERE waiting.wait_event_type = 'Lock' AND EXISTS (
                 SELECT 1 FROM pg_stat_activity holding
                 WHERE holding.pid = ANY (pg_blocking_pids(waiting.pid)) AND holding.query LIKE '%{marker}%')
-            """), Ct);
+            """), "alice's send to wait behind the held row", Ct);
 
         // Bob's send, which arrived later, may not become visible before alice's, which is still to commit.
         var later = asBob.Send(alice, "later");
         using (var waiting = CancellationTokenSource.CreateLinkedTokenSource(Ct))
         {
             // Either bob's send waits for alice's to commit, or it went through.
-            var waitsForAlice = WaitUntilAsync(
-                () => AnyNodeHasAsync("SELECT count(*) FROM pg_locks WHERE NOT granted AND locktype = 'advisory'"), waiting.Token);
+            var waitsForAlice = Eventually.UntilAsync(
+                () => AnyNodeHasAsync(
+                    // A send's own lock (pg_advisory_xact_lock(1147756908, ...) in migration 0002), not the lock of a
+                    // migrator another test keeps waiting, which would let the poll below run too early to test anything.
+                    "SELECT count(*) FROM pg_locks WHERE NOT granted AND locktype = 'advisory' AND classid = 1147756908 AND objsubid = 2"),
+                "bob's send to wait for alice's", waiting.Token);
             await Task.WhenAny(later, waitsForAlice);
             await waiting.CancelAsync();
         }
@@ -84,16 +86,6 @@ public abstract class AfterPollingTests(Database database)
         }
 
         return false;
-    }
-
-    private static async Task WaitUntilAsync(Func<Task<bool>> condition, CancellationToken ct)
-    {
-        var deadline = DateTime.UtcNow + Patience;
-        while (!ct.IsCancellationRequested && !await condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"Gave up waiting after {Patience.TotalSeconds} s.");
-            await Task.Delay(20, CancellationToken.None);
-        }
     }
 }
 

@@ -421,8 +421,9 @@ public abstract class DialogsApiContract(Database database)
         var (alice, bob) = (Users.New("alice"), Users.New("bob"));
         using var client = database.Client(alice);
         var bytes = System.Text.Encoding.UTF8.GetBytes($$"""{"text":"{{new string('x', 70_000)}}"}""");
-        var content = new StreamContent(new MemoryStream(bytes)); // no Content-Length: sent chunked
+        var content = new StreamContent(new MemoryStream(bytes));
         content.Headers.ContentType = new("application/json");
+        content.Headers.ContentLength = null; // else computed from the seekable stream: sent chunked without it
 
         using var response = await client.PostAsync($"/dialog/{bob}/send", content, Ct);
 
@@ -507,6 +508,10 @@ public abstract class DialogsApiContract(Database database)
 
         await AssertProblem(await client.Send(alice, "note to self"), 400);
         await AssertProblem(await client.List(alice), 400);
+
+        await using var stored = database.DataSource.CreateCommand("SELECT count(*) FROM messages WHERE sender_id = $1");
+        stored.Parameters.Add(new() { Value = alice });
+        Assert.Equal(0L, await stored.ExecuteScalarAsync(Ct));
     }
 
     [Fact]

@@ -63,7 +63,8 @@ public sealed class MigratorTests(PlainPostgres database)
     [InlineData("--Citus:ShardCount=0")]
     public async Task Malformed_configuration_fails_with_exit_2_before_touching_the_database(string setting)
     {
-        var (exitCode, reason) = await RunAsync($"--ConnectionStrings:dialogs={database.ConnectionString}", setting);
+        // Nothing listens there: trying to connect would fail with exit 1, so exit 2 shows nothing was tried.
+        var (exitCode, reason) = await RunAsync($"--ConnectionStrings:dialogs=Host=127.0.0.1;Port={LocalNode.FreePorts(1)[0]};Username=postgres;Timeout=3", setting);
 
         Assert.Equal(MigratorApp.BadConfiguration, exitCode);
         Assert.StartsWith("dialogs-migrator: failed: ", reason);
@@ -95,7 +96,9 @@ public sealed class MigratorTests(PlainPostgres database)
 
         var errors = new StringWriter();
         var second = MigratorApp.RunAsync([$"--ConnectionStrings:dialogs={database.ConnectionString};Command Timeout=1"], errors, Ct);
-        await Task.Delay(TimeSpan.FromSeconds(2.5), Ct);
+        // Once it waits for the lock (the one-key form: objsubid 1), well past its 1 s command timeout.
+        await Eventually.UntilAsync(async () => second.IsCompleted || await WaitsForTheLockAsync(), "the second migrator to wait", Ct);
+        await Task.Delay(TimeSpan.FromSeconds(2), Ct);
         Assert.False(second.IsCompleted, $"the second migrator did not wait: {errors}");
         await using (var release = new NpgsqlCommand($"SELECT pg_advisory_unlock({MigratorApp.AdvisoryLockKey})", first))
         {
@@ -164,6 +167,13 @@ public sealed class MigratorTests(PlainPostgres database)
         }
 
         return rows;
+    }
+
+    private async Task<bool> WaitsForTheLockAsync()
+    {
+        await using var waiting = database.DataSource.CreateCommand(
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objsubid = 1 AND NOT granted");
+        return (long)(await waiting.ExecuteScalarAsync(Ct))! > 0;
     }
 }
 
