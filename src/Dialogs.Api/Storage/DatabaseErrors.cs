@@ -20,13 +20,23 @@ public static class DatabaseErrors
     };
 
     /// <summary>
-    /// Citus could not reach the worker that holds the shard. It may be restarting, but usually it is down for a
-    /// while, so waiting long for it only piles up requests that take pool connections from the live workers.
+    /// Citus could not reach the worker that holds the shard, or a statement for it ran out its time
+    /// (<see cref="MessageStore.StatementTimeoutSeconds"/>): the worker is down or hung. It may be restarting, but
+    /// usually it stays so for a while, so waiting long for it only piles up requests that take pool connections from
+    /// the live workers.
     /// </summary>
-    public static bool IsWorkerUnreachable(Exception exception) =>
-        exception is PostgresException { SqlState: ['0', '8', _, _, _] } postgres
-        && (postgres.MessageText.Contains("remote node", StringComparison.Ordinal)
-            || postgres.MessageText.StartsWith("could not establish any connections to the node", StringComparison.Ordinal));
+    public static bool IsWorkerUnreachable(Exception exception) => exception switch
+    {
+        PostgresException { SqlState: ['0', '8', _, _, _] } postgres =>
+            postgres.MessageText.Contains("remote node", StringComparison.Ordinal)
+            || postgres.MessageText.StartsWith("could not establish any connections to the node", StringComparison.Ordinal),
+        // A command timeout, as Npgsql reports it: the server's answer to the cancel Npgsql sent (the service sets no
+        // statement_timeout and cancels nothing else), or, without an answer in time, a broken read. Not Npgsql's
+        // other timeouts (the pool exhausted, the coordinator not accepting connections): they say nothing of a worker.
+        PostgresException { SqlState: PostgresErrorCodes.QueryCanceled } => true,
+        NpgsqlException { InnerException: TimeoutException, Message: "Exception while reading from stream" } => true,
+        _ => false,
+    };
 
     /// <summary>
     /// The store's schema is not there, or not all of it: the API runs ahead of the migrator (a first deployment, or

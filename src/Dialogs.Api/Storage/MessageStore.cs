@@ -27,6 +27,14 @@ public sealed class MessageStore(
 
     private const string Columns = "id, sender_id, recipient_id, body, created_at";
 
+    /// <summary>
+    /// How long one statement may run. They take milliseconds, and a shard move's cutover holds writes for well under a
+    /// second, so one still running after this waits on a node that stopped answering without closing its connections
+    /// (hung, or its host silent): Npgsql's default of 30 s would hold the request, and a coordinator connection, that
+    /// long. Such a timeout counts as the worker unreachable (<see cref="DatabaseErrors.IsWorkerUnreachable"/>).
+    /// </summary>
+    internal const int StatementTimeoutSeconds = 5;
+
     // The id is stamped in the statement, in commit order (see migration 0002_commit_order). No conflict target: a
     // repeat of this very insert (same send id, after a lost commit acknowledgement) and a reuse of the
     // idempotency key both end here without a second row, and return no id.
@@ -97,7 +105,7 @@ public sealed class MessageStore(
     /// <summary>The send's insert with its parameters bound; the benchmark's raw baseline runs this very command.</summary>
     internal static NpgsqlCommand CreateInsert(NpgsqlDataSource db, NewMessage message)
     {
-        var insert = db.CreateCommand(InsertSql);
+        var insert = Command(db, InsertSql);
         insert.Parameters.Add(new() { Value = message.Dialog.Value });
         insert.Parameters.Add(new() { Value = message.SendId.Value });
         insert.Parameters.Add(new() { Value = message.From.Value });
@@ -128,7 +136,7 @@ public sealed class MessageStore(
     private async Task<MessagePage> ReadPageOnceAsync(DialogKey dialog, PageRequest page, CancellationToken ct)
     {
         // One more row than asked tells whether another page follows, at the cost of one index entry.
-        await using var select = db.CreateCommand(page.Direction == PageDirection.Older ? OlderPageSql : NewerPageSql);
+        await using var select = Command(db, page.Direction == PageDirection.Older ? OlderPageSql : NewerPageSql);
         select.Parameters.Add(new() { Value = dialog.Value });
         select.Parameters.Add(new() { Value = page.Cursor.Value });
         select.Parameters.Add(new() { Value = page.Limit + 1 });
@@ -158,13 +166,20 @@ public sealed class MessageStore(
 
     private async Task<DialogMessage?> FindExistingAsync(NewMessage message, CancellationToken ct)
     {
-        await using var select = db.CreateCommand(FindExistingSql);
+        await using var select = Command(db, FindExistingSql);
         select.Parameters.Add(new() { Value = message.Dialog.Value });
         select.Parameters.Add(new() { Value = message.SendId.Value });
         select.Parameters.Add(new() { Value = message.From.Value });
         select.Parameters.Add(new() { Value = (object?)message.IdempotencyKey ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
         await using var reader = await select.ExecuteReaderAsync(ct);
         return await reader.ReadAsync(ct) ? ReadMessage(reader) : null;
+    }
+
+    private static NpgsqlCommand Command(NpgsqlDataSource db, string sql)
+    {
+        var command = db.CreateCommand(sql);
+        command.CommandTimeout = StatementTimeoutSeconds;
+        return command;
     }
 
     private static DialogMessage ReadMessage(NpgsqlDataReader reader) => new(

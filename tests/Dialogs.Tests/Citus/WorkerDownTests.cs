@@ -1,46 +1,89 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Runtime.InteropServices;
 using System.Diagnostics.Metrics;
 using System.Net;
 using Dialogs.Api.Storage;
 using Dialogs.Api.Telemetry;
 using Dialogs.Local;
+using Dialogs.Local.Cluster;
 using Dialogs.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Dialogs.Tests.Citus;
 
 /// <summary>
-/// A worker that is down costs its own dialogs a 503, quickly, and nothing else: once one request has found it
+/// A worker that is down or hung costs its own dialogs a 503, soon, and nothing else: once one request has found it
 /// unreachable, the others for it are refused without waiting, the other worker's dialogs are served, and its dialogs
-/// are served again soon after it is back. On a cluster of its own, because it stops a worker.
+/// are served again soon after it is back. Each on a cluster of its own, because it breaks a worker.
 /// </summary>
 public sealed class WorkerDownTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
-    public async Task A_down_worker_s_dialogs_get_a_quick_503_and_the_others_are_served()
+    public Task A_stopped_worker_s_dialogs_get_a_quick_503_and_the_others_are_served() =>
+        OnlyTheBrokenWorkersDialogsFailAsync(
+            "the worker-down test",
+            breakWorker: async worker =>
+            {
+                await worker.StopAsync();
+                return worker.StartAsync;
+            },
+            // Its connections closed: Citus finds it unreachable at once, and the request retries for its second.
+            firstFailure: (store, _) => Assert.NotEmpty(store.Retries));
+
+    [Fact]
+    public Task A_hung_worker_s_dialogs_get_a_503_within_the_statement_timeout_and_the_others_are_served() =>
+        OnlyTheBrokenWorkersDialogsFailAsync(
+            "the hung-worker test",
+            // Every process of the server stopped (SIGSTOP), its connections left open: nothing refuses, nothing answers.
+            breakWorker: async worker =>
+            {
+                var server = await ServerProcessesAsync(worker);
+                Signal(server, SigStop);
+                return () =>
+                {
+                    Signal(server, SigCont);
+                    return Task.CompletedTask;
+                };
+            },
+            // Npgsql's default would have held the request 30 s; the store's statements give up after 5 s, and
+            // cancelling one may take Npgsql's cancellation timeout (2 s) more.
+            firstFailure: (_, took) => Assert.InRange(took, TimeSpan.FromSeconds(MessageStore.StatementTimeoutSeconds * 0.9),
+                TimeSpan.FromSeconds(MessageStore.StatementTimeoutSeconds + 4)));
+
+    /// <summary>
+    /// A worker broken one way or another costs its dialogs a 503 (<paramref name="firstFailure"/> checks the first
+    /// one), the next ones at once, and nothing to the other worker's dialogs; repaired (by what
+    /// <paramref name="breakWorker"/> returns), it serves again.
+    /// </summary>
+    private static async Task OnlyTheBrokenWorkersDialogsFailAsync(string what, Func<LocalNode, Task<Func<Task>>> breakWorker,
+        Action<StoreErrors, TimeSpan> firstFailure)
     {
-        await using var nodes = await TemporaryCluster.StartCitusAsync(workers: 2, shardCount: 8, "the worker-down test", Ct);
+        await using var nodes = await TemporaryCluster.StartCitusAsync(workers: 2, shardCount: 8, what, Ct);
         var tokens = DevTokens.CreateNew();
         await using var api = ApiFactory.Create(nodes.Cluster.Coordinator.ConnectionString(), tokens);
         var me = Users.New("alice");
         using var client = api.CreateClient();
         client.DefaultRequestHeaders.Authorization = new("Bearer", tokens.Create(me, TimeSpan.FromHours(1)));
-        var down = nodes.Cluster.Workers[0];
-        var (onDown, onLive) = PeersByWorker(api.Services.GetRequiredService<ShardPlacements>(), me, down.Address);
+        var broken = nodes.Cluster.Workers[0];
+        var (onBroken, onLive) = PeersByWorker(api.Services.GetRequiredService<ShardPlacements>(), me, broken.Address);
         using var store = new StoreErrors(api.Services.GetRequiredService<IMeterFactory>());
+        // The coordinator now keeps a connection to the worker, as it does in service.
+        await client.SendOk(onBroken[0], "before");
 
-        await down.StopAsync();
+        var repair = await breakWorker(broken);
         try
         {
-            using var first = await client.Send(onDown[0], "the first finds the worker down");
+            var started = Stopwatch.GetTimestamp();
+            using var first = await client.Send(onBroken[0], "the first finds the worker broken");
             Assert.Equal(HttpStatusCode.ServiceUnavailable, first.StatusCode);
-            Assert.NotEmpty(store.Retries); // it tried, and waited between its tries
+            firstFailure(store, Stopwatch.GetElapsedTime(started));
 
             // Refused without trying: no retry, so no wait (without the circuit each spends its second of retries).
             store.Clear();
-            foreach (var peer in onDown.Skip(1))
+            foreach (var peer in onBroken.Skip(1))
             {
                 using var refused = await client.Send(peer, "refused without waiting");
                 Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
@@ -48,13 +91,13 @@ public sealed class WorkerDownTests
             }
 
             Assert.Empty(store.Retries);
-            Assert.Equal(Enumerable.Repeat(nameof(WorkerUnavailableException), onDown.Count - 1), store.Failures);
+            Assert.Equal(Enumerable.Repeat(nameof(WorkerUnavailableException), onBroken.Count - 1), store.Failures);
 
             await client.SendOk(onLive, "the live worker serves");
         }
         finally
         {
-            await down.StartAsync();
+            await repair();
         }
 
         // Back after the circuit's pause, by the first request that tries.
@@ -63,13 +106,36 @@ public sealed class WorkerDownTests
         do
         {
             await Task.Delay(WorkerCircuit.OpenFor / 4, Ct);
-            using var response = await client.Send(onDown[0], "back");
+            using var response = await client.Send(onBroken[0], "back");
             status = response.StatusCode;
         }
         while (status != HttpStatusCode.OK && DateTime.UtcNow < deadline);
 
         Assert.Equal(HttpStatusCode.OK, status);
     }
+
+    /// <summary>The node's postmaster and every process it started, read while it still answers.</summary>
+    private static async Task<List<int>> ServerProcessesAsync(LocalNode node)
+    {
+        // The postmaster is the parent of every backend, this one's too.
+        var backend = Convert.ToInt32(await node.ExecuteAsync("SELECT pg_backend_pid()"));
+        var postmaster = int.Parse(Processes.StatFields(backend)![1]);
+        return [postmaster, .. ProcessTree.ChildrenOf(postmaster)];
+    }
+
+    private const int SigCont = 18, SigStop = 19; // Linux on x86-64 and arm64
+
+    /// <summary>Signals each process; one that has ended meanwhile (this query's backend, say) is skipped.</summary>
+    private static void Signal(List<int> processes, int signal)
+    {
+        foreach (var pid in processes)
+        {
+            _ = kill(pid, signal);
+        }
+    }
+
+    [DllImport("libc", SetLastError = true)]
+    private static extern int kill(int pid, int signal);
 
     /// <summary>Peers whose dialog with <paramref name="me"/> lies on the worker to stop (three) and one on another worker.</summary>
     private static (List<string> OnDown, string OnLive) PeersByWorker(ShardPlacements placements, string me, string downWorker)
