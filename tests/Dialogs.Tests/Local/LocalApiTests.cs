@@ -1,4 +1,5 @@
 using Dialogs.Local.Cluster;
+using Dialogs.Tests.Infrastructure;
 
 namespace Dialogs.Tests.Local;
 
@@ -15,11 +16,11 @@ public sealed class LocalApiTests
             // Stand-ins whose command lines name each folder's API the way a started API's does.
             var orphan = StartStandIn(mine.FullName);
             var spared = StartStandIn(other.FullName);
-            await WaitUntilAsync(() => Processes.FindRunning(Path.Combine(mine.FullName, LocalApi.ProcessMarker)).Count == 1);
+            await Eventually.UntilAsync(() => Task.FromResult(SleepStarted(orphan) && SleepStarted(spared)), "the stand-ins", Ct);
 
             Assert.Equal(1, await LocalApi.StopAllFromAsync(mine.FullName));
 
-            await WaitUntilAsync(() => Processes.HasEnded(orphan));
+            await Eventually.UntilAsync(() => Task.FromResult(Processes.HasEnded(orphan)), "the orphan to end", Ct);
             Assert.False(Processes.HasEnded(spared));
             Assert.Equal(0, await LocalApi.StopAllFromAsync(mine.FullName));
             Assert.Equal(1, await LocalApi.StopAllFromAsync(other.FullName));
@@ -36,13 +37,10 @@ public sealed class LocalApiTests
         Processes.StartDetached("bash", ["-c", "sleep 60; true", Path.Combine(apiFolder, LocalApi.ProcessMarker)],
             apiFolder, Path.Combine(apiFolder, "api.log"), new Dictionary<string, string>());
 
-    private static async Task WaitUntilAsync(Func<bool> condition)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, "Gave up waiting after 10 s.");
-            await Task.Delay(50, Ct);
-        }
-    }
+    /// <summary>
+    /// Whether the stand-in's shell has started its sleep: until the child it forks for it execs, that child carries
+    /// the shell's command line, marker and all, and would count as a second API of the folder.
+    /// </summary>
+    private static bool SleepStarted(int standIn) =>
+        ProcessTree.ChildrenOf(standIn).Any(child => Processes.IsAlive(child, "sleep") && !Processes.IsAlive(child, LocalApi.ProcessMarker));
 }
