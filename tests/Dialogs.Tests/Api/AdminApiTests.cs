@@ -107,8 +107,8 @@ public sealed class AdminApiTests(PlainPostgres plain, CitusCluster citus)
         Assert.Equal(before, await NodesAsync(admin));
     }
 
-    // Ids, addresses and shard counts; not sizes, which other tests change while they send.
+    // Ids and addresses; not sizes, which other tests change while they send, nor shard counts, which one moves.
     private static async Task<string> NodesAsync(HttpClient admin) => string.Join('|',
         JsonDocument.Parse(await admin.GetStringAsync("/admin/cluster", Ct)).RootElement.GetProperty("nodes").EnumerateArray()
-            .Select(node => $"{node.GetProperty("node_id")} {node.GetProperty("address")} {node.GetProperty("shards")}"));
+            .Select(node => $"{node.GetProperty("node_id")} {node.GetProperty("address")}"));
 }

@@ -185,7 +185,7 @@ public sealed class CitusMigratorTests
     [Fact]
     public async Task A_node_without_logical_wal_is_refused_and_nothing_is_distributed()
     {
-        await using var coordinator = await StartCoordinatorAsync();
+        await using var coordinator = await TemporaryCluster.StartUnmigratedCitusAsync(workers: 0, "the Citus migrator tests");
         var node = coordinator.Cluster.Coordinator;
         await node.RestartWithReplicaWalAsync();
         var errors = new StringWriter();
@@ -200,7 +200,7 @@ public sealed class CitusMigratorTests
     [Fact]
     public async Task An_unreachable_worker_fails_with_exit_1_naming_it()
     {
-        await using var coordinator = await StartCoordinatorAsync();
+        await using var coordinator = await TemporaryCluster.StartUnmigratedCitusAsync(workers: 0, "the Citus migrator tests");
         var deadPort = LocalNode.FreePorts(1)[0];
         var errors = new StringWriter();
 
@@ -212,12 +212,4 @@ public sealed class CitusMigratorTests
         Assert.Contains($"{deadPort}", errors.ToString());
         Assert.Equal(0L, await coordinator.Cluster.Coordinator.ExecuteAsync("SELECT count(*) FROM pg_dist_partition"));
     }
-
-    private static async Task<TemporaryCluster> StartCoordinatorAsync()
-    {
-        var postgres = await PostgresInstallation.FindAsync();
-        Assert.SkipUnless(postgres.HasCitus, $"SKIPPED: the Citus extension is not installed for {postgres.BinDirectory}; the Citus tests did not run.");
-        return await TemporaryCluster.StartAsync(postgres, citus: true, workers: 0);
-    }
-
 }
