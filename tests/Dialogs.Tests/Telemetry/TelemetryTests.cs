@@ -47,11 +47,11 @@ public sealed class TelemetryTests(PlainPostgres plain, CitusCluster citus)
         await using var api = await TracedApi.StartAsync(citus);
         var (alice, bob) = (Users.New("alice"), Users.New("bob"));
         using var client = api.Client(alice);
-        await client.SendOk(bob, "traced");
+        // Before the send, so that the send's exported trace shows the probe's would have been exported too.
         await client.GetAsync("/health", Ct);
-        api.Flush();
+        await client.SendOk(bob, "traced");
 
-        var trace = api.TraceOf($"/dialog/{bob}/send");
+        var trace = await api.TraceOfAsync($"/dialog/{bob}/send", Ct);
         var server = Assert.Single(trace, span => span.Scope == "Microsoft.AspNetCore");
         var store = Assert.Single(trace, span => span.Scope == StoreTelemetry.Name);
         var npgsql = trace.Where(span => span.Scope == "Npgsql" && span.ParentSpanId == store.SpanId).ToList();
@@ -89,9 +89,8 @@ public sealed class TelemetryTests(PlainPostgres plain, CitusCluster citus)
         await using var api = await TracedApi.StartAsync(plain);
         var (alice, bob) = (Users.New("alice"), Users.New("bob"));
         await api.Client(alice).SendOk(bob, "traced");
-        api.Flush();
 
-        var store = Assert.Single(api.TraceOf($"/dialog/{bob}/send"), span => span.Scope == StoreTelemetry.Name);
+        var store = Assert.Single(await api.TraceOfAsync($"/dialog/{bob}/send", Ct), span => span.Scope == StoreTelemetry.Name);
         Assert.Equal(plain.Cluster!.Coordinator.Address, store.Attributes[StoreTelemetry.WorkerTag]);
     }
 
@@ -114,8 +113,7 @@ public sealed class TelemetryTests(PlainPostgres plain, CitusCluster citus)
             {
                 await Task.Delay(500, Ct);
                 await client.SendOk(bob, "after the move");
-                api.Flush();
-                worker = api.TraceOf($"/dialog/{bob}/send").Single(span => span.Scope == StoreTelemetry.Name).Attributes[StoreTelemetry.WorkerTag];
+                worker = (await api.TraceOfAsync($"/dialog/{bob}/send", Ct)).Single(span => span.Scope == StoreTelemetry.Name).Attributes[StoreTelemetry.WorkerTag];
             }
             while (worker != target.Address && DateTime.UtcNow < deadline);
 

@@ -52,12 +52,20 @@ public sealed class TracedApi : IAsyncDisposable
         sdk.MeterProvider.ForceFlush();
     }
 
-    /// <summary>The spans of the trace whose server span served <paramref name="path"/>.</summary>
-    public IReadOnlyList<ExportedSpan> TraceOf(string path)
+    /// <summary>
+    /// The spans of the latest exported trace whose server span served <paramref name="path"/>, flushed until there is
+    /// one: the in-memory test server hands the client its response before the request's span ends.
+    /// </summary>
+    public async Task<IReadOnlyList<ExportedSpan>> TraceOfAsync(string path, CancellationToken ct)
     {
-        var spans = Receiver.Spans();
-        var server = spans.Last(span => span.Scope == "Microsoft.AspNetCore" && span.Attributes.GetValueOrDefault("url.path") == path);
-        return [.. spans.Where(span => span.TraceId == server.TraceId)];
+        ExportedSpan? server = null;
+        await Eventually.UntilAsync(() =>
+        {
+            Flush();
+            server = Receiver.Spans().LastOrDefault(span => span.Scope == "Microsoft.AspNetCore" && span.Attributes.GetValueOrDefault("url.path") == path);
+            return Task.FromResult(server is not null);
+        }, $"the span of {path}", ct);
+        return [.. Receiver.Spans().Where(span => span.TraceId == server!.TraceId)];
     }
 
     public async ValueTask DisposeAsync()
