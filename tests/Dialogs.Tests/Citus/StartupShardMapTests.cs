@@ -37,9 +37,11 @@ public sealed class StartupShardMapTests
         }
 
         await using var stuck = ApiFactory.Create(coordinator, DevTokens.CreateNew());
-        var (tookStuck, knownStuck) = await StartWhilePlacementsAreLockedAsync(coordinator, stuck, dialog, ShardPlacementRefresher.FirstLoadLimit * 3);
+        var lockedFor = ShardPlacementRefresher.FirstLoadLimit * 3;
+        var (tookStuck, knownStuck) = await StartWhilePlacementsAreLockedAsync(coordinator, stuck, dialog, lockedFor);
 
-        Assert.InRange(tookStuck, ShardPlacementRefresher.FirstLoadLimit * 0.9, ShardPlacementRefresher.FirstLoadLimit * 2);
+        // Gave up waiting at its limit: started well before the lock went, however slowly the host itself started.
+        Assert.InRange(tookStuck, ShardPlacementRefresher.FirstLoadLimit * 0.9, lockedFor - TimeSpan.FromSeconds(2));
         var placements = stuck.Services.GetRequiredService<ShardPlacements>();
         Assert.Equal(placements.Server, knownStuck);
         Assert.Equal(worker, (await OnceKnownAsync(placements, dialog)).Node);
