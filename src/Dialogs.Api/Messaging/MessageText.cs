@@ -3,8 +3,8 @@ using System.Text;
 namespace Dialogs.Api.Messaging;
 
 /// <summary>
-/// The text of a message, trimmed, 1..4096 characters (Unicode code points, as PostgreSQL counts them), without
-/// control characters (C0, DEL and C1: the terminal's escapes too) other than tab, line feed and carriage return, and
+/// The text of a message, trimmed, 1..4096 characters (Unicode code points, as PostgreSQL counts them), something
+/// visible among them, without control characters (C0, DEL and C1: the terminal's escapes too) other than tab, line feed and carriage return, and
 /// without broken UTF-16.
 /// </summary>
 public static class MessageText
@@ -29,9 +29,9 @@ public static class MessageText
         }
 
         var trimmed = raw.Trim();
-        if (trimmed.Length == 0)
+        if (trimmed.All(IsInvisible))
         {
-            return "text must not be empty or whitespace only.";
+            return "text must not be empty, or only whitespace and invisible formatting characters (such as U+200B).";
         }
 
         var length = 0;
@@ -53,4 +53,11 @@ public static class MessageText
         text = trimmed;
         return null;
     }
+
+    /// <summary>
+    /// Whitespace, or a formatting character (zero-width space, byte order mark, bidi marks, joiners), which shows
+    /// nothing by itself: a text made only of them would arrive as an empty message.
+    /// </summary>
+    private static bool IsInvisible(char c) =>
+        char.IsWhiteSpace(c) || char.GetUnicodeCategory(c) == System.Globalization.UnicodeCategory.Format;
 }

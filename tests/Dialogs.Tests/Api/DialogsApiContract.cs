@@ -243,6 +243,17 @@ public abstract class DialogsApiContract(Database database)
     }
 
     [Fact]
+    public async Task Invisible_formatting_characters_are_kept_where_something_visible_comes_with_them()
+    {
+        var (alice, bob) = (Users.New("alice"), Users.New("bob"));
+        using var client = database.Client(alice);
+        const string family = "\U0001F468\u200D\U0001F469\u200D\U0001F467"; // three emoji joined by zero-width joiners
+
+        Assert.Equal(family, (await client.SendOk(bob, family)).Text);
+        Assert.Equal("\u200fשלום", (await client.SendOk(bob, "\u200fשלום")).Text);
+    }
+
+    [Fact]
     public async Task Texts_come_back_in_their_own_letters_with_HTML_sensitive_characters_escaped()
     {
         var (alice, bob) = (Users.New("alice"), Users.New("bob"));
@@ -272,6 +283,7 @@ public abstract class DialogsApiContract(Database database)
         { "application/json", """{"text":null}""", 400 }, // null text
         { "application/json", """{"text":""}""", 400 }, // empty text
         { "application/json", """{"text":" \n\t "}""", 400 }, // whitespace only
+        { "application/json", """{"text":"\u200b\ufeff \u2060\u200f"}""", 400 }, // invisible: zero-width space, BOM, word joiner, bidi mark
         { "application/json", """{"text":"a\u0000b"}""", 400 }, // NUL
         { "application/json", """{"text":"a\u0007b"}""", 400 }, // bell
         { "application/json", """{"text":"\u001b[31mred"}""", 400 }, // escape
