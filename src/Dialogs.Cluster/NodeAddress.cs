@@ -1,3 +1,5 @@
+using System.Diagnostics.CodeAnalysis;
+
 namespace Dialogs.Cluster;
 
 /// <summary>A PostgreSQL node as the coordinator reaches it: "host:port", "host" (port 5432) or "[v6 address]:port".</summary>
@@ -12,7 +14,7 @@ public sealed record NodeAddress(string Host, int Port)
     /// Whether <paramref name="host"/> can name a node at all: 1..255 characters, none of them a space or a control
     /// character (which no host name or address has, and a NUL PostgreSQL cannot even store).
     /// </summary>
-    public static bool IsValidHost(string? host) =>
+    public static bool IsValidHost([NotNullWhen(true)] string? host) =>
         host is { Length: > 0 and <= MaxHostLength } && !host.Any(c => char.IsWhiteSpace(c) || char.IsControl(c));
 
     public static NodeAddress Parse(string value)

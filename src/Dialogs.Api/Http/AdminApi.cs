@@ -73,7 +73,7 @@ public static class AdminApi
                 $"Give the worker as {WorkerShape} (a host of 1..{NodeAddress.MaxHostLength} characters without spaces, port 1..65535), named as the coordinator reaches it.");
         }
 
-        var worker = new NodeAddress(body.Host!, body.Port ?? NodeAddress.DefaultPort);
+        var worker = new NodeAddress(body.Host, body.Port ?? NodeAddress.DefaultPort);
         try
         {
             return TypedResults.Ok(new WorkerAdded(await cluster.AddWorkerAsync(worker, ct), worker.ToString()));

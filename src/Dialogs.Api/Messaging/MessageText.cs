@@ -4,8 +4,8 @@ namespace Dialogs.Api.Messaging;
 
 /// <summary>
 /// The text of a message, trimmed, 1..4096 characters (Unicode code points, as PostgreSQL counts them), something
-/// visible among them, without control characters (C0, DEL and C1: the terminal's escapes too) other than tab, line feed and carriage return, and
-/// without broken UTF-16.
+/// visible among them, without control characters (C0, DEL and C1: the terminal's escapes too) other than tab, line
+/// feed and carriage return, and without broken UTF-16.
 /// </summary>
 public static class MessageText
 {
