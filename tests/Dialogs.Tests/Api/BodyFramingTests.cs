@@ -2,7 +2,6 @@ using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 using Dialogs.Tests.Infrastructure;
-using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 
 namespace Dialogs.Tests.Api;
@@ -19,13 +18,13 @@ public sealed class BodyFramingTests(PlainPostgres plain) : IAsyncLifetime
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    private readonly WebApplicationFactory<Program> _api = KestrelApi(plain);
+    private readonly TestApi _api = KestrelApi(plain);
     private Uri _address = null!;
 
     public ValueTask InitializeAsync()
     {
-        _api.StartServer();
-        using var client = _api.CreateClient();
+        _api.Factory.StartServer();
+        using var client = _api.Client();
         _address = client.BaseAddress!;
         return ValueTask.CompletedTask;
     }
@@ -55,12 +54,12 @@ public sealed class BodyFramingTests(PlainPostgres plain) : IAsyncLifetime
 
     public async ValueTask DisposeAsync() => await _api.DisposeAsync();
 
-    private static WebApplicationFactory<Program> KestrelApi(PlainPostgres plain)
+    private static TestApi KestrelApi(PlainPostgres plain)
     {
         plain.Require();
-        var api = ApiFactory.Create(plain.ConnectionString, plain.Tokens);
+        var api = new TestApi(plain.ConnectionString);
         // 1.5 s (the least Kestrel takes) instead of its 5 s of grace, so the stalled body gives up quickly.
-        api.UseKestrel(kestrel => kestrel.Limits.MinRequestBodyDataRate = new MinDataRate(240, TimeSpan.FromSeconds(1.5)));
+        api.Factory.UseKestrel(kestrel => kestrel.Limits.MinRequestBodyDataRate = new MinDataRate(240, TimeSpan.FromSeconds(1.5)));
         return api;
     }
 
@@ -71,7 +70,7 @@ public sealed class BodyFramingTests(PlainPostgres plain) : IAsyncLifetime
         await tcp.ConnectAsync(_address.Host, _address.Port, Ct);
         var stream = tcp.GetStream();
         var request = $"POST /dialog/{Bob}/send HTTP/1.1\r\nHost: {_address.Authority}\r\n"
-            + $"Authorization: Bearer {plain.Tokens.Create(Alice, TimeSpan.FromMinutes(5))}\r\n"
+            + $"Authorization: Bearer {_api.Tokens.Create(Alice, TimeSpan.FromMinutes(5))}\r\n"
             + $"Content-Type: application/json\r\n{framing}\r\n\r\n{body}";
         await stream.WriteAsync(Encoding.ASCII.GetBytes(request), Ct);
 
@@ -86,7 +85,7 @@ public sealed class BodyFramingTests(PlainPostgres plain) : IAsyncLifetime
 
     private async Task AssertNothingStoredAsync()
     {
-        using var client = plain.Client(Alice);
+        using var client = _api.Client(Alice);
         Assert.Empty(await client.ListOk(Bob));
     }
 }

@@ -1,5 +1,4 @@
 using System.Net;
-using Dialogs.Local;
 using Dialogs.Local.Cluster;
 using Dialogs.Migrator;
 using Dialogs.Tests.Infrastructure;
@@ -19,11 +18,9 @@ public sealed class SchemaBehindTests
         var node = nodes.Cluster.Coordinator;
         // The database as it was before 0002_commit_order.
         await node.ExecuteAsync("DROP FUNCTION dialog_message_id(uuid); ALTER TABLE messages DROP COLUMN send_id");
-        var tokens = DevTokens.CreateNew();
-        await using var api = ApiFactory.Create(node.ConnectionString(), tokens);
-        using var client = api.CreateClient();
+        await using var api = new TestApi(node.ConnectionString());
         var (me, peer) = (Users.New("alice"), Users.New("bob"));
-        client.DefaultRequestHeaders.Authorization = new("Bearer", tokens.Create(me, TimeSpan.FromHours(1)));
+        using var client = api.Client(me);
 
         Assert.Equal(HttpStatusCode.ServiceUnavailable, (await client.GetAsync("/health", Ct)).StatusCode);
         using var early = await client.Send(peer, "too early");

@@ -1,6 +1,5 @@
 using System.Net;
 using System.Text.Json;
-using Dialogs.Local;
 using Dialogs.Local.Cluster;
 using Dialogs.Tests.Infrastructure;
 
@@ -9,21 +8,19 @@ namespace Dialogs.Tests.Api;
 /// <summary>With the database out of reach the API answers 503 with Retry-After and the base contract's members.</summary>
 public sealed class UnavailableDatabaseTests : IAsyncDisposable
 {
-    private readonly DevTokens _tokens = DevTokens.CreateNew();
-    private readonly Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactory<Program> _api;
+    private readonly TestApi _api;
 
     public UnavailableDatabaseTests()
     {
         // A port nobody listens on: every connection attempt is refused.
         var closedPort = LocalNode.FreePorts(1)[0];
-        _api = ApiFactory.Create($"Host=127.0.0.1;Port={closedPort};Username=postgres;Database=dialogs;Timeout=3", _tokens);
+        _api = new TestApi($"Host=127.0.0.1;Port={closedPort};Username=postgres;Database=dialogs;Timeout=3");
     }
 
     [Fact]
     public async Task Send_and_list_are_503_with_retry_after_and_contract_members()
     {
-        using var client = _api.CreateClient();
-        client.DefaultRequestHeaders.Authorization = new("Bearer", _tokens.Create(Users.New(), TimeSpan.FromHours(1)));
+        using var client = _api.Client(Users.New());
 
         foreach (var response in new[] { await client.Send(Users.New(), "hi"), await client.List(Users.New()) })
         {
@@ -41,7 +38,7 @@ public sealed class UnavailableDatabaseTests : IAsyncDisposable
     [Fact]
     public async Task Health_is_503_while_alive_stays_200()
     {
-        using var client = _api.CreateClient();
+        using var client = _api.Client();
 
         using var health = await client.GetAsync("/health", TestContext.Current.CancellationToken);
         using var alive = await client.GetAsync("/alive", TestContext.Current.CancellationToken);

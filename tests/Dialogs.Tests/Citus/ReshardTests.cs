@@ -1,7 +1,6 @@
 using Dialogs.LoadVerifier.Harness;
 using Dialogs.LoadVerifier.Load;
 using Dialogs.LoadVerifier.Scenarios;
-using Dialogs.Local;
 using Dialogs.Tests.Infrastructure;
 
 namespace Dialogs.Tests.Citus;
@@ -22,11 +21,10 @@ public sealed class ReshardTests(ITestOutputHelper output)
     public async Task Adding_a_worker_and_rebalancing_under_load_fails_no_request_and_loses_or_doubles_no_message()
     {
         await using var nodes = await TemporaryCluster.StartCitusAsync(workers: 2, ShardCount, "the online resharding test", Ct);
-        var tokens = DevTokens.CreateNew();
-        await using var api = ApiFactory.Create(nodes.Cluster.Coordinator.ConnectionString(), tokens);
-        using var http = api.CreateClient();
+        await using var api = new TestApi(nodes.Cluster.Coordinator.ConnectionString());
+        using var http = api.Client();
 
-        var result = await ReshardScenario.RunAsync(new VerifierTarget(http, tokens, nodes.Cluster), new ReshardSettings(
+        var result = await ReshardScenario.RunAsync(new VerifierTarget(http, api.Tokens, nodes.Cluster), new ReshardSettings(
                 new LoadSettings(Rate: 40, Users: 20, ContactsPerUser: 2, SendShare: 0.6, WarmUpTime: TimeSpan.FromSeconds(2)),
                 Duration: TimeSpan.FromSeconds(8), MoveAt: TimeSpan.FromSeconds(3), MinimumAfter: TimeSpan.FromSeconds(2),
                 RebalanceTimeout: TimeSpan.FromMinutes(3)),

@@ -1,5 +1,4 @@
 using Dialogs.LoadVerifier.Cluster;
-using Dialogs.Local;
 using Dialogs.Local.Cluster;
 using Dialogs.Tests.Infrastructure;
 
@@ -17,9 +16,8 @@ public sealed class RetriedMoveTests
     public async Task A_running_job_whose_move_failed_reports_the_error_Citus_retries_it_after()
     {
         await using var nodes = await TemporaryCluster.StartCitusAsync(workers: 1, shardCount: 8, "the retried move test", Ct);
-        var tokens = DevTokens.CreateNew();
-        await using var api = ApiFactory.Create(nodes.Cluster.Coordinator.ConnectionString(), tokens);
-        var admin = new AdminClient(api.CreateClient(), tokens);
+        await using var api = new TestApi(nodes.Cluster.Coordinator.ConnectionString());
+        var admin = new AdminClient(api.Client(), api.Tokens);
         var worker = await nodes.Cluster.AddWorkerAsync();
         await admin.AddWorkerAsync(LocalNode.Host, worker.Port, Ct);
         var job = await admin.StartRebalanceAsync(Ct) ?? throw new InvalidOperationException("Citus found nothing to move onto the new worker.");
@@ -27,12 +25,11 @@ public sealed class RetriedMoveTests
         // Behind the job's back, the target may no longer hold shards: its next moves fail, and Citus retries them.
         await nodes.Cluster.Coordinator.ExecuteAsync($"SELECT citus_set_node_property('{LocalNode.Host}', {worker.Port}, 'shouldhaveshards', false)");
         var status = job;
-        var deadline = DateTime.UtcNow.AddMinutes(1);
-        while (status.Error is null && !status.IsOver && DateTime.UtcNow < deadline)
+        await Eventually.UntilAsync(async () =>
         {
-            await Task.Delay(200, Ct);
             status = await admin.GetRebalanceAsync(job.JobId, Ct);
-        }
+            return status.Error is not null || status.IsOver;
+        }, "the job to report a failed move or end", Ct, TimeSpan.FromMinutes(1));
 
         await nodes.Cluster.Coordinator.ExecuteAsync("SELECT citus_rebalance_stop()");
         Assert.Equal("running", status.State);

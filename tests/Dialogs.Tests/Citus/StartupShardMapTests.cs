@@ -2,10 +2,8 @@ using System.Diagnostics;
 using System.Net;
 using Dialogs.Api.Messaging;
 using Dialogs.Api.Storage;
-using Dialogs.Local;
 using Dialogs.Tests.Api;
 using Dialogs.Tests.Infrastructure;
-using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
@@ -28,7 +26,7 @@ public sealed class StartupShardMapTests
         var worker = nodes.Cluster.Workers[0].Address;
         var dialog = Users.Dialog(Users.New(), Users.New());
 
-        await using (var slow = ApiFactory.Create(coordinator, DevTokens.CreateNew()))
+        await using (var slow = new TestApi(coordinator))
         {
             var (took, known) = await StartWhilePlacementsAreLockedAsync(coordinator, slow, dialog, TimeSpan.FromSeconds(1));
 
@@ -36,7 +34,7 @@ public sealed class StartupShardMapTests
             Assert.Equal(worker, known.Node);
         }
 
-        await using var stuck = ApiFactory.Create(coordinator, DevTokens.CreateNew());
+        await using var stuck = new TestApi(coordinator);
         var lockedFor = ShardPlacementRefresher.FirstLoadLimit * 3;
         var (tookStuck, knownStuck) = await StartWhilePlacementsAreLockedAsync(coordinator, stuck, dialog, lockedFor);
 
@@ -51,11 +49,9 @@ public sealed class StartupShardMapTests
     public async Task An_API_started_ahead_of_the_migrator_answers_503_until_the_schema_is_there_then_names_each_dialogs_worker()
     {
         await using var nodes = await TemporaryCluster.StartUnmigratedCitusAsync(workers: 1, "the API-before-migrator test");
-        var tokens = DevTokens.CreateNew();
-        await using var api = ApiFactory.Create(nodes.Cluster.Coordinator.ConnectionString(), tokens);
-        using var client = api.CreateClient();
+        await using var api = new TestApi(nodes.Cluster.Coordinator.ConnectionString());
         var (me, peer) = (Users.New("alice"), Users.New("bob"));
-        client.DefaultRequestHeaders.Authorization = new("Bearer", tokens.Create(me, TimeSpan.FromHours(1)));
+        using var client = api.Client(me);
 
         Assert.Equal(HttpStatusCode.ServiceUnavailable, (await client.GetAsync("/health", Ct)).StatusCode);
         foreach (var early in new[] { await client.Send(peer, "too early"), await client.List(peer) })
@@ -72,15 +68,11 @@ public sealed class StartupShardMapTests
         Assert.Equal(nodes.Cluster.Workers[0].Address, known.Node);
     }
 
-    /// <summary>The dialog's placement once a refresh has loaded it (within 10 s), else what the map says then.</summary>
+    /// <summary>The dialog's placement once a refresh has loaded it.</summary>
     private static async Task<Placement> OnceKnownAsync(ShardPlacements placements, DialogKey dialog)
     {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
-        while (placements.Find(dialog) == placements.Server && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(100, Ct);
-        }
-
+        await Eventually.UntilAsync(() => Task.FromResult(placements.Find(dialog) != placements.Server),
+            "the shard map to know the dialog's worker", Ct);
         return placements.Find(dialog);
     }
 
@@ -89,7 +81,7 @@ public sealed class StartupShardMapTests
     /// query waits; returns how long the start took and what the started API knew about the dialog at that moment.
     /// </summary>
     private static async Task<(TimeSpan Took, Placement Known)> StartWhilePlacementsAreLockedAsync(
-        string coordinator, WebApplicationFactory<Program> api, DialogKey dialog, TimeSpan hold)
+        string coordinator, TestApi api, DialogKey dialog, TimeSpan hold)
     {
         await using var connection = new NpgsqlConnection(coordinator);
         await connection.OpenAsync(Ct);

@@ -1,10 +1,8 @@
 using System.Net.Http.Json;
 using System.Text.Json;
-using Dialogs.Local;
 using Dialogs.Local.Cluster;
 using Dialogs.Tests.Api;
 using Dialogs.Tests.Infrastructure;
-using Microsoft.AspNetCore.Mvc.Testing;
 
 namespace Dialogs.Tests.Citus;
 
@@ -26,7 +24,8 @@ public sealed class WorkerRegistrationTests
         // gets as far as citus_add_node with it. Before the API opens its first connection, as a reload takes a moment.
         await nodes.Cluster.Coordinator.ExecuteAsync("ALTER SYSTEM SET citus.node_conninfo = 'sslmode=prefer'");
         await nodes.Cluster.Coordinator.ExecuteAsync("SELECT pg_reload_conf()");
-        await using var api = AdminApi(nodes, out var admin);
+        await using var api = new TestApi(nodes.Cluster.Coordinator.ConnectionString());
+        using var admin = api.Client("operator", "admin");
         var replicaOnly = await nodes.Cluster.AddWorkerAsync();
         await replicaOnly.RestartWithReplicaWalAsync();
         var before = await NodeCountAsync(admin);
@@ -60,7 +59,8 @@ public sealed class WorkerRegistrationTests
     public async Task Draining_or_removing_a_node_that_is_no_worker_is_404_and_a_refused_drain_leaves_the_worker_as_it_was()
     {
         await using var nodes = await TemporaryCluster.StartCitusAsync(workers: 1, shardCount: 4, "the worker drain test", Ct);
-        await using var api = AdminApi(nodes, out var admin);
+        await using var api = new TestApi(nodes.Cluster.Coordinator.ConnectionString());
+        using var admin = api.Client("operator", "admin");
         var (coordinator, worker) = (nodes.Cluster.Coordinator.Address, nodes.Cluster.Workers[0].Address);
         var unknown = $"{LocalNode.Host}:{LocalNode.FreePorts(1)[0]}";
 
@@ -78,15 +78,6 @@ public sealed class WorkerRegistrationTests
         Assert.True(nodesAfter.Single(node => node.GetProperty("address").GetString() == worker).GetProperty("should_have_shards").GetBoolean());
         using var rebalance = await admin.PostAsync("/admin/cluster/rebalance", null, Ct);
         Assert.Equal(System.Net.HttpStatusCode.OK, rebalance.StatusCode);
-    }
-
-    private static WebApplicationFactory<Program> AdminApi(TemporaryCluster nodes, out HttpClient admin)
-    {
-        var tokens = DevTokens.CreateNew();
-        var api = ApiFactory.Create(nodes.Cluster.Coordinator.ConnectionString(), tokens);
-        admin = api.CreateClient();
-        admin.DefaultRequestHeaders.Authorization = new("Bearer", tokens.Create("operator", TimeSpan.FromMinutes(5), "admin"));
-        return api;
     }
 
 

@@ -1,8 +1,6 @@
 using Dialogs.Local;
 using Dialogs.Local.Cluster;
 using Dialogs.Migrator;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Mvc.Testing;
 using Npgsql;
 
 [assembly: AssemblyFixture(typeof(Dialogs.Tests.Infrastructure.PlainPostgres))]
@@ -17,14 +15,12 @@ namespace Dialogs.Tests.Infrastructure;
 public abstract class Database : IAsyncLifetime
 {
     private TemporaryCluster? _nodes;
-    private WebApplicationFactory<Program>? _api;
+    private TestApi? _api;
 
     public LocalCluster? Cluster => _nodes?.Cluster;
 
     /// <summary>Why this database is not there (Citus not installed), or null.</summary>
     public string? MissingBecause { get; private set; }
-
-    public DevTokens Tokens { get; } = DevTokens.CreateNew();
 
     public string ConnectionString => Cluster!.Coordinator.ConnectionString();
 
@@ -61,26 +57,20 @@ public abstract class Database : IAsyncLifetime
     public virtual IEnumerable<string> MigratorSettings => [];
 
     /// <summary>An HTTP client of the real API on this database, signed in as <paramref name="user"/> (or anonymous).</summary>
-    public HttpClient Client(string? user = null, params string[] roles)
-    {
-        var client = Api.CreateClient();
-        if (user is not null)
-        {
-            client.DefaultRequestHeaders.Authorization = new("Bearer", Tokens.Create(user, TimeSpan.FromHours(1), roles));
-        }
+    public HttpClient Client(string? user = null, params string[] roles) => Api.Client(user, roles);
 
-        return client;
-    }
+    /// <summary>The issuer of the tokens the real API on this database trusts.</summary>
+    public DevTokens Tokens => Api.Tokens;
 
     /// <summary>The services of the real API on this database, to check how it is set up.</summary>
     public IServiceProvider ApiServices => Api.Services;
 
-    private WebApplicationFactory<Program> Api
+    private TestApi Api
     {
         get
         {
             Require();
-            return _api ??= ApiFactory.Create(ConnectionString, Tokens);
+            return _api ??= new TestApi(ConnectionString);
         }
     }
 
@@ -121,19 +111,4 @@ public sealed class CitusCluster : Database
     protected override int Workers => 2;
 
     public override IEnumerable<string> MigratorSettings => [$"--Citus:ShardCount={ShardCount}"];
-}
-
-/// <summary>The real API (WebApplicationFactory) configured for a test database and token issuer.</summary>
-public static class ApiFactory
-{
-    public static WebApplicationFactory<Program> Create(string connectionString, DevTokens tokens,
-        IReadOnlyDictionary<string, string>? settings = null) =>
-        new WebApplicationFactory<Program>().WithWebHostBuilder(web =>
-        {
-            web.UseSetting("ConnectionStrings:dialogs", connectionString);
-            foreach (var (key, value) in tokens.ApiConfiguration.Concat(settings ?? new Dictionary<string, string>()))
-            {
-                web.UseSetting(key, value);
-            }
-        });
 }

@@ -5,14 +5,23 @@ public static class Eventually
 {
     public static readonly TimeSpan Patience = TimeSpan.FromSeconds(15);
 
-    /// <summary>Returns once <paramref name="condition"/> holds, or when <paramref name="ct"/> is cancelled.</summary>
-    public static async Task UntilAsync(Func<Task<bool>> condition, string what, CancellationToken ct)
+    // Asks again soon at first, for the quick cases, then less often, so a wait of minutes does not load the cluster.
+    private static readonly TimeSpan FirstPause = TimeSpan.FromMilliseconds(20), LongestPause = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>
+    /// Returns once <paramref name="condition"/> holds, or when <paramref name="ct"/> is cancelled; fails the test after
+    /// <paramref name="patience"/> (<see cref="Patience"/> unless given).
+    /// </summary>
+    public static async Task UntilAsync(Func<Task<bool>> condition, string what, CancellationToken ct, TimeSpan? patience = null)
     {
-        var deadline = DateTime.UtcNow + Patience;
+        var limit = patience ?? Patience;
+        var deadline = DateTime.UtcNow + limit;
+        var pause = FirstPause;
         while (!ct.IsCancellationRequested && !await condition())
         {
-            Assert.True(DateTime.UtcNow < deadline, $"Gave up waiting {Patience.TotalSeconds} s for {what}.");
-            await Task.Delay(20, CancellationToken.None);
+            Assert.True(DateTime.UtcNow < deadline, $"Gave up waiting {limit.TotalSeconds} s for {what}.");
+            await Task.Delay(pause, CancellationToken.None);
+            pause = TimeSpan.FromTicks(Math.Min(pause.Ticks * 2, LongestPause.Ticks));
         }
     }
 }

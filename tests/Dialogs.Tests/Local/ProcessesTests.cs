@@ -1,4 +1,5 @@
 using Dialogs.Local.Cluster;
+using Dialogs.Tests.Infrastructure;
 
 namespace Dialogs.Tests.Local;
 
@@ -20,13 +21,7 @@ public sealed class ProcessesTests
             Assert.False(Processes.HasEnded(pid));
 
             await Processes.StopAsync(pid, "sleep", TimeSpan.FromSeconds(5));
-            var deadline = DateTime.UtcNow.AddSeconds(5);
-            while (!Processes.HasEnded(pid) && DateTime.UtcNow < deadline)
-            {
-                await Task.Delay(50, Ct);
-            }
-
-            Assert.True(Processes.HasEnded(pid));
+            await Eventually.UntilAsync(() => Task.FromResult(Processes.HasEnded(pid)), "the stopped process to end", Ct);
         }
         finally
         {

@@ -1,5 +1,4 @@
 using Dialogs.Tests.Infrastructure;
-using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
@@ -10,22 +9,19 @@ namespace Dialogs.Tests.Telemetry;
 /// <summary>The real API exporting over OTLP/HTTP to a receiver in this process.</summary>
 public sealed class TracedApi : IAsyncDisposable
 {
-    private readonly WebApplicationFactory<Program> _api;
+    private readonly TestApi _api;
 
     private TracedApi(Database database, OtlpReceiver receiver)
     {
         Receiver = receiver;
-        _api = ApiFactory.Create(database.ConnectionString, database.Tokens, new Dictionary<string, string>
+        _api = new TestApi(database.ConnectionString, new Dictionary<string, string>
         {
             ["OTEL_EXPORTER_OTLP_ENDPOINT"] = receiver.Endpoint,
             ["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf",
         });
-        Database = database;
     }
 
     public OtlpReceiver Receiver { get; }
-
-    private Database Database { get; }
 
     public static async Task<TracedApi> StartAsync(Database database)
     {
@@ -33,16 +29,7 @@ public sealed class TracedApi : IAsyncDisposable
         return new TracedApi(database, await OtlpReceiver.StartAsync());
     }
 
-    public HttpClient Client(string? user = null, params string[] roles)
-    {
-        var client = _api.CreateClient();
-        if (user is not null)
-        {
-            client.DefaultRequestHeaders.Authorization = new("Bearer", Database.Tokens.Create(user, TimeSpan.FromHours(1), roles));
-        }
-
-        return client;
-    }
+    public HttpClient Client(string? user = null, params string[] roles) => _api.Client(user, roles);
 
     /// <summary>Makes the exporter send what it holds now instead of at its next interval.</summary>
     public void Flush()
