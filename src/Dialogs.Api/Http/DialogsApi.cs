@@ -36,6 +36,10 @@ public static class DialogsApi
             .ProducesValidationProblem()
             .AddOpenApiOperationTransformer(OpenApiDescriptions.DescribePage);
 
+        // RFC 9110 (9.3.2) asks a server for HEAD wherever it serves GET: the same status and headers, the next page's
+        // Link included, without the body. Described once, as the GET.
+        dialog.MapMethods("/list", [HttpMethods.Head], ListAsync).ExcludeFromDescription();
+
         return dialog;
     }
 

@@ -10,7 +10,7 @@ namespace Dialogs.Api.Http;
 /// System.Text.Json, asked to stream a whole page, writes it through its converters instead once a page has come out
 /// larger than half its buffer (8 KB), as a 50-message page does, and from then on for every page. One message at a
 /// time keeps the generated code for pages of any size, and the page goes out in pieces of <see cref="FlushBytes"/>,
-/// so a 200-message page of long texts is never held whole.
+/// so a 200-message page of long texts is never held whole. A HEAD request gets the status and headers alone.
 /// </summary>
 public sealed class MessagePageResult(IReadOnlyList<DialogMessage> messages) : IResult, IEndpointMetadataProvider
 {
@@ -19,6 +19,11 @@ public sealed class MessagePageResult(IReadOnlyList<DialogMessage> messages) : I
     public async Task ExecuteAsync(HttpContext context)
     {
         await using var writer = DialogsJson.StartOk(context, out var message);
+        if (HttpMethods.IsHead(context.Request.Method))
+        {
+            return;
+        }
+
         var body = context.Response.BodyWriter;
         writer.WriteStartArray();
         var flushed = 0L;

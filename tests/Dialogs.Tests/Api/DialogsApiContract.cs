@@ -603,8 +603,8 @@ public abstract class DialogsApiContract(Database database)
     [Theory]
     [InlineData("GET", "/dialog/bob/send", "POST")]
     [InlineData("PUT", "/dialog/bob/send", "POST")]
-    [InlineData("POST", "/dialog/bob/list", "GET")]
-    [InlineData("DELETE", "/dialog/bob/list", "GET")]
+    [InlineData("POST", "/dialog/bob/list", "GET, HEAD")]
+    [InlineData("DELETE", "/dialog/bob/list", "GET, HEAD")]
     [InlineData("POST", "/health", "GET, HEAD")]
     [InlineData("DELETE", "/alive", "GET, HEAD")]
     public async Task A_method_a_path_does_not_serve_is_405_naming_those_it_does(string method, string path, string allowed)
@@ -628,6 +628,31 @@ public abstract class DialogsApiContract(Database database)
 
         // Only the status: Kestrel drops a HEAD response's body, the in-memory test server does not.
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task HEAD_on_a_page_answers_its_status_and_headers_without_the_body()
+    {
+        var (alice, bob) = (Users.New("alice"), Users.New("bob"));
+        using var client = database.Client(alice);
+        for (var i = 0; i < 3; i++)
+        {
+            await client.SendOk(bob, $"m{i}");
+        }
+
+        using var get = await client.List(bob, "?limit=2");
+        using var head = await client.SendAsync(new HttpRequestMessage(HttpMethod.Head, $"/dialog/{bob}/list?limit=2"), Ct);
+        using var anonymous = database.Client();
+        using var unsigned = await anonymous.SendAsync(new HttpRequestMessage(HttpMethod.Head, $"/dialog/{bob}/list"), Ct);
+        using var invalid = await client.SendAsync(new HttpRequestMessage(HttpMethod.Head, $"/dialog/{bob}/list?limit=0"), Ct);
+
+        Assert.Equal(HttpStatusCode.OK, head.StatusCode);
+        Assert.Equal(Assert.Single(get.Headers.GetValues("Link")), Assert.Single(head.Headers.GetValues("Link")));
+        Assert.Equal(get.Content.Headers.ContentType, head.Content.Headers.ContentType);
+        Assert.Equal(get.Headers.CacheControl, head.Headers.CacheControl);
+        Assert.Empty(await head.Content.ReadAsByteArrayAsync(Ct));
+        Assert.Equal(HttpStatusCode.Unauthorized, unsigned.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, invalid.StatusCode);
     }
 
     [Fact]
