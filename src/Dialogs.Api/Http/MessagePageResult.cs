@@ -1,16 +1,13 @@
 using System.Reflection;
-using System.Text.Json;
 using Dialogs.Api.Messaging;
 using Microsoft.AspNetCore.Http.Metadata;
 
 namespace Dialogs.Api.Http;
 
 /// <summary>
-/// A page of messages, 200 OK with a JSON array, written message by message by the generated serializer.
-/// System.Text.Json, asked to stream a whole page, writes it through its converters instead once a page has come out
-/// larger than half its buffer (8 KB), as a 50-message page does, and from then on for every page. One message at a
-/// time keeps the generated code for pages of any size, and the page goes out in pieces of <see cref="FlushBytes"/>,
-/// so a 200-message page of long texts is never held whole. A HEAD request gets the status and headers alone.
+/// A page of messages, 200 OK with a JSON array, written message by message (<see cref="DialogsJson.WriteMessage"/>)
+/// and sent in pieces of <see cref="FlushBytes"/>, so a 200-message page of long texts is never held whole. A HEAD
+/// request gets the status and headers alone.
 /// </summary>
 public sealed class MessagePageResult(IReadOnlyList<DialogMessage> messages) : IResult, IEndpointMetadataProvider
 {
@@ -18,7 +15,7 @@ public sealed class MessagePageResult(IReadOnlyList<DialogMessage> messages) : I
 
     public async Task ExecuteAsync(HttpContext context)
     {
-        await using var writer = DialogsJson.StartOk(context, out var message);
+        await using var writer = DialogsJson.StartOk(context);
         if (HttpMethods.IsHead(context.Request.Method))
         {
             return;
@@ -29,7 +26,7 @@ public sealed class MessagePageResult(IReadOnlyList<DialogMessage> messages) : I
         var flushed = 0L;
         foreach (var item in messages)
         {
-            JsonSerializer.Serialize(writer, item, message);
+            DialogsJson.WriteMessage(writer, item);
             if (writer.BytesCommitted + writer.BytesPending - flushed >= FlushBytes)
             {
                 await writer.FlushAsync(context.RequestAborted);

@@ -1,20 +1,19 @@
 using System.Reflection;
-using System.Text.Json;
 using Dialogs.Api.Messaging;
 using Microsoft.AspNetCore.Http.Metadata;
 
 namespace Dialogs.Api.Http;
 
 /// <summary>
-/// A stored message, 200 OK, written as a page writes each of its messages (<see cref="DialogsJson.StartOk"/>), so a
-/// send's answer spells its text as the pages will.
+/// A stored message, 200 OK, written as a page writes each of its messages (<see cref="DialogsJson.WriteMessage"/>),
+/// so a send's answer spells its text and time as the pages will.
 /// </summary>
 public sealed class MessageResult(DialogMessage stored) : IResult, IEndpointMetadataProvider
 {
     public async Task ExecuteAsync(HttpContext context)
     {
-        await using var writer = DialogsJson.StartOk(context, out var message);
-        JsonSerializer.Serialize(writer, stored, message);
+        await using var writer = DialogsJson.StartOk(context);
+        DialogsJson.WriteMessage(writer, stored);
         await writer.FlushAsync(context.RequestAborted);
     }
 
