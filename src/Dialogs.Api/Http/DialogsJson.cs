@@ -46,10 +46,10 @@ internal sealed partial class DialogsJson : JsonSerializerContext
     /// <summary>
     /// Writes one message, member by member as the generated serializer would, but for created_at: that one always
     /// has its three digits of milliseconds, "2026-11-23T03:54:01.040Z" as JavaScript's toISOString writes it.
-    /// System.Text.Json drops a fraction's trailing zeros, all of it on a whole second ("...:01.04Z", "...:01Z"), and a
-    /// client that parses with a fixed pattern (Swift's ISO8601DateFormatter with fractional seconds, say) fails on
-    /// one message in a hundred. A converter for it would take the generated code off its fast path, and hand-written
-    /// is as quick as that path. Milliseconds are all a message's time has: it is its UUIDv7 id's
+    /// System.Text.Json drops a fraction's trailing zeros, all of it on a whole second ("...:01.04Z", "...:01Z"): a
+    /// client that parses with a fixed pattern fails on one message in ten, one that needs a fraction (Swift's
+    /// ISO8601DateFormatter with fractional seconds) on one in a thousand. A converter for it would take the generated
+    /// code off its fast path, and hand-written is as quick as that path. Milliseconds are all a message's time has: it is its UUIDv7 id's
     /// (<see cref="MessageId.CreatedAt"/>).
     /// </summary>
     public static void WriteMessage(Utf8JsonWriter writer, DialogMessage message)
@@ -61,6 +61,7 @@ internal sealed partial class DialogsJson : JsonSerializerContext
         writer.WriteString(TextName, message.Text);
         // "O" is the runtime's quick round-trip format, "yyyy-MM-ddTHH:mm:ss.fffffffZ" for a UTC time: cut to milliseconds.
         Span<byte> time = stackalloc byte[RoundTripLength];
+        // System.DateTime in full: inside this context DateTime names its generated metadata property.
         var utc = message.CreatedAt.Kind == DateTimeKind.Local
             ? message.CreatedAt.ToUniversalTime()
             : System.DateTime.SpecifyKind(message.CreatedAt, DateTimeKind.Utc);
