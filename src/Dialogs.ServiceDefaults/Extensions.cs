@@ -59,7 +59,8 @@ public static class Extensions
             logging.AddOtlpExporter(exporter =>
             {
                 exporter.Protocol = protocol;
-                exporter.Endpoint = protocol == OtlpExportProtocol.HttpProtobuf ? new Uri(endpoint, "v1/logs") : endpoint;
+                // Appended as UseOtlpExporter appends its signals' paths, keeping a collector's path prefix (/otlp/v1/logs).
+                exporter.Endpoint = protocol == OtlpExportProtocol.HttpProtobuf ? new Uri($"{endpoint.AbsoluteUri.TrimEnd('/')}/v1/logs") : endpoint;
             });
         });
 

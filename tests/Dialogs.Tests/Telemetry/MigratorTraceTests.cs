@@ -24,4 +24,20 @@ public sealed class MigratorTraceTests
         Assert.Equal(migrate.SpanId, apply.ParentSpanId);
         Assert.Contains(spans, span => span.Scope == "Npgsql" && span.TraceId == migrate.TraceId);
     }
+
+    [Fact]
+    public async Task Traces_and_logs_reach_a_collector_whose_endpoint_has_a_path()
+    {
+        // A collector behind a proxy at /otlp: every signal's path goes under it, logs too (they once went to /v1/logs).
+        await using var receiver = await OtlpReceiver.StartAsync(pathPrefix: "/otlp");
+        await using var database = await TemporaryCluster.StartAsync(await PostgresInstallation.FindAsync(), citus: false, workers: 0);
+
+        var exitCode = await MigratorApp.RunAsync(
+            [.. database.Cluster.MigratorArguments, $"--OTEL_EXPORTER_OTLP_ENDPOINT={receiver.Endpoint}", "--OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf"],
+            ct: TestContext.Current.CancellationToken);
+
+        Assert.Equal(MigratorApp.Succeeded, exitCode);
+        Assert.Contains(receiver.Spans(), span => span.Name == "migrate");
+        Assert.True(receiver.LogBatches > 0, "No log records reached /otlp/v1/logs.");
+    }
 }

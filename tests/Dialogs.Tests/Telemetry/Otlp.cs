@@ -15,19 +15,30 @@ public sealed class OtlpReceiver : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly ConcurrentQueue<byte[]> _traces = new();
     private readonly ConcurrentQueue<byte[]> _metrics = new();
+    private readonly ConcurrentQueue<byte[]> _logs = new();
+    private readonly string _pathPrefix;
 
-    private OtlpReceiver(WebApplication app) => _app = app;
+    private OtlpReceiver(WebApplication app, string pathPrefix)
+    {
+        _app = app;
+        _pathPrefix = pathPrefix;
+    }
 
-    public string Endpoint => _app.Urls.Single();
+    /// <summary>The endpoint to configure, with the path prefix a collector behind a proxy may have.</summary>
+    public string Endpoint => _app.Urls.Single() + _pathPrefix;
 
-    public static async Task<OtlpReceiver> StartAsync()
+    /// <summary>Batches of log records received (their content is not decoded).</summary>
+    public int LogBatches => _logs.Count;
+
+    /// <param name="pathPrefix">A path the signals' paths follow, "/otlp" for /otlp/v1/traces; none by default.</param>
+    public static async Task<OtlpReceiver> StartAsync(string pathPrefix = "")
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
-        var receiver = new OtlpReceiver(builder.Build());
-        receiver._app.MapPost("/v1/traces", (HttpRequest request) => Keep(request, receiver._traces));
-        receiver._app.MapPost("/v1/metrics", (HttpRequest request) => Keep(request, receiver._metrics));
-        receiver._app.MapPost("/v1/logs", () => Results.Ok());
+        var receiver = new OtlpReceiver(builder.Build(), pathPrefix);
+        receiver._app.MapPost($"{pathPrefix}/v1/traces", (HttpRequest request) => Keep(request, receiver._traces));
+        receiver._app.MapPost($"{pathPrefix}/v1/metrics", (HttpRequest request) => Keep(request, receiver._metrics));
+        receiver._app.MapPost($"{pathPrefix}/v1/logs", (HttpRequest request) => Keep(request, receiver._logs));
         await receiver._app.StartAsync();
         return receiver;
     }
