@@ -30,7 +30,7 @@ public sealed class ClusterOperations(NpgsqlDataSource db)
                 var group = reader.GetInt32(3);
                 nodes.Add(new NodeStatus(reader.GetInt32(0), new NodeAddress(reader.GetString(1), reader.GetInt32(2)).ToString(),
                     IsCoordinator: group == 0, reader.GetBoolean(4), reader.GetBoolean(5), reader.GetInt32(6),
-                    bytes?.GetValueOrDefault(group) ?? (bytes is null ? null : 0)));
+                    bytes?.GetValueOrDefault(group)));
             }
         }
 
@@ -125,21 +125,22 @@ public sealed class ClusterOperations(NpgsqlDataSource db)
         StartJobAsync("SELECT citus_rebalance_start(shard_transfer_mode => 'auto')", ct);
 
     /// <summary>
-    /// Marks a worker to hold no shards and starts moving its shards away; null when it holds none. Should Citus refuse
-    /// to start the job (another one runs, or no other node could take the shards), the mark is undone: left alone it
-    /// would make the running job's moves onto that worker fail, and every later rebalance skip it.
+    /// Marks a worker to hold no shards and starts moving its shards away; null when it holds none. Should the job not
+    /// start (Citus refuses: another one runs, or no other node could take the shards; or the call is cancelled or
+    /// loses its connection), the mark is undone: left alone it would make a running job's moves onto that worker
+    /// fail, and every later rebalance drain it unasked.
     /// </summary>
     /// <exception cref="UnknownWorkerException">No worker is registered at that address.</exception>
     /// <exception cref="RebalanceAlreadyRunningException">Another rebalance job is running.</exception>
     public async Task<long?> DrainWorkerAsync(NodeAddress worker, CancellationToken ct)
     {
-        var holdsShards = await WorkerShouldHaveShardsAsync(worker, ct);
+        var wasTakingShards = await WorkerShouldHaveShardsAsync(worker, ct);
         await SetShouldHaveShardsAsync(worker, false, ct);
         try
         {
             return await StartJobAsync("SELECT citus_rebalance_start(drain_only => true, shard_transfer_mode => 'auto')", ct);
         }
-        catch (Exception e) when (e is PostgresException or RebalanceAlreadyRunningException && holdsShards)
+        catch when (wasTakingShards)
         {
             await SetShouldHaveShardsAsync(worker, true, CancellationToken.None);
             throw;

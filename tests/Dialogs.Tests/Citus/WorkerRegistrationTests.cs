@@ -1,16 +1,18 @@
 using System.Net.Http.Json;
 using System.Text.Json;
+using Dialogs.Cluster;
 using Dialogs.Local.Cluster;
 using Dialogs.Tests.Api;
 using Dialogs.Tests.Infrastructure;
+using Npgsql;
 
 namespace Dialogs.Tests.Citus;
 
 /// <summary>
 /// A worker that could not take online shard moves, or that the coordinator cannot reach, is refused with a 422 that
 /// says why, is never registered, and stays refused when asked again; draining or removing a node that is no worker
-/// is a 404, and a drain Citus refuses leaves the worker as it was. On clusters of their own, because a regression
-/// would change the topology other tests assert.
+/// is a 404, and a drain whose job does not start (Citus refuses it, or its caller gives up) leaves the worker as it
+/// was. On clusters of their own, because a regression would change the topology other tests assert.
 /// </summary>
 public sealed class WorkerRegistrationTests
 {
@@ -80,6 +82,31 @@ public sealed class WorkerRegistrationTests
         Assert.Equal(System.Net.HttpStatusCode.OK, rebalance.StatusCode);
     }
 
+    [Fact]
+    public async Task A_drain_cancelled_before_its_job_starts_leaves_the_worker_taking_shards()
+    {
+        await using var nodes = await TemporaryCluster.StartCitusAsync(workers: 2, shardCount: 4, "the cancelled drain test", Ct);
+        await using var db = NpgsqlDataSource.Create(nodes.Cluster.Coordinator.ConnectionString());
+        var operations = new ClusterOperations(db);
+        var worker = nodes.Cluster.Workers[0].Address;
+
+        // Another session holds Citus's job table, so the drain's job cannot start; the caller gives up meanwhile.
+        await using var blocker = await db.OpenConnectionAsync(Ct);
+        await using var hold = await blocker.BeginTransactionAsync(Ct);
+        await using (var lockJobs = new NpgsqlCommand("LOCK TABLE pg_dist_background_job IN ACCESS EXCLUSIVE MODE", blocker, hold))
+        {
+            await lockJobs.ExecuteNonQueryAsync(Ct);
+        }
+
+        using var givingUp = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        givingUp.CancelAfter(TimeSpan.FromSeconds(2));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => operations.DrainWorkerAsync(NodeAddress.Parse(worker), givingUp.Token));
+        await hold.RollbackAsync(Ct);
+
+        var status = await operations.GetStatusAsync(Ct);
+        Assert.True(status.Nodes.Single(node => node.Address == worker).ShouldHaveShards);
+        Assert.Null(status.Rebalance);
+    }
 
     private static async Task<int> NodeCountAsync(HttpClient admin) => (await StatusAsync(admin)).GetProperty("nodes").GetArrayLength();
 
