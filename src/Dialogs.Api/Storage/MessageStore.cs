@@ -65,7 +65,7 @@ public sealed class MessageStore(
 
     /// <summary>
     /// One store operation: a span and a duration naming the shard and worker, around all its attempts; refused at
-    /// once while its worker's circuit is open.
+    /// once while its worker's circuit is open, and then not timed.
     /// </summary>
     private async Task<T> ObserveAsync<T>(string operation, DialogKey dialog, Func<CancellationToken, Task<T>> attempt, CancellationToken ct)
     {
@@ -76,6 +76,7 @@ public sealed class MessageStore(
         {
             if (circuit.Refuses(placement.Node, out probe))
             {
+                observed.Refused();
                 throw new WorkerUnavailableException(placement.Node);
             }
 

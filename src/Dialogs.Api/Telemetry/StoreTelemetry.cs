@@ -71,6 +71,13 @@ public sealed class StoreTelemetry : IDisposable
     public sealed class Operation(StoreTelemetry telemetry, string name, Placement placement, Activity? activity, long started) : IDisposable
     {
         private string? _error;
+        private bool _reachedDatabase = true;
+
+        /// <summary>
+        /// Refused without a try (its worker's circuit is open): it still fails, but its duration, nearly nothing, says
+        /// nothing of the worker, whose latency it would otherwise pull towards zero while the worker is down.
+        /// </summary>
+        public void Refused() => _reachedDatabase = false;
 
         public void Failed(Exception error)
         {
@@ -82,15 +89,19 @@ public sealed class StoreTelemetry : IDisposable
 
         public void Dispose()
         {
-            var elapsed = Stopwatch.GetElapsedTime(started);
-            var tags = new TagList { { OperationTag, name }, { WorkerTag, placement.Node } };
-            if (_error is not null)
+            if (_reachedDatabase)
             {
-                tags.Add(ErrorTag, _error);
+                var elapsed = Stopwatch.GetElapsedTime(started);
+                var tags = new TagList { { OperationTag, name }, { WorkerTag, placement.Node } };
+                if (_error is not null)
+                {
+                    tags.Add(ErrorTag, _error);
+                }
+
+                telemetry._duration.Record(elapsed.TotalSeconds, tags);
+                telemetry._latency.Record(placement.Node, elapsed);
             }
 
-            telemetry._duration.Record(elapsed.TotalSeconds, tags);
-            telemetry._latency.Record(placement.Node, elapsed);
             activity?.Dispose();
         }
     }

@@ -79,7 +79,10 @@ public sealed class WorkerDownTests
             firstFailure(store, Stopwatch.GetElapsedTime(started));
 
             // Refused without trying: no retry, so no wait (without the circuit each spends its second of retries).
+            // Nor are they timed: the worker's latency in /admin/cluster is what it took when tried, not a refusal's 0 ms.
             store.Clear();
+            var latency = api.Services.GetRequiredService<WorkerLatency>();
+            var timedBefore = OperationsOn(latency, broken.Address);
             foreach (var peer in onBroken.Skip(1))
             {
                 using var refused = await client.Send(peer, "refused without waiting");
@@ -89,6 +92,7 @@ public sealed class WorkerDownTests
 
             Assert.Empty(store.Retries);
             Assert.Equal(Enumerable.Repeat(nameof(WorkerUnavailableException), onBroken.Count - 1), store.Failures);
+            Assert.Equal(timedBefore, OperationsOn(latency, broken.Address));
 
             await client.SendOk(onLive, "the live worker serves");
         }
@@ -104,6 +108,9 @@ public sealed class WorkerDownTests
             return response.StatusCode == HttpStatusCode.OK;
         }, "the repaired worker's dialogs to be served again", Ct);
     }
+
+    private static long OperationsOn(WorkerLatency latency, string worker) =>
+        latency.LastMinute().SingleOrDefault(summary => summary.Worker == worker)?.Operations ?? 0;
 
     /// <summary>The node's postmaster and every process it started, read while it still answers.</summary>
     private static async Task<List<int>> ServerProcessesAsync(LocalNode node)
