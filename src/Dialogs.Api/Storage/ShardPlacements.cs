@@ -140,9 +140,11 @@ public sealed partial class ShardPlacementRefresher(ShardPlacements placements, 
         {
             return await placements.RefreshAsync(db, ct);
         }
-        catch (Exception e) when (e is NpgsqlException or TimeoutException)
+        // Any failure, not only the database's: one that ended this service would stop the whole API (the host's
+        // default for a failed background service), for a map that only names shards in telemetry and circuits.
+        catch (Exception e) when (e is not OperationCanceledException)
         {
-            LogRefreshFailed(logger, e.Message); // keep the last known map; the next tick tries again
+            LogRefreshFailed(logger, $"{e.GetType().Name}: {e.Message}"); // keep the last known map; the next tick tries again
             return true;
         }
     }
