@@ -116,14 +116,15 @@ public sealed class LocalApi
 
             try
             {
-                if ((await http.GetAsync($"{Url}/health", ct)).IsSuccessStatusCode)
+                using var health = await http.GetAsync($"{Url}/health", ct);
+                if (health.IsSuccessStatusCode)
                 {
                     return;
                 }
             }
-            catch (HttpRequestException)
+            catch (Exception e) when (e is HttpRequestException || e is TaskCanceledException && !ct.IsCancellationRequested)
             {
-                // not listening yet
+                // Not listening yet, or its first /health took longer than the client waits (a cold start's database check).
             }
 
             await Task.Delay(250, ct);

@@ -135,7 +135,15 @@ public static class Processes
 
         if (IsAlive(pid, commandLineContains))
         {
-            Process.GetProcessById(pid).Kill();
+            try
+            {
+                using var process = Process.GetProcessById(pid);
+                process.Kill();
+            }
+            catch (Exception e) when (e is ArgumentException or InvalidOperationException)
+            {
+                // It ended between the check and the kill.
+            }
         }
     }
 
