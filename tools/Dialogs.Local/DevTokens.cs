@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using System.Text.Json.Serialization;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 
@@ -15,7 +16,8 @@ public sealed record DevTokens(string Issuer, string Audience, string SigningKey
     public static DevTokens CreateNew() =>
         new("dialogs-local", "dialogs", Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)));
 
-    /// <summary>The API configuration that makes it accept these tokens.</summary>
+    /// <summary>The API configuration that makes it accept these tokens (derived, so not stored with them).</summary>
+    [JsonIgnore]
     public IReadOnlyDictionary<string, string> ApiConfiguration => new Dictionary<string, string>
     {
         [$"{Section}:ValidIssuer"] = Issuer,

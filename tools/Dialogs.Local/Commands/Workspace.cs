@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Dialogs.Local.Cluster;
 
 namespace Dialogs.Local.Commands;
@@ -44,7 +45,10 @@ public sealed class Workspace
 /// <summary>The API process of the local service and the issuer its tokens come from.</summary>
 public sealed record ServiceState(int ApiPort, int? ApiPid, DevTokens Tokens)
 {
+    // Derived, so not stored in service.json (reading Api looks the process up in /proc).
+    [JsonIgnore]
     public string Url => $"http://{LocalNode.Host}:{ApiPort}";
 
+    [JsonIgnore]
     public LocalApi? Api => ApiPid is { } pid ? LocalApi.Find(pid, ApiPort) : null;
 }
