@@ -5,8 +5,8 @@ using Npgsql;
 namespace Dialogs.Bench.Dialogs;
 
 /// <summary>
-/// The baseline: the API store's own statements (<see cref="MessageStore.CreateInsert"/>, <see cref="MessageStore.OlderPageSql"/>)
-/// with the same parameters it binds, over a data source set up as the API sets up its own, from this process. What
+/// The baseline: the API store's own commands, built and bound by its own code (<see cref="MessageStore.CreateInsert"/>,
+/// <see cref="MessageStore.CreatePageQuery"/>), over a data source set up as the API sets up its own, from this process. What
 /// the API adds on top (HTTP, authentication, JSON, its process) is the difference between the two.
 /// </summary>
 public sealed class RawDialogClient(NpgsqlDataSource db, MessageIdGenerator ids) : IDialogClient
@@ -34,11 +34,8 @@ public sealed class RawDialogClient(NpgsqlDataSource db, MessageIdGenerator ids)
 
     public async ValueTask ReadPageAsync(DialogPair dialog, MessageId? before, CancellationToken ct)
     {
-        // As the store asks: one row more than the page, to learn whether another page follows.
-        await using var select = db.CreateCommand(MessageStore.OlderPageSql);
-        select.Parameters.Add(new() { Value = dialog.Key.Value });
-        select.Parameters.Add(new() { Value = (before ?? MessageId.MaxValue).Value });
-        select.Parameters.Add(new() { Value = PageRequest.DefaultLimit + 1 });
+        var page = before is { } cursor ? new PageRequest(PageRequest.DefaultLimit, cursor, PageDirection.Older) : PageRequest.Newest();
+        await using var select = MessageStore.CreatePageQuery(db, dialog.Key, page);
         await using var reader = await select.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
         {

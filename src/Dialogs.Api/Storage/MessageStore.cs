@@ -134,14 +134,22 @@ public sealed class MessageStore(
             : new SendOutcome.KeyReusedForOtherText(existing);
     }
 
-    private async Task<MessagePage> ReadPageOnceAsync(DialogKey dialog, PageRequest page, CancellationToken ct)
+    /// <summary>
+    /// A page's query with its parameters bound, for one row more than the page: that row tells whether another page
+    /// follows, at the cost of one index entry. The benchmark's raw baseline runs this very command.
+    /// </summary>
+    internal static NpgsqlCommand CreatePageQuery(NpgsqlDataSource db, DialogKey dialog, PageRequest page)
     {
-        // One more row than asked tells whether another page follows, at the cost of one index entry.
-        await using var select = Command(db, page.Direction == PageDirection.Older ? OlderPageSql : NewerPageSql);
+        var select = Command(db, page.Direction == PageDirection.Older ? OlderPageSql : NewerPageSql);
         select.Parameters.Add(new() { Value = dialog.Value });
         select.Parameters.Add(new() { Value = page.Cursor.Value });
         select.Parameters.Add(new() { Value = page.Limit + 1 });
+        return select;
+    }
 
+    private async Task<MessagePage> ReadPageOnceAsync(DialogKey dialog, PageRequest page, CancellationToken ct)
+    {
+        await using var select = CreatePageQuery(db, dialog, page);
         var messages = new List<DialogMessage>(page.Limit + 1);
         await using (var reader = await select.ExecuteReaderAsync(ct))
         {
