@@ -11,7 +11,9 @@ namespace Dialogs.Api.Http;
 public sealed partial class DatabaseUnavailableHandler(IProblemDetailsService problems, ILogger<DatabaseUnavailableHandler> logger)
     : IExceptionHandler
 {
-    private const string RetryAfterSeconds = "2";
+    // A worker found unreachable is refused for this long (its circuit); a retry sooner would only be refused again.
+    private static readonly string RetryAfterSeconds =
+        Math.Ceiling(WorkerCircuit.OpenFor.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken ct)
     {

@@ -87,7 +87,7 @@ public sealed class WorkerDownTests
             {
                 using var refused = await client.Send(peer, "refused without waiting");
                 Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
-                Assert.NotNull(refused.Headers.RetryAfter);
+                Assert.Equal(WorkerCircuit.OpenFor, refused.Headers.RetryAfter?.Delta);
             }
 
             Assert.Empty(store.Retries);
