@@ -153,7 +153,8 @@ public static class DialogsApi
         }
 
         var cursor = before ?? after;
-        if (cursor is not null && !MessageId.TryParse(cursor, out _))
+        var cursorId = default(MessageId);
+        if (cursor is not null && !MessageId.TryParse(cursor, out cursorId))
         {
             errors[before is not null ? "before" : "after"] = ["The cursor must be the id of a message."];
         }
@@ -163,10 +164,9 @@ public static class DialogsApi
             return null;
         }
 
-        MessageId.TryParse(cursor, out var cursorId);
-        return after is not null
-            ? new PageRequest(size, cursorId, PageDirection.Newer)
-            : new PageRequest(size, before is null ? MessageId.MaxValue : cursorId, PageDirection.Older);
+        return after is not null ? new PageRequest(size, cursorId, PageDirection.Newer)
+            : before is not null ? new PageRequest(size, cursorId, PageDirection.Older)
+            : PageRequest.Newest(size);
     }
 
     /// <summary>RFC 8288 link to the next page in the direction being read: older for before, newer for after.</summary>
