@@ -2,7 +2,7 @@ using Dialogs.Local.Cluster;
 
 namespace Dialogs.Bench;
 
-/// <summary>Everything a benchmark run can be told on the command line (see Program for the meaning and defaults).</summary>
+/// <summary>Everything a benchmark run can be told on the command line (see BenchCommandLine for the meaning and defaults).</summary>
 public sealed record BenchOptions(
     int Concurrency,
     TimeSpan ServiceWarmup,

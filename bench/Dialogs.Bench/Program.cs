@@ -9,9 +9,8 @@ using Spectre.Console;
 namespace Dialogs.Bench;
 
 /// <summary>
-/// Benchmarks of the Dialogs service on local clusters it starts and removes itself. Today one: the service against
-/// the raw database (the root command); later scenarios (resharding under load) become sub-commands reusing Load/,
-/// Harness/ and Reporting/.
+/// The benchmark of the Dialogs service against the raw database, on local clusters it starts and removes itself.
+/// Resharding under load is measured by bench/Dialogs.LoadVerifier.
 /// </summary>
 public static class Program
 {

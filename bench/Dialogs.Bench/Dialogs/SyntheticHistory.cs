@@ -8,7 +8,7 @@ public sealed record MessageRow(DialogKey Dialog, MessageId Id, UserId From, Use
 /// <summary>
 /// The past of a dialog, as if its messages had been sent one by one over time: the two users take turns, and each
 /// id comes from the API's own UUIDv7 generator reading a clock that advances by a fixed step per message, so ids
-/// increase with time exactly as real ones do and created_at is their timestamp.
+/// increase with time as real ones do and created_at is their timestamp.
 /// </summary>
 public static class SyntheticHistory
 {

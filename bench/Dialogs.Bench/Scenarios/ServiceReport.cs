@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using Dialogs.Bench.Load;
 using Dialogs.Bench.Reporting;
@@ -52,7 +53,7 @@ public static class ServiceReport
             .Max() ?? 0;
         return highest < SideBySide.NoisyHostSteal
             ? null
-            : $"The machine's host took up to {highest:P0} of the cores' time during a measured series (the host steal columns): "
+            : string.Create(CultureInfo.InvariantCulture, $"The machine's host took up to {highest:P0} of the cores' time during a measured series (the host steal columns): ")
                 + "this run's figures are not comparable with a quiet run's; run it again later (docs/benchmarks.md, \"The same, run to run\").";
     }
 

@@ -16,7 +16,6 @@ public sealed class LocalEnvironment : IAsyncDisposable
     private static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(30);
 
     // Every request at Information is megabytes a minute; retries (Information) and 503s (Warning) are what matters.
-    // "Microsoft", not "Microsoft.AspNetCore": the API starts through /bin/sh, which drops variables with a dot in the name.
     private static readonly Dictionary<string, string> ApiSettings = new()
     {
         ["Logging:LogLevel:Microsoft"] = "Warning",

@@ -124,7 +124,7 @@ public static class AdminApi
         }
         catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.ObjectNotInPrerequisiteState or PostgresErrorCodes.InternalError)
         {
-            // Citus refuses to remove a node that still holds shards, or one it does not know.
+            // Citus refuses to remove a node that still holds shards (an unknown one is the UnknownWorkerException above).
             return Problems.Status(StatusCodes.Status409Conflict, "The worker cannot be removed", e.MessageText);
         }
     }

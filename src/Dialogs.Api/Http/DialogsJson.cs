@@ -49,8 +49,8 @@ internal sealed partial class DialogsJson : JsonSerializerContext
     /// System.Text.Json drops a fraction's trailing zeros, all of it on a whole second ("...:01.04Z", "...:01Z"): a
     /// client that parses with a fixed pattern fails on one message in ten, one that needs a fraction (Swift's
     /// ISO8601DateFormatter with fractional seconds) on one in a thousand. A converter for it would take the generated
-    /// code off its fast path, and hand-written is as quick as that path. Milliseconds are all a message's time has: it is its UUIDv7 id's
-    /// (<see cref="MessageId.CreatedAt"/>).
+    /// code off its fast path, and hand-written is as quick as that path. Milliseconds are all a message's time has: it is
+    /// its send id's, a UUIDv7 (<see cref="MessageId.CreatedAt"/>).
     /// </summary>
     public static void WriteMessage(Utf8JsonWriter writer, DialogMessage message)
     {
