@@ -14,14 +14,17 @@ using OpenTelemetry.Trace;
 
 namespace Microsoft.Extensions.Hosting;
 
-/// <summary>Cross-cutting defaults shared by the API and the migrator: telemetry and health checks.</summary>
+/// <summary>Cross-cutting defaults shared by the API and the migrator: telemetry, health checks and the contract's ProblemDetails.</summary>
 public static class Extensions
 {
     public const string HealthEndpointPath = "/health";
     public const string AlivenessEndpointPath = "/alive";
     private const string LiveTag = "live";
 
-    /// <summary>Telemetry exported over OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set, plus a liveness check.</summary>
+    /// <summary>
+    /// Telemetry exported over OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set, a liveness check, and error bodies in the
+    /// contract's ProblemDetails shape.
+    /// </summary>
     public static TBuilder AddServiceDefaults<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {
         builder.ConfigureOpenTelemetry();

@@ -14,11 +14,9 @@ public sealed class LatencyHistogram
     private const int SubBuckets = 1 << SubBucketBits;
 
     private readonly long[] _counts = new long[BucketIndex(long.MaxValue) + 1];
-    private long _sumMicroseconds;
 
     public long Count { get; private set; }
     public long MaxMicroseconds { get; private set; }
-    public double MeanMilliseconds => Count == 0 ? 0 : _sumMicroseconds / 1000.0 / Count;
     public double MaxMilliseconds => MaxMicroseconds / 1000.0;
 
     /// <summary>Records the time since <paramref name="startTimestamp"/> (a <see cref="Stopwatch"/> timestamp).</summary>
@@ -30,7 +28,6 @@ public sealed class LatencyHistogram
         microseconds = Math.Max(0, microseconds);
         _counts[BucketIndex(microseconds)]++;
         Count++;
-        _sumMicroseconds += microseconds;
         MaxMicroseconds = Math.Max(MaxMicroseconds, microseconds);
     }
 
@@ -42,7 +39,6 @@ public sealed class LatencyHistogram
         }
 
         Count += other.Count;
-        _sumMicroseconds += other._sumMicroseconds;
         MaxMicroseconds = Math.Max(MaxMicroseconds, other.MaxMicroseconds);
     }
 

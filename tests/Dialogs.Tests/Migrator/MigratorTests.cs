@@ -120,10 +120,11 @@ public sealed class MigratorTests(PlainPostgres database)
     [Fact]
     public void The_worker_list_the_AppHost_passes_is_understood()
     {
-        // What the AppHost sets: Citus__CoordinatorHost and Citus__Workers__{i} with container-network names.
+        // What the AppHost sets (WithCitusCluster): Citus__CoordinatorHost and Citus__Workers__{i}, each a container-network
+        // name with port 5432.
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
-            ["Citus:CoordinatorHost"] = "citus",
+            ["Citus:CoordinatorHost"] = "citus:5432",
             ["Citus:Workers:0"] = "citus-worker-0:5432",
             ["Citus:Workers:1"] = "citus-worker-1:5432",
         }).Build();
