@@ -19,7 +19,6 @@ public static partial class MigratorApp
     public const int Succeeded = 0;
     public const int Failed = 1;
     public const int BadConfiguration = 2;
-    public const string ConnectionStringName = "dialogs";
 
     // "Dialogs" in ASCII: one lock for every migrator of this database, so two never run at once.
     public const long AdvisoryLockKey = 0x4469616C6F6773;
@@ -45,8 +44,8 @@ public static partial class MigratorApp
         NpgsqlDataSource unpooled;
         try
         {
-            connectionString = builder.Configuration.GetConnectionString(ConnectionStringName)
-                ?? throw new FormatException($"ConnectionStrings:{ConnectionStringName} is not set.");
+            connectionString = builder.Configuration.GetConnectionString(DialogsDatabase.ConnectionStringName)
+                ?? throw new FormatException($"ConnectionStrings:{DialogsDatabase.ConnectionStringName} is not set.");
             citus = CitusOptions.From(builder.Configuration);
             // Unpooled: the session-level advisory lock must end with its connection, not linger in a pool.
             var settings = new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false, ApplicationName = "dialogs-migrator" };
@@ -59,7 +58,7 @@ public static partial class MigratorApp
         catch (ArgumentException e)
         {
             // Npgsql's words name the keyword or the missing host, never a value such as the password.
-            return Fail(errors, BadConfiguration, $"ConnectionStrings:{ConnectionStringName} is not a usable connection string: {e.Message}");
+            return Fail(errors, BadConfiguration, $"ConnectionStrings:{DialogsDatabase.ConnectionStringName} is not a usable connection string: {e.Message}");
         }
 
         await using var dataSource = unpooled;

@@ -6,14 +6,12 @@ namespace Dialogs.Api.Storage;
 
 public static class StorageSetup
 {
-    public const string ConnectionStringName = "dialogs";
-
     /// <summary>One pooled data source for the process, the store that owns the SQL, and a database health check.</summary>
     public static IHostApplicationBuilder AddMessageStore(this IHostApplicationBuilder builder)
     {
-        var connectionString = builder.Configuration.GetConnectionString(ConnectionStringName)
+        var connectionString = builder.Configuration.GetConnectionString(DialogsDatabase.ConnectionStringName)
             ?? throw new InvalidOperationException(
-                $"ConnectionStrings:{ConnectionStringName} is not set: point it at the Citus coordinator or a PostgreSQL server.");
+                $"ConnectionStrings:{DialogsDatabase.ConnectionStringName} is not set: point it at the Citus coordinator or a PostgreSQL server.");
 
         builder.Services.AddSingleton(services =>
         {

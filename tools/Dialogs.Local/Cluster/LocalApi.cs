@@ -1,3 +1,5 @@
+using Dialogs.Cluster;
+
 namespace Dialogs.Local.Cluster;
 
 /// <summary>
@@ -50,7 +52,7 @@ public sealed class LocalApi
         var url = $"http://{LocalNode.Host}:{port}";
         var configuration = new Dictionary<string, string>(tokens.ApiConfiguration)
         {
-            ["ConnectionStrings:dialogs"] = connectionString,
+            [$"ConnectionStrings:{DialogsDatabase.ConnectionStringName}"] = connectionString,
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string>())
         {

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Dialogs.Cluster;
 using Dialogs.Migrator;
 
 namespace Dialogs.Local.Cluster;
@@ -35,7 +36,7 @@ public sealed class LocalCluster
     /// <summary>The migrator's configuration for this cluster, as command-line arguments.</summary>
     public IEnumerable<string> MigratorArguments =>
     [
-        $"--ConnectionStrings:dialogs={Coordinator.ConnectionString()}",
+        $"--ConnectionStrings:{DialogsDatabase.ConnectionStringName}={Coordinator.ConnectionString()}",
         .. Citus ? (string[])[$"--Citus:CoordinatorHost={Coordinator.Address}"] : [],
         .. _workers.Select((worker, i) => $"--Citus:Workers:{i}={worker.Address}"),
     ];

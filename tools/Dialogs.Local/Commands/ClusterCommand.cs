@@ -1,3 +1,4 @@
+using Dialogs.Cluster;
 using Dialogs.Local.Cluster;
 using Dialogs.Migrator;
 using Spectre.Console;
@@ -45,7 +46,7 @@ public static class ClusterCommand
     }
 
     private static Task<int> RunAsync(LocalCluster cluster, string[] operation, CancellationToken ct) =>
-        MigratorApp.RunAsync(["cluster", .. operation, $"--ConnectionStrings:dialogs={cluster.Coordinator.ConnectionString()}",
+        MigratorApp.RunAsync(["cluster", .. operation, $"--ConnectionStrings:{DialogsDatabase.ConnectionStringName}={cluster.Coordinator.ConnectionString()}",
             "--Logging:LogLevel:Default=Warning"], ct: ct);
 
     private static async Task<LocalCluster> OpenAsync() =>
