@@ -11,13 +11,8 @@ public sealed class MigratorTraceTests
     public async Task Each_migration_step_is_exported_as_a_span_of_one_trace()
     {
         await using var receiver = await OtlpReceiver.StartAsync();
-        await using var database = await TemporaryCluster.StartAsync(await PostgresInstallation.FindAsync(), citus: false, workers: 0);
+        await MigrateExportingToAsync(receiver);
 
-        var exitCode = await MigratorApp.RunAsync(
-            [.. database.Cluster.MigratorArguments, $"--OTEL_EXPORTER_OTLP_ENDPOINT={receiver.Endpoint}", "--OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf"],
-            ct: TestContext.Current.CancellationToken);
-
-        Assert.Equal(MigratorApp.Succeeded, exitCode);
         var spans = receiver.Spans();
         var migrate = Assert.Single(spans, span => span.Scope == "Dialogs.Migrator" && span.Name == "migrate");
         var apply = Assert.Single(spans, span => span.Name == "apply 0001_messages");
@@ -30,14 +25,19 @@ public sealed class MigratorTraceTests
     {
         // A collector behind a proxy at /otlp: every signal's path goes under it, logs too (they once went to /v1/logs).
         await using var receiver = await OtlpReceiver.StartAsync(pathPrefix: "/otlp");
-        await using var database = await TemporaryCluster.StartAsync(await PostgresInstallation.FindAsync(), citus: false, workers: 0);
+        await MigrateExportingToAsync(receiver);
 
+        Assert.Contains(receiver.Spans(), span => span.Name == "migrate");
+        Assert.True(receiver.LogBatches > 0, "No log records reached /otlp/v1/logs.");
+    }
+
+    /// <summary>Migrates a fresh plain PostgreSQL node with its telemetry exported over OTLP/HTTP to <paramref name="receiver"/>.</summary>
+    private static async Task MigrateExportingToAsync(OtlpReceiver receiver)
+    {
+        await using var database = await TemporaryCluster.StartAsync(await PostgresInstallation.FindAsync(), citus: false, workers: 0);
         var exitCode = await MigratorApp.RunAsync(
             [.. database.Cluster.MigratorArguments, $"--OTEL_EXPORTER_OTLP_ENDPOINT={receiver.Endpoint}", "--OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf"],
             ct: TestContext.Current.CancellationToken);
-
         Assert.Equal(MigratorApp.Succeeded, exitCode);
-        Assert.Contains(receiver.Spans(), span => span.Name == "migrate");
-        Assert.True(receiver.LogBatches > 0, "No log records reached /otlp/v1/logs.");
     }
 }
