@@ -11,11 +11,17 @@ public sealed class ClusterOperations(NpgsqlDataSource db)
 {
     private static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// Npgsql's default, stated because the API's data source has its hot path's much shorter one: registering a node
+    /// syncs Citus's metadata to it, and reaching a worker may wait out Citus's own connection timeout.
+    /// </summary>
+    private const int StatementTimeoutSeconds = 30;
+
     public async Task<ClusterStatus> GetStatusAsync(CancellationToken ct)
     {
         var nodes = new List<NodeStatus>();
         var bytes = await ShardBytesPerGroupAsync(ct);
-        await using (var select = db.CreateCommand("""
+        await using (var select = Command("""
             SELECT n.nodeid, n.nodename, n.nodeport, n.groupid, n.isactive, n.shouldhaveshards, count(p.shardid)::int
             FROM pg_dist_node n
             LEFT JOIN pg_dist_placement p ON p.groupid = n.groupid
@@ -49,7 +55,7 @@ public sealed class ClusterOperations(NpgsqlDataSource db)
     public async Task<int> AddWorkerAsync(NodeAddress worker, CancellationToken ct)
     {
         // master_run_on_worker is what run_command_on_workers runs on: it reaches any node, registered or not.
-        await using (var show = db.CreateCommand(
+        await using (var show = Command(
             "SELECT node_name, node_port, success, result FROM master_run_on_worker(ARRAY[$1], ARRAY[$2], ARRAY['SHOW wal_level'], false)"))
         {
             show.Parameters.Add(new() { Value = worker.Host });
@@ -57,7 +63,7 @@ public sealed class ClusterOperations(NpgsqlDataSource db)
             await RequireLogicalWalAsync(show, ct);
         }
 
-        await using (var existing = db.CreateCommand("SELECT nodeid FROM pg_dist_node WHERE nodename = $1 AND nodeport = $2"))
+        await using (var existing = Command("SELECT nodeid FROM pg_dist_node WHERE nodename = $1 AND nodeport = $2"))
         {
             existing.Parameters.Add(new() { Value = worker.Host });
             existing.Parameters.Add(new() { Value = worker.Port });
@@ -67,7 +73,7 @@ public sealed class ClusterOperations(NpgsqlDataSource db)
             }
         }
 
-        await using var add = db.CreateCommand("SELECT citus_add_node($1, $2)");
+        await using var add = Command("SELECT citus_add_node($1, $2)");
         add.Parameters.Add(new() { Value = worker.Host });
         add.Parameters.Add(new() { Value = worker.Port });
         try
@@ -88,7 +94,7 @@ public sealed class ClusterOperations(NpgsqlDataSource db)
     /// <exception cref="WorkerNotReadyException">A worker cannot be reached, or runs without wal_level=logical.</exception>
     public async Task RequireLogicalWalAsync(CancellationToken ct)
     {
-        await using var show = db.CreateCommand(
+        await using var show = Command(
             "SELECT nodename, nodeport, success, result FROM run_command_on_workers('SHOW wal_level')");
         await RequireLogicalWalAsync(show, ct);
     }
@@ -153,7 +159,7 @@ public sealed class ClusterOperations(NpgsqlDataSource db)
     {
         // Refuses an unknown node and the coordinator, which citus_remove_node would take out of the metadata too.
         await WorkerShouldHaveShardsAsync(worker, ct);
-        await using var remove = db.CreateCommand("SELECT citus_remove_node($1, $2)");
+        await using var remove = Command("SELECT citus_remove_node($1, $2)");
         remove.Parameters.Add(new() { Value = worker.Host });
         remove.Parameters.Add(new() { Value = worker.Port });
         await remove.ExecuteNonQueryAsync(ct);
@@ -163,7 +169,7 @@ public sealed class ClusterOperations(NpgsqlDataSource db)
     /// <exception cref="UnknownWorkerException">No worker is registered there: the coordinator (group 0) is none.</exception>
     private async Task<bool> WorkerShouldHaveShardsAsync(NodeAddress worker, CancellationToken ct)
     {
-        await using var select = db.CreateCommand(
+        await using var select = Command(
             "SELECT shouldhaveshards FROM pg_dist_node WHERE nodename = $1 AND nodeport = $2 AND noderole = 'primary' AND groupid <> 0");
         select.Parameters.Add(new() { Value = worker.Host });
         select.Parameters.Add(new() { Value = worker.Port });
@@ -172,7 +178,7 @@ public sealed class ClusterOperations(NpgsqlDataSource db)
 
     private async Task SetShouldHaveShardsAsync(NodeAddress worker, bool value, CancellationToken ct)
     {
-        await using var mark = db.CreateCommand("SELECT citus_set_node_property($1, $2, 'shouldhaveshards', $3)");
+        await using var mark = Command("SELECT citus_set_node_property($1, $2, 'shouldhaveshards', $3)");
         mark.Parameters.Add(new() { Value = worker.Host });
         mark.Parameters.Add(new() { Value = worker.Port });
         mark.Parameters.Add(new() { Value = value });
@@ -182,7 +188,7 @@ public sealed class ClusterOperations(NpgsqlDataSource db)
     /// <summary>A rebalance job, or the latest one when <paramref name="jobId"/> is null; null if there is none.</summary>
     public async Task<RebalanceStatus?> GetRebalanceAsync(long? jobId, CancellationToken ct)
     {
-        await using var select = db.CreateCommand("""
+        await using var select = Command("""
             SELECT j.job_id, j.state::text, j.started_at, j.finished_at,
                    count(t.task_id)::int,
                    (count(t.task_id) FILTER (WHERE t.status = 'done'))::int,
@@ -237,7 +243,7 @@ public sealed class ClusterOperations(NpgsqlDataSource db)
     {
         try
         {
-            await using var start = db.CreateCommand(sql);
+            await using var start = Command(sql);
             return await start.ExecuteScalarAsync(ct) is long jobId ? jobId : null;
         }
         catch (PostgresException e) when (e.MessageText.StartsWith("A rebalance is already running", StringComparison.Ordinal))
@@ -248,7 +254,7 @@ public sealed class ClusterOperations(NpgsqlDataSource db)
 
     private async Task<IReadOnlyList<ShardMove>> MovingShardsAsync(CancellationToken ct)
     {
-        await using var select = db.CreateCommand("""
+        await using var select = Command("""
             SELECT shardid, table_name::text, sourcename, sourceport, targetname, targetport, status,
                    coalesce(source_shard_size, 0), coalesce(target_shard_size, 0)
             FROM get_rebalance_progress()
@@ -272,7 +278,7 @@ public sealed class ClusterOperations(NpgsqlDataSource db)
     {
         try
         {
-            await using var select = db.CreateCommand("""
+            await using var select = Command("""
                 SELECT p.groupid, sum(z.size)::bigint
                 FROM citus_shard_sizes() z JOIN pg_dist_placement p ON p.shardid = z.shard_id
                 GROUP BY p.groupid
@@ -290,6 +296,13 @@ public sealed class ClusterOperations(NpgsqlDataSource db)
         {
             return null;
         }
+    }
+
+    private NpgsqlCommand Command(string sql)
+    {
+        var command = db.CreateCommand(sql);
+        command.CommandTimeout = StatementTimeoutSeconds;
+        return command;
     }
 }
 

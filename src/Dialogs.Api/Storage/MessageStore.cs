@@ -31,7 +31,8 @@ public sealed class MessageStore(
     /// How long one statement may run. They take milliseconds, and a shard move's cutover holds writes for well under a
     /// second, so one still running after this waits on a node that stopped answering without closing its connections
     /// (hung, or its host silent): Npgsql's default of 30 s would hold the request, and a coordinator connection, that
-    /// long. Such a timeout counts as the worker unreachable (<see cref="DatabaseErrors.IsWorkerUnreachable"/>).
+    /// long. Such a timeout counts as the worker unreachable (<see cref="DatabaseErrors.IsWorkerUnreachable"/>). It is the
+    /// store's data source's default (<see cref="StorageSetup.ApplyHotPathSettings"/>), so every statement here has it.
     /// </summary>
     internal const int StatementTimeoutSeconds = 5;
 
@@ -106,7 +107,7 @@ public sealed class MessageStore(
     /// <summary>The send's insert with its parameters bound; the benchmark's raw baseline runs this very command.</summary>
     internal static NpgsqlCommand CreateInsert(NpgsqlDataSource db, NewMessage message)
     {
-        var insert = Command(db, InsertSql);
+        var insert = db.CreateCommand(InsertSql);
         insert.Parameters.Add(new() { Value = message.Dialog.Value });
         insert.Parameters.Add(new() { Value = message.SendId.Value });
         insert.Parameters.Add(new() { Value = message.From.Value });
@@ -140,7 +141,7 @@ public sealed class MessageStore(
     /// </summary>
     internal static NpgsqlCommand CreatePageQuery(NpgsqlDataSource db, DialogKey dialog, PageRequest page)
     {
-        var select = Command(db, page.Direction == PageDirection.Older ? OlderPageSql : NewerPageSql);
+        var select = db.CreateCommand(page.Direction == PageDirection.Older ? OlderPageSql : NewerPageSql);
         select.Parameters.Add(new() { Value = dialog.Value });
         select.Parameters.Add(new() { Value = page.Cursor.Value });
         select.Parameters.Add(new() { Value = page.Limit + 1 });
@@ -175,20 +176,13 @@ public sealed class MessageStore(
 
     private async Task<DialogMessage?> FindExistingAsync(NewMessage message, CancellationToken ct)
     {
-        await using var select = Command(db, FindExistingSql);
+        await using var select = db.CreateCommand(FindExistingSql);
         select.Parameters.Add(new() { Value = message.Dialog.Value });
         select.Parameters.Add(new() { Value = message.SendId.Value });
         select.Parameters.Add(new() { Value = message.From.Value });
         select.Parameters.Add(new() { Value = (object?)message.IdempotencyKey ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
         await using var reader = await select.ExecuteReaderAsync(ct);
         return await reader.ReadAsync(ct) ? ReadMessage(reader) : null;
-    }
-
-    private static NpgsqlCommand Command(NpgsqlDataSource db, string sql)
-    {
-        var command = db.CreateCommand(sql);
-        command.CommandTimeout = StatementTimeoutSeconds;
-        return command;
     }
 
     private static DialogMessage ReadMessage(NpgsqlDataReader reader) => new(

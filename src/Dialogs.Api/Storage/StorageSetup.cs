@@ -46,5 +46,11 @@ public static class StorageSetup
         // table, advisory lock or LISTEN), so the reset Npgsql would otherwise send on every reuse (RESET ALL,
         // CLOSE ALL, UNLISTEN *, ... parsed and run by the coordinator) has nothing to undo.
         settings.NoResetOnClose = true;
+
+        // The store's statement timeout is its connections' own rather than each command's. Npgsql sets a connection's
+        // socket timeouts (two setsockopt calls) whenever a statement's timeout differs from the one before, and again
+        // as the connection goes back to the pool with the connection's own: a per-command 5 s cost four system calls
+        // per statement. Statements that may wait longer (ClusterOperations) say so themselves.
+        settings.CommandTimeout = MessageStore.StatementTimeoutSeconds;
     }
 }

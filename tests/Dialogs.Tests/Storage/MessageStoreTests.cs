@@ -2,6 +2,7 @@ using Dialogs.Api.Messaging;
 using Dialogs.Api.Storage;
 using Dialogs.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
 
 namespace Dialogs.Tests.Storage;
 
@@ -36,6 +37,19 @@ public abstract class MessageStoreTests(Database database)
         Assert.Equal(first, again);
         var page = await store.ReadPageAsync(message.Dialog, PageRequest.Newest(), Ct);
         Assert.Equal(first, Assert.Single(page.Messages));
+    }
+
+    [Fact]
+    public async Task The_stores_statements_have_their_connections_own_timeout_so_none_resets_the_sockets()
+    {
+        var db = database.ApiServices.GetRequiredService<NpgsqlDataSource>();
+        var message = Request("timeout");
+        await using var insert = MessageStore.CreateInsert(db, message);
+        await using var page = MessageStore.CreatePageQuery(db, message.Dialog, PageRequest.Newest());
+
+        var connections = new NpgsqlConnectionStringBuilder(db.ConnectionString).CommandTimeout;
+        Assert.Equal(MessageStore.StatementTimeoutSeconds, connections);
+        Assert.All([insert, page], statement => Assert.Equal(connections, statement.CommandTimeout));
     }
 
     private MessageStore Store() => database.ApiServices.GetRequiredService<MessageStore>();
