@@ -44,13 +44,9 @@ public sealed class CpuMeter(IReadOnlyDictionary<string, Func<TimeSpan>> parts, 
         }
 
         var total = Ticks(server[11]) + Ticks(server[12]) + Ticks(server[13]) + Ticks(server[14]);
-        foreach (var folder in Directory.EnumerateDirectories("/proc"))
+        foreach (var (_, child) in Processes.ChildrenOf(pid))
         {
-            if (int.TryParse(Path.GetFileName(folder), out var child) && Processes.StatFields(child) is { } fields
-                && fields[1] == pid.ToString(CultureInfo.InvariantCulture))
-            {
-                total += Ticks(fields[11]) + Ticks(fields[12]);
-            }
+            total += Ticks(child[11]) + Ticks(child[12]);
         }
 
         return total;

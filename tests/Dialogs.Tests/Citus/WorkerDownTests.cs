@@ -118,7 +118,7 @@ public sealed class WorkerDownTests
         // The postmaster is the parent of every backend, this one's too.
         var backend = Convert.ToInt32(await node.ExecuteAsync("SELECT pg_backend_pid()"));
         var postmaster = int.Parse(Processes.StatFields(backend)![1]);
-        return [postmaster, .. ProcessTree.ChildrenOf(postmaster)];
+        return [postmaster, .. Processes.ChildrenOf(postmaster).Select(child => child.Pid)];
     }
 
     private const int SigCont = 18, SigStop = 19; // Linux on x86-64 and arm64

@@ -42,5 +42,5 @@ public sealed class LocalApiTests
     /// the shell's command line, marker and all, and would count as a second API of the folder.
     /// </summary>
     private static bool SleepStarted(int standIn) =>
-        ProcessTree.ChildrenOf(standIn).Any(child => Processes.IsAlive(child, "sleep") && !Processes.IsAlive(child, LocalApi.ProcessMarker));
+        Processes.ChildrenOf(standIn).Any(child => Processes.IsAlive(child.Pid, "sleep") && !Processes.IsAlive(child.Pid, LocalApi.ProcessMarker));
 }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 
 namespace Dialogs.Local.Cluster;
 
@@ -113,10 +114,25 @@ public static class Processes
 
     /// <summary>Every running process whose command line contains <paramref name="commandLineContains"/>.</summary>
     public static IReadOnlyList<int> FindRunning(string commandLineContains) =>
+        Running().Where(pid => IsAlive(pid, commandLineContains)).ToList();
+
+    /// <summary>The running processes whose parent is <paramref name="parent"/>, with their /proc/PID/stat fields (<see cref="StatFields"/>).</summary>
+    public static IEnumerable<(int Pid, string[] Stat)> ChildrenOf(int parent)
+    {
+        var parentId = parent.ToString(CultureInfo.InvariantCulture);
+        foreach (var pid in Running())
+        {
+            if (StatFields(pid) is { } fields && fields[1] == parentId)
+            {
+                yield return (pid, fields);
+            }
+        }
+    }
+
+    private static IEnumerable<int> Running() =>
         Directory.EnumerateDirectories("/proc")
             .Select(folder => int.TryParse(Path.GetFileName(folder), out var pid) ? pid : -1)
-            .Where(pid => pid > 0 && IsAlive(pid, commandLineContains))
-            .ToList();
+            .Where(pid => pid > 0);
 
     /// <summary>SIGTERM, then SIGKILL if the process has not ended within the grace period.</summary>
     public static async Task StopAsync(int pid, string commandLineContains, TimeSpan grace)
