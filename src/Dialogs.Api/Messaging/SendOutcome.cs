@@ -19,6 +19,3 @@ public abstract record SendOutcome
     /// <summary>The idempotency key was used before for a different text; nothing was stored.</summary>
     public sealed record KeyReusedForOtherText(DialogMessage Original) : SendOutcome;
 }
-
-/// <summary>A page of a dialog, newest first, and whether more lies beyond it in the direction it was read.</summary>
-public sealed record MessagePage(IReadOnlyList<DialogMessage> Messages, bool HasMore);
