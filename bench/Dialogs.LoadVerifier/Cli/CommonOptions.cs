@@ -6,15 +6,18 @@ namespace Dialogs.LoadVerifier.Cli;
 /// <summary>The options every scenario takes: the load, the cluster's shape, and where the run's files go.</summary>
 public sealed class CommonOptions
 {
+    // The load's defaults are LoadSettings' own, so the command line and code that builds settings agree.
+    private static readonly LoadSettings Defaults = new();
+
     private readonly Option<int> _duration = new("--duration") { Description = "Seconds of load (longer if the cluster operation needs it)", DefaultValueFactory = _ => 90 };
-    private readonly Option<double> _rate = new("--rate") { Description = "Operations started per second (open loop)", DefaultValueFactory = _ => 200 };
-    private readonly Option<int> _users = new("--users") { Description = "Simulated users", DefaultValueFactory = _ => 200 };
-    private readonly Option<int> _contacts = new("--contacts") { Description = "User i has a dialog with each of the next N users (N x users dialogs)", DefaultValueFactory = _ => 2 };
-    private readonly Option<double> _sends = new("--sends") { Description = "Share of operations that are sends, 0..1; the rest read a page", DefaultValueFactory = _ => 0.5 };
-    private readonly Option<int> _pageSize = new("--page-size") { Description = "Limit of the page reads under load", DefaultValueFactory = _ => 20 };
-    private readonly Option<int> _giveUp = new("--give-up") { Description = "Seconds a client keeps retrying one send", DefaultValueFactory = _ => 60 };
-    private readonly Option<int> _warmUp = new("--warmup") { Description = "Seconds at the start reported as warm-up, not as \"before\"", DefaultValueFactory = _ => 10 };
-    private readonly Option<int> _seed = new("--seed") { Description = "Seed of the operation mix", DefaultValueFactory = _ => 1 };
+    private readonly Option<double> _rate = new("--rate") { Description = "Operations started per second (open loop)", DefaultValueFactory = _ => Defaults.Rate };
+    private readonly Option<int> _users = new("--users") { Description = "Simulated users", DefaultValueFactory = _ => Defaults.Users };
+    private readonly Option<int> _contacts = new("--contacts") { Description = "User i has a dialog with each of the next N users (N x users dialogs)", DefaultValueFactory = _ => Defaults.ContactsPerUser };
+    private readonly Option<double> _sends = new("--sends") { Description = "Share of operations that are sends, 0..1; the rest read a page", DefaultValueFactory = _ => Defaults.SendShare };
+    private readonly Option<int> _pageSize = new("--page-size") { Description = "Limit of the page reads under load", DefaultValueFactory = _ => Defaults.PageSize };
+    private readonly Option<int> _giveUp = new("--give-up") { Description = "Seconds a client keeps retrying one send", DefaultValueFactory = _ => (int)Defaults.GiveUpAfter.TotalSeconds };
+    private readonly Option<int> _warmUp = new("--warmup") { Description = "Seconds at the start reported as warm-up, not as \"before\"", DefaultValueFactory = _ => (int)Defaults.WarmUp.TotalSeconds };
+    private readonly Option<int> _seed = new("--seed") { Description = "Seed of the operation mix", DefaultValueFactory = _ => Defaults.Seed };
     private readonly Option<int> _shards = new("--shards") { Description = "Shard count of the messages table", DefaultValueFactory = _ => 16 };
     private readonly Option<int> _workers = new("--workers") { Description = "Citus workers to start with", DefaultValueFactory = _ => 2 };
     private readonly Option<string> _out = new("--out") { Description = "Folder for the run folders (reports, logs)", DefaultValueFactory = _ => Path.Combine("bench-results", "load-verifier") };
