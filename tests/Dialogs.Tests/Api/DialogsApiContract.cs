@@ -200,6 +200,19 @@ public abstract class DialogsApiContract(Database database)
     }
 
     [Fact]
+    public async Task Retries_with_the_same_idempotency_key_in_flight_at_once_store_one_message_and_all_return_it()
+    {
+        // A client that times out and retries while its first request is still running: the inserts race for the key.
+        var (alice, bob) = (Users.New("alice"), Users.New("bob"));
+        using var client = database.Client(alice);
+
+        var answers = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => client.SendOk(bob, "at once", idempotencyKey: "racing")));
+
+        var stored = Assert.Single(await client.ListOk(bob));
+        Assert.All(answers, answer => Assert.Equal(stored, answer));
+    }
+
+    [Fact]
     public async Task Reusing_an_idempotency_key_for_another_text_is_422_and_stores_nothing()
     {
         var (alice, bob) = (Users.New("alice"), Users.New("bob"));
