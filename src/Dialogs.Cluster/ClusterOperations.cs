@@ -50,7 +50,8 @@ public sealed class ClusterOperations(NpgsqlDataSource db)
     /// </summary>
     /// <returns>The node id.</returns>
     /// <exception cref="WorkerNotReadyException">
-    /// The coordinator cannot reach it, it runs without wal_level=logical, or Citus could not add it (no citus extension).
+    /// The coordinator cannot reach it, it runs without wal_level=logical, it is the coordinator, or Citus could not add it
+    /// (no citus extension).
     /// </exception>
     public async Task<int> AddWorkerAsync(NodeAddress worker, CancellationToken ct)
     {
@@ -63,13 +64,17 @@ public sealed class ClusterOperations(NpgsqlDataSource db)
             await RequireLogicalWalAsync(show, ct);
         }
 
-        await using (var existing = Command("SELECT nodeid FROM pg_dist_node WHERE nodename = $1 AND nodeport = $2"))
+        await using (var existing = Command("SELECT nodeid, groupid = 0 FROM pg_dist_node WHERE nodename = $1 AND nodeport = $2"))
         {
             existing.Parameters.Add(new() { Value = worker.Host });
             existing.Parameters.Add(new() { Value = worker.Port });
-            if (await existing.ExecuteScalarAsync(ct) is int id)
+            await using var reader = await existing.ExecuteReaderAsync(ct);
+            if (await reader.ReadAsync(ct))
             {
-                return id;
+                // The coordinator is in pg_dist_node too (group 0); answering its id would pass it off as a worker.
+                return reader.GetBoolean(1)
+                    ? throw new WorkerNotReadyException($"{worker} is the coordinator; a worker is another PostgreSQL server.")
+                    : reader.GetInt32(0);
             }
         }
 

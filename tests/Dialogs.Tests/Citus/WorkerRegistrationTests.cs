@@ -10,8 +10,8 @@ namespace Dialogs.Tests.Citus;
 
 /// <summary>
 /// A worker that could not take online shard moves, or that the coordinator cannot reach, is refused with a 422 that
-/// says why, is never registered, and stays refused when asked again; draining or removing a node that is no worker
-/// is a 404, and a drain whose job does not start (Citus refuses it, or its caller gives up) leaves the worker as it
+/// says why, is never registered, and stays refused when asked again; the coordinator offered as a worker is a 422;
+/// draining or removing a node that is no worker is a 404, and a drain whose job does not start (Citus refuses it, or its caller gives up) leaves the worker as it
 /// was. On clusters of their own, because a regression would change the topology other tests assert.
 /// </summary>
 public sealed class WorkerRegistrationTests
@@ -58,7 +58,7 @@ public sealed class WorkerRegistrationTests
     }
 
     [Fact]
-    public async Task Draining_or_removing_a_node_that_is_no_worker_is_404_and_a_refused_drain_leaves_the_worker_as_it_was()
+    public async Task Adding_the_coordinator_is_422_draining_or_removing_a_node_that_is_no_worker_is_404_and_a_refused_drain_leaves_the_worker_as_it_was()
     {
         await using var nodes = await TemporaryCluster.StartCitusAsync(workers: 1, shardCount: 4, "the worker drain test", Ct);
         await using var api = new TestApi(nodes.Cluster.Coordinator.ConnectionString());
@@ -69,6 +69,10 @@ public sealed class WorkerRegistrationTests
         await DialogsApiContract.AssertProblem(await admin.PostAsync($"/admin/cluster/workers/{unknown}/drain", null, Ct), 404);
         await DialogsApiContract.AssertProblem(await admin.DeleteAsync($"/admin/cluster/workers/{unknown}", Ct), 404);
         await DialogsApiContract.AssertProblem(await admin.DeleteAsync($"/admin/cluster/workers/{coordinator}", Ct), 404);
+        using var coordinatorAdded = await admin.PostAsJsonAsync("/admin/cluster/workers",
+            new { host = LocalNode.Host, port = nodes.Cluster.Coordinator.Port }, Ct);
+        Assert.Contains("is the coordinator", await coordinatorAdded.Content.ReadAsStringAsync(Ct));
+        await DialogsApiContract.AssertProblem(coordinatorAdded, 422);
 
         // The only worker: no other node may hold shards, so Citus refuses the drain.
         using var refused = await admin.PostAsync($"/admin/cluster/workers/{worker}/drain", null, Ct);
