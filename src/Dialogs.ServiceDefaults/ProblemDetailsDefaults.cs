@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Microsoft.Extensions.Hosting;
 
@@ -13,7 +14,8 @@ public static class ProblemDetailsDefaults
     /// <summary>The base contract's members of a server error's body: what went wrong, the request's id, the status.</summary>
     public const string MessageMember = "message", RequestIdMember = "request_id", CodeMember = "code";
 
-    public static IServiceCollection AddContractProblemDetails(this IServiceCollection services) =>
+    public static IServiceCollection AddContractProblemDetails(this IServiceCollection services)
+    {
         services.AddProblemDetails(options => options.CustomizeProblemDetails = context =>
         {
             var problem = context.ProblemDetails;
@@ -26,6 +28,9 @@ public static class ProblemDetailsDefaults
             problem.Extensions[RequestIdMember] = RequestId(context.HttpContext);
             problem.Extensions[CodeMember] = problem.Status;
         });
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IProblemDetailsWriter, AnyAcceptProblemWriter>());
+        return services;
+    }
 
     /// <summary>The trace id when tracing is on, so a reported id leads straight to the trace.</summary>
     public static string RequestId(HttpContext context) =>

@@ -614,6 +614,20 @@ public abstract class DialogsApiContract(Database database)
     }
 
     [Theory]
+    [InlineData(null, "GET", "/dialog/bob/list", 401)]
+    [InlineData("alice", "GET", "/no/such/path", 404)]
+    [InlineData("alice", "PUT", "/dialog/bob/list", 405)]
+    [InlineData("alice", "GET", "/admin/cluster", 403)]
+    [InlineData("alice", "GET", "/dialog/bob/list?limit=0", 400)]
+    public async Task An_error_is_a_problem_even_for_a_client_that_accepts_no_json(string? user, string method, string path, int status)
+    {
+        using var client = database.Client(user is null ? null : Users.New(user));
+        client.DefaultRequestHeaders.Accept.ParseAdd("application/xml");
+
+        await AssertProblem(await client.SendAsync(new HttpRequestMessage(new HttpMethod(method), path), Ct), status);
+    }
+
+    [Theory]
     [InlineData("GET", "/dialog/bob/send", "POST")]
     [InlineData("PUT", "/dialog/bob/send", "POST")]
     [InlineData("POST", "/dialog/bob/list", "GET, HEAD")]

@@ -17,10 +17,16 @@ public sealed class UnavailableDatabaseTests : IAsyncDisposable
         _api = new TestApi($"Host=127.0.0.1;Port={closedPort};Username=postgres;Database=dialogs;Timeout=3");
     }
 
-    [Fact]
-    public async Task Send_and_list_are_503_with_retry_after_and_contract_members()
+    [Theory]
+    [InlineData(null)]
+    [InlineData("application/xml")] // a client that asks for no JSON still gets the contract's body
+    public async Task Send_and_list_are_503_with_retry_after_and_contract_members(string? accept)
     {
         using var client = _api.Client(Users.New());
+        if (accept is not null)
+        {
+            client.DefaultRequestHeaders.Accept.ParseAdd(accept);
+        }
 
         foreach (var response in new[] { await client.Send(Users.New(), "hi"), await client.List(Users.New()) })
         {
