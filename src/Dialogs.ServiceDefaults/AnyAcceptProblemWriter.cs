@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Json;
-using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.Options;
 
 namespace Microsoft.Extensions.Hosting;
@@ -10,7 +9,7 @@ namespace Microsoft.Extensions.Hosting;
 /// Writes an error's problem whatever the request's Accept names. The services answer JSON to any Accept (RFC 9110
 /// lets a server disregard Accept rather than refuse), but the framework's writer writes a problem only for an Accept
 /// that admits JSON: a 503 went out empty, without the contract's members, and a 401 or 404 as plain text. Registered
-/// after that writer, so it writes only what that one declines, and as it does: status and title, the trace id, then
+/// after that writer, so it writes only what that one declines, and as it does: status, type and title, the trace id, then
 /// the contract's customization (<see cref="ProblemDetailsDefaults"/>).
 /// </summary>
 internal sealed class AnyAcceptProblemWriter(IOptions<ProblemDetailsOptions> problems, IOptions<JsonOptions> json) : IProblemDetailsWriter
@@ -21,10 +20,12 @@ internal sealed class AnyAcceptProblemWriter(IOptions<ProblemDetailsOptions> pro
     {
         var (http, problem) = (context.HttpContext, context.ProblemDetails);
         problem.Status ??= http.Response.StatusCode;
-        problem.Title ??= ReasonPhrases.GetReasonPhrase(problem.Status.Value);
-        problem.Extensions["traceId"] = Activity.Current?.Id ?? http.TraceIdentifier;
+        // The framework's defaults for the status, its type link and title: its problem result applies them as it is made.
+        _ = TypedResults.Problem(problem);
+        var options = json.Value.SerializerOptions;
+        problem.Extensions[options.PropertyNamingPolicy?.ConvertName("traceId") ?? "traceId"] = Activity.Current?.Id ?? http.TraceIdentifier;
         problems.Value.CustomizeProblemDetails?.Invoke(context);
-        return new ValueTask(http.Response.WriteAsJsonAsync(problem, json.Value.SerializerOptions.GetTypeInfo(problem.GetType()),
+        return new ValueTask(http.Response.WriteAsJsonAsync(problem, options.GetTypeInfo(problem.GetType()),
             contentType: "application/problem+json"));
     }
 }

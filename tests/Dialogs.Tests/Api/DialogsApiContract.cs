@@ -622,10 +622,17 @@ public abstract class DialogsApiContract(Database database)
     public async Task An_error_is_a_problem_even_for_a_client_that_accepts_no_json(string? user, string method, string path, int status)
     {
         using var client = database.Client(user is null ? null : Users.New(user));
+        using var asJsonClientsAsk = await client.SendAsync(new HttpRequestMessage(new HttpMethod(method), path), Ct);
         client.DefaultRequestHeaders.Accept.ParseAdd("application/xml");
+        using var response = await client.SendAsync(new HttpRequestMessage(new HttpMethod(method), path), Ct);
 
-        await AssertProblem(await client.SendAsync(new HttpRequestMessage(new HttpMethod(method), path), Ct), status);
+        // The same members as the problem a client that takes JSON gets.
+        Assert.Equal(await MemberNamesAsync(asJsonClientsAsk), await MemberNamesAsync(response));
+        await AssertProblem(response, status);
     }
+
+    private static async Task<List<string>> MemberNamesAsync(HttpResponseMessage response) =>
+        [.. JsonDocument.Parse(await response.Content.ReadAsStringAsync(Ct)).RootElement.EnumerateObject().Select(member => member.Name).Order()];
 
     [Theory]
     [InlineData("GET", "/dialog/bob/send", "POST")]
