@@ -11,8 +11,9 @@ namespace Dialogs.Tests.Citus;
 /// <summary>
 /// A worker that could not take online shard moves, or that the coordinator cannot reach, is refused with a 422 that
 /// says why, is never registered, and stays refused when asked again; the coordinator offered as a worker is a 422;
-/// draining or removing a node that is no worker is a 404, and a drain whose job does not start (Citus refuses it, or its caller gives up) leaves the worker as it
-/// was. On clusters of their own, because a regression would change the topology other tests assert.
+/// draining or removing a node that is no worker is a 404, and a drain whose job does not start (Citus refuses it, or
+/// its caller gives up) leaves the worker as it was. On clusters of their own, because a regression would change the
+/// topology other tests assert.
 /// </summary>
 public sealed class WorkerRegistrationTests
 {
