@@ -17,6 +17,9 @@ public sealed class ClusterOperations(NpgsqlDataSource db)
     /// </summary>
     private const int StatementTimeoutSeconds = 30;
 
+    /// <summary>The advisory lock changes of the cluster take turns on: a bigint key like the migrator's, another value ("Cluster" in ASCII).</summary>
+    private const long ChangeLockKey = 0x436C7573746572;
+
     public async Task<ClusterStatus> GetStatusAsync(CancellationToken ct)
     {
         var nodes = new List<NodeStatus>();
@@ -55,6 +58,7 @@ public sealed class ClusterOperations(NpgsqlDataSource db)
     /// </exception>
     public async Task<int> AddWorkerAsync(NodeAddress worker, CancellationToken ct)
     {
+        await using var turn = await TakeTurnAsync(ct);
         // master_run_on_worker is what run_command_on_workers runs on: it reaches any node, registered or not.
         await using (var show = Command(
             "SELECT node_name, node_port, success, result FROM master_run_on_worker(ARRAY[$1], ARRAY[$2], ARRAY['SHOW wal_level'], false)"))
@@ -132,8 +136,11 @@ public sealed class ClusterOperations(NpgsqlDataSource db)
 
     /// <summary>Starts moving shard groups towards an even spread; null when the cluster is balanced already.</summary>
     /// <exception cref="RebalanceAlreadyRunningException">Another rebalance job is running.</exception>
-    public Task<long?> StartRebalanceAsync(CancellationToken ct) =>
-        StartJobAsync("SELECT citus_rebalance_start(shard_transfer_mode => 'auto')", ct);
+    public async Task<long?> StartRebalanceAsync(CancellationToken ct)
+    {
+        await using var turn = await TakeTurnAsync(ct);
+        return await StartJobAsync("SELECT citus_rebalance_start(shard_transfer_mode => 'auto')", ct);
+    }
 
     /// <summary>
     /// Marks a worker to hold no shards and starts moving its shards away; null when it holds none. Should the job not
@@ -145,6 +152,7 @@ public sealed class ClusterOperations(NpgsqlDataSource db)
     /// <exception cref="RebalanceAlreadyRunningException">Another rebalance job is running.</exception>
     public async Task<long?> DrainWorkerAsync(NodeAddress worker, CancellationToken ct)
     {
+        await using var turn = await TakeTurnAsync(ct);
         var wasTakingShards = await WorkerShouldHaveShardsAsync(worker, ct);
         await SetShouldHaveShardsAsync(worker, false, ct);
         try
@@ -162,6 +170,7 @@ public sealed class ClusterOperations(NpgsqlDataSource db)
     /// <exception cref="UnknownWorkerException">No worker is registered at that address (the coordinator is none).</exception>
     public async Task RemoveWorkerAsync(NodeAddress worker, CancellationToken ct)
     {
+        await using var turn = await TakeTurnAsync(ct);
         // Refuses an unknown node and the coordinator, which citus_remove_node would take out of the metadata too.
         await WorkerShouldHaveShardsAsync(worker, ct);
         await using var remove = Command("SELECT citus_remove_node($1, $2)");
@@ -300,6 +309,34 @@ public sealed class ClusterOperations(NpgsqlDataSource db)
         catch (PostgresException)
         {
             return null;
+        }
+    }
+
+    /// <summary>
+    /// Waits until no other change of the cluster is under way, from this process or another (API instances, the
+    /// migrator's command line), and holds the others off until the returned connection is closed. A drain reads a
+    /// worker's mark, sets it, starts its job and undoes the mark should the job not start: a second drain of the same
+    /// worker reading the mark before the first set it would undo it under the first one's running job. The lock is
+    /// transaction-scoped: closing the connection rolls its transaction back (Npgsql does on every return to the pool),
+    /// and a caller that dies or loses its connection releases it too, so no pooled session keeps it.
+    /// </summary>
+    private async Task<NpgsqlConnection> TakeTurnAsync(CancellationToken ct)
+    {
+        var connection = await db.OpenConnectionAsync(ct);
+        try
+        {
+            var transaction = await connection.BeginTransactionAsync(ct);
+            await using var wait = new NpgsqlCommand($"SELECT pg_advisory_xact_lock({ChangeLockKey})", connection, transaction)
+            {
+                CommandTimeout = StatementTimeoutSeconds,
+            };
+            await wait.ExecuteNonQueryAsync(ct);
+            return connection;
+        }
+        catch
+        {
+            await connection.DisposeAsync();
+            throw;
         }
     }
 

@@ -1,3 +1,4 @@
+using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Dialogs.Cluster;
@@ -11,9 +12,9 @@ namespace Dialogs.Tests.Citus;
 /// <summary>
 /// A worker that could not take online shard moves, or that the coordinator cannot reach, is refused with a 422 that
 /// says why, is never registered, and stays refused when asked again; the coordinator offered as a worker is a 422;
-/// draining or removing a node that is no worker is a 404, and a drain whose job does not start (Citus refuses it, or
-/// its caller gives up) leaves the worker as it was. On clusters of their own, because a regression would change the
-/// topology other tests assert.
+/// draining or removing a node that is no worker is a 404, a drain whose job does not start (Citus refuses it, or its
+/// caller gives up) leaves the worker as it was, and two drains of one worker at once leave it drained. On clusters of
+/// their own, because a regression would change the topology other tests assert.
 /// </summary>
 public sealed class WorkerRegistrationTests
 {
@@ -84,7 +85,7 @@ public sealed class WorkerRegistrationTests
         Assert.Equal(2, nodesAfter.Count);
         Assert.True(nodesAfter.Single(node => node.GetProperty("address").GetString() == worker).GetProperty("should_have_shards").GetBoolean());
         using var rebalance = await admin.PostAsync("/admin/cluster/rebalance", null, Ct);
-        Assert.Equal(System.Net.HttpStatusCode.OK, rebalance.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, rebalance.StatusCode);
     }
 
     [Fact]
@@ -111,6 +112,49 @@ public sealed class WorkerRegistrationTests
         var status = await operations.GetStatusAsync(Ct);
         Assert.True(status.Nodes.Single(node => node.Address == worker).ShouldHaveShards);
         Assert.Null(status.Rebalance);
+    }
+
+    [Fact]
+    public async Task Two_drains_of_one_worker_at_once_leave_it_drained()
+    {
+        await using var nodes = await TemporaryCluster.StartCitusAsync(workers: 2, shardCount: 4, "the concurrent drain test", Ct);
+        await using var db = NpgsqlDataSource.Create(nodes.Cluster.Coordinator.ConnectionString());
+        await using var api = new TestApi(nodes.Cluster.Coordinator.ConnectionString());
+        using var admin = api.Client("operator", "admin");
+        var worker = nodes.Cluster.Workers[0].Address;
+
+        // Another session holds back writes to the node table, not reads of it, so both drains are under way before
+        // either has marked the worker. Were they not to take turns, both would find it taking shards, and the one whose
+        // job Citus refuses would undo the mark the other's job relies on.
+        await using var blocker = await db.OpenConnectionAsync(Ct);
+        await using var hold = await blocker.BeginTransactionAsync(Ct);
+        await using (var lockNodes = new NpgsqlCommand("LOCK TABLE pg_dist_node IN EXCLUSIVE MODE", blocker, hold))
+        {
+            await lockNodes.ExecuteNonQueryAsync(Ct);
+        }
+
+        var drains = Enumerable.Range(0, 2).Select(_ => admin.PostAsync($"/admin/cluster/workers/{worker}/drain", null, Ct)).ToList();
+        await Eventually.UntilAsync(async () => await SessionsWaitingForALockAsync(db) == 2, "both drains to wait for a lock", Ct);
+        await hold.RollbackAsync(Ct);
+        var answers = await Task.WhenAll(drains);
+
+        // One job started; Citus refused the other, as a rebalance was running.
+        Assert.Equal([HttpStatusCode.Accepted, HttpStatusCode.Conflict], answers.Select(answer => answer.StatusCode).Order());
+        var job = JsonDocument.Parse(await answers.Single(answer => answer.StatusCode == HttpStatusCode.Accepted).Content
+            .ReadAsStringAsync(Ct)).RootElement.GetProperty("job_id").GetInt64();
+        var operations = new ClusterOperations(db);
+        var ended = await operations.WaitForRebalanceAsync(job, progress: null, Ct);
+        Assert.True(ended.Succeeded, $"the drain ended {ended.State}: {ended.Error}");
+        var drained = (await operations.GetStatusAsync(Ct)).Nodes.Single(node => node.Address == worker);
+        Assert.False(drained.ShouldHaveShards, "a drained worker was marked as taking shards again");
+        Assert.Equal(0, drained.Shards);
+    }
+
+    private static async Task<long> SessionsWaitingForALockAsync(NpgsqlDataSource db)
+    {
+        await using var count = db.CreateCommand(
+            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND backend_type = 'client backend'");
+        return (long)(await count.ExecuteScalarAsync(Ct))!;
     }
 
     private static async Task<int> NodeCountAsync(HttpClient admin) => (await StatusAsync(admin)).GetProperty("nodes").GetArrayLength();
