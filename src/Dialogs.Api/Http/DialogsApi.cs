@@ -102,7 +102,7 @@ public static class DialogsApi
             return refused;
         }
 
-        if (ParsePage(limit, before, after, out var errors) is not { } page)
+        if (ParsePage(context.Request.Query, limit, before, after, out var errors) is not { } page)
         {
             return Problems.Invalid(errors);
         }
@@ -135,9 +135,25 @@ public static class DialogsApi
         return peer == me ? Problems.Invalid("user_id", "A dialog needs two users: user_id must not be yourself.") : null;
     }
 
-    private static PageRequest? ParsePage(string? limit, string? before, string? after, out Dictionary<string, string[]> errors)
+    private static PageRequest? ParsePage(
+        IQueryCollection query, string? limit, string? before, string? after, out Dictionary<string, string[]> errors)
     {
         errors = [];
+        // The binder joins a repeated parameter's values with commas, or drops an empty one: what it makes of them
+        // would be judged as one value, and the error, if any, would blame the value rather than the repetition.
+        foreach (var name in (string[])[nameof(limit), nameof(before), nameof(after)])
+        {
+            if (query[name].Count > 1)
+            {
+                errors[name] = [$"Give {name} once."];
+            }
+        }
+
+        if (errors.Count > 0)
+        {
+            return null;
+        }
+
         var size = PageRequest.DefaultLimit;
         // Digits checked first: int.TryParse also takes trailing NULs ("1%00").
         if (limit is not null && (limit.AsSpan().ContainsAnyExceptInRange('0', '9')

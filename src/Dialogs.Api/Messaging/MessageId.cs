@@ -24,7 +24,8 @@ public readonly record struct MessageId(Guid Value)
 
     public static bool TryParse(string? candidate, out MessageId id)
     {
-        var parsed = Guid.TryParseExact(candidate, "D", out var value);
+        // Exactly its 36 characters: the parser would also take one with white space around it.
+        var parsed = Guid.TryParseExact(candidate, "D", out var value) && candidate.Length == 36;
         id = new MessageId(value);
         return parsed;
     }

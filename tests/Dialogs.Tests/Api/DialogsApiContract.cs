@@ -343,7 +343,7 @@ public abstract class DialogsApiContract(Database database)
         using var response = await client.PostAsync($"/dialog/{bob}/send", new StringContent(body, null, "application/json"), Ct);
 
         Assert.Equal($$"""The body must be a JSON object like {"text": "..."}, each member given once, its strings valid Unicode; the JSON at {{where}} does not fit.""",
-            await BodyError(response));
+            await FieldError(response, "body"));
     }
 
     [Theory]
@@ -356,7 +356,7 @@ public abstract class DialogsApiContract(Database database)
 
         using var response = await client.PostAsync($"/dialog/{bob}/send", new StringContent(body, null, "application/json"), Ct);
 
-        Assert.Equal(error, await BodyError(response));
+        Assert.Equal(error, await FieldError(response, "body"));
     }
 
     [Theory]
@@ -408,7 +408,7 @@ public abstract class DialogsApiContract(Database database)
 
         using var response = await client.PostAsync($"/dialog/{bob}/send", content, Ct);
 
-        Assert.Equal("The body is not valid UTF-8 (byte 10).", await BodyError(response));
+        Assert.Equal("The body is not valid UTF-8 (byte 10).", await FieldError(response, "body"));
         Assert.Empty(await client.ListOk(bob));
     }
 
@@ -587,11 +587,26 @@ public abstract class DialogsApiContract(Database database)
     [InlineData("?before=not-an-id")]
     [InlineData("?after=12345")]
     [InlineData("?before=01a1ff9c-325d-7688-b396-daf262568e27&after=01a1ff9c-325d-7688-b396-daf262568e27")]
+    [InlineData("?before=%2001a1ff9c-325d-7688-b396-daf262568e27")]
+    [InlineData("?after=01a1ff9c-325d-7688-b396-daf262568e27%20")]
     public async Task Invalid_paging_is_400(string query)
     {
         var (alice, bob) = (Users.New("alice"), Users.New("bob"));
 
         await AssertProblem(await database.Client(alice).List(bob, query), 400);
+    }
+
+    [Theory]
+    [InlineData("?limit=2&limit=3", "limit")]
+    [InlineData("?limit=2&limit=", "limit")]
+    [InlineData("?limit=&limit=2", "limit")]
+    [InlineData("?before=01a1ff9c-325d-7688-b396-daf262568e27&before=01a1ff9c-325d-7688-b396-daf262568e27", "before")]
+    [InlineData("?after=01a1ff9c-325d-7688-b396-daf262568e27&after=", "after")]
+    public async Task A_paging_parameter_given_twice_is_400_saying_so(string query, string parameter)
+    {
+        var (alice, bob) = (Users.New("alice"), Users.New("bob"));
+
+        Assert.Equal($"Give {parameter} once.", await FieldError(await database.Client(alice).List(bob, query), parameter));
     }
 
     [Fact]
@@ -745,12 +760,12 @@ public abstract class DialogsApiContract(Database database)
         Assert.All(numbers, schema => Assert.DoesNotContain("string", schema.GetProperty("type").EnumerateArray().Select(name => name.GetString())));
     }
 
-    /// <summary>The 400's one error for the body, after checking it is one.</summary>
-    private static async Task<string?> BodyError(HttpResponseMessage response)
+    /// <summary>The 400's one error for a field (the body, a query parameter), after checking it is one.</summary>
+    private static async Task<string?> FieldError(HttpResponseMessage response, string field)
     {
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         return JsonDocument.Parse(await response.Content.ReadAsStringAsync(Ct)).RootElement
-            .GetProperty("errors").GetProperty("body").EnumerateArray().Single().GetString();
+            .GetProperty("errors").GetProperty(field).EnumerateArray().Single().GetString();
     }
 
     private static IEnumerable<JsonElement> Descendants(JsonElement element) =>
