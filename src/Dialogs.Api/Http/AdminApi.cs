@@ -70,7 +70,7 @@ public static class AdminApi
         if (!NodeAddress.IsValidHost(body!.Host) || body.Port is < 1 or > 65535)
         {
             return Problems.Invalid("host",
-                $"Give the worker as {WorkerShape} (a host of 1..{NodeAddress.MaxHostLength} characters without spaces, port 1..65535), named as the coordinator reaches it.");
+                $"Give the worker as {WorkerShape} (a host name or an IP address of 1..{NodeAddress.MaxHostLength} characters, port 1..65535), named as the coordinator reaches it.");
         }
 
         var worker = new NodeAddress(body.Host, body.Port ?? NodeAddress.DefaultPort);

@@ -37,6 +37,8 @@ public sealed class AdminApiTests(PlainPostgres plain, CitusCluster citus)
         """{"host":"w\u00001","port":5432}""", // a NUL, which PostgreSQL cannot store
         $$"""{"host":"{{new string('w', Dialogs.Cluster.NodeAddress.MaxHostLength + 1)}}","port":5432}""",
         """{"host":"w1","port":70000}""",
+        """{"host":"[::1]","port":5432}""", // the bare address here: brackets belong to a path's host:port
+        """{"host":"w1/x","port":5432}""",
         """{"port":5432}""",
         """{"host":"w1","port":"5432"}""", // a number as a string
         """not json""",
@@ -51,6 +53,21 @@ public sealed class AdminApiTests(PlainPostgres plain, CitusCluster citus)
         using var response = await admin.PostAsync("/admin/cluster/workers",
             new StringContent(body, System.Text.Encoding.UTF8, "application/json"), Ct);
 
+        await DialogsApiContract.AssertProblem(response, 400);
+    }
+
+    [Theory]
+    [InlineData("POST", "127.0.0.1:+1/drain")]
+    [InlineData("POST", "127.0.0.1:/drain")]
+    [InlineData("DELETE", "fe80::1:5432")]
+    [InlineData("DELETE", "%5B::1%5D::5")]
+    public async Task A_worker_address_in_a_path_that_is_not_one_is_400(string method, string path)
+    {
+        using var admin = plain.Client(Users.New("ops"), "admin");
+
+        using var response = await admin.SendAsync(new HttpRequestMessage(new HttpMethod(method), $"/admin/cluster/workers/{path}"), Ct);
+
+        Assert.Contains("[IPv6 address]:port", await response.Content.ReadAsStringAsync(Ct));
         await DialogsApiContract.AssertProblem(response, 400);
     }
 
