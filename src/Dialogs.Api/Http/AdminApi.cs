@@ -43,7 +43,7 @@ public static class AdminApi
             .ProducesProblem(StatusCodes.Status404NotFound);
         admin.MapPost("/rebalance", StartRebalanceAsync)
             .WithSummary("Start an online rebalance (logical replication; writes pause briefly per shard at cutover)");
-        admin.MapGet("/rebalance", GetRebalanceAsync)
+        admin.MapGet("/rebalance", GetLatestRebalanceAsync)
             .WithSummary("The latest rebalance job with its progress")
             .ProducesProblem(StatusCodes.Status404NotFound);
         admin.MapGet("/rebalance/{jobId:long}", GetRebalanceAsync)
@@ -129,11 +129,22 @@ public static class AdminApi
         }
     }
 
-    public static async Task<Results<Ok<RebalanceStatus>, ProblemHttpResult>> GetRebalanceAsync(
-        ClusterOperations cluster, CancellationToken ct, long? jobId = null) =>
+    // Two handlers rather than one with an optional id: that one would also bind ?jobId= on /rebalance, an
+    // undocumented second way to name a job, and answer a malformed one with the framework's bare 400.
+    public static Task<Results<Ok<RebalanceStatus>, ProblemHttpResult>> GetLatestRebalanceAsync(
+        ClusterOperations cluster, CancellationToken ct) =>
+        RebalanceAsync(jobId: null, cluster, ct);
+
+    public static Task<Results<Ok<RebalanceStatus>, ProblemHttpResult>> GetRebalanceAsync(
+        long jobId, ClusterOperations cluster, CancellationToken ct) =>
+        RebalanceAsync(jobId, cluster, ct);
+
+    private static async Task<Results<Ok<RebalanceStatus>, ProblemHttpResult>> RebalanceAsync(
+        long? jobId, ClusterOperations cluster, CancellationToken ct) =>
         await cluster.GetRebalanceAsync(jobId, ct) is { } status
             ? TypedResults.Ok(status)
-            : Problems.Status(StatusCodes.Status404NotFound, "No such rebalance job", "There is no rebalance job to report.");
+            : Problems.Status(StatusCodes.Status404NotFound, "No such rebalance job",
+                jobId is null ? "There is no rebalance job to report." : $"There is no rebalance job {jobId}.");
 
     /// <summary>Starts a background job: 202 with its status, 200 when nothing needs moving, 409 while another runs.</summary>
     private static async Task<Results<Accepted<RebalanceStatus>, Ok<NothingToMove>, ProblemHttpResult>> StartJobAsync(

@@ -30,6 +30,18 @@ public sealed class AdminApiTests(PlainPostgres plain, CitusCluster citus)
         await DialogsApiContract.AssertProblem(await admin.PostAsync("/admin/cluster/rebalance", null, Ct), 409);
     }
 
+    [Fact]
+    public async Task The_latest_rebalance_job_is_read_without_a_query()
+    {
+        using var admin = plain.Client(Users.New("ops"), "admin");
+
+        // A job's id goes in the path. One in the query was bound too, and a malformed one was the framework's bare 400.
+        using var response = await admin.GetAsync("/admin/cluster/rebalance?jobId=abc", Ct);
+
+        Assert.Contains("Not a Citus cluster", await response.Content.ReadAsStringAsync(Ct));
+        await DialogsApiContract.AssertProblem(response, 409);
+    }
+
     public static TheoryData<string> BadWorkerBodies =>
     [
         """{"host":"","port":5432}""",
