@@ -53,8 +53,8 @@ public sealed class ClusterOperations(NpgsqlDataSource db)
     /// </summary>
     /// <returns>The node id.</returns>
     /// <exception cref="WorkerNotReadyException">
-    /// The coordinator cannot reach it, it runs without wal_level=logical, it is the coordinator, or Citus could not add it
-    /// (no citus extension).
+    /// The coordinator cannot reach it, it runs without wal_level=logical, it is the coordinator or a registered worker
+    /// under another name, or Citus could not add it (no citus extension).
     /// </exception>
     public async Task<int> AddWorkerAsync(NodeAddress worker, CancellationToken ct)
     {
@@ -82,6 +82,7 @@ public sealed class ClusterOperations(NpgsqlDataSource db)
             }
         }
 
+        await RefuseRegisteredServerAsync(worker, ct);
         await using var add = Command("SELECT citus_add_node($1, $2)");
         add.Parameters.Add(new() { Value = worker.Host });
         add.Parameters.Add(new() { Value = worker.Port });
@@ -93,6 +94,30 @@ public sealed class ClusterOperations(NpgsqlDataSource db)
         {
             // Citus could not make it a worker, for one because it lacks the citus extension; nothing was registered.
             throw new WorkerNotReadyException($"Citus could not add worker {worker}: {e.MessageText}");
+        }
+    }
+
+    /// <summary>
+    /// Refuses a registered worker under another name (localhost for 127.0.0.1, a second DNS name) or a physical replica
+    /// of one, told by the system identifier a server keeps for life and its replicas share. Citus would try to add it,
+    /// fail to sync its metadata to a server it already holds with a "distributed deadlock", and burn a node id.
+    /// </summary>
+    private async Task RefuseRegisteredServerAsync(NodeAddress worker, CancellationToken ct)
+    {
+        await using var same = Command("""
+            SELECT w.nodename, w.nodeport
+            FROM master_run_on_worker(ARRAY[$1], ARRAY[$2], ARRAY[$3], false) candidate, run_command_on_workers($3) w
+            WHERE candidate.success AND w.success AND w.result = candidate.result
+            LIMIT 1
+            """);
+        same.Parameters.Add(new() { Value = worker.Host });
+        same.Parameters.Add(new() { Value = worker.Port });
+        same.Parameters.Add(new() { Value = "SELECT system_identifier FROM pg_control_system()" });
+        await using var reader = await same.ExecuteReaderAsync(ct);
+        if (await reader.ReadAsync(ct))
+        {
+            throw new WorkerNotReadyException(
+                $"{worker} is the PostgreSQL server registered as worker {new NodeAddress(reader.GetString(0), reader.GetInt32(1))}, or a replica of it.");
         }
     }
 

@@ -11,10 +11,10 @@ namespace Dialogs.Tests.Citus;
 
 /// <summary>
 /// A worker that could not take online shard moves, or that the coordinator cannot reach, is refused with a 422 that
-/// says why, is never registered, and stays refused when asked again; the coordinator offered as a worker is a 422;
-/// draining or removing a node that is no worker is a 404, a drain whose job does not start (Citus refuses it, or its
-/// caller gives up) leaves the worker as it was, and two drains of one worker at once leave it drained. On clusters of
-/// their own, because a regression would change the topology other tests assert.
+/// says why, is never registered, and stays refused when asked again; the coordinator, or a worker under another name,
+/// offered as a worker is a 422; draining or removing a node that is no worker is a 404, a drain whose job does not
+/// start (Citus refuses it, or its caller gives up) leaves the worker as it was, and two drains of one worker at once
+/// leave it drained. On clusters of their own, because a regression would change the topology other tests assert.
 /// </summary>
 public sealed class WorkerRegistrationTests
 {
@@ -60,7 +60,7 @@ public sealed class WorkerRegistrationTests
     }
 
     [Fact]
-    public async Task Adding_the_coordinator_is_422_draining_or_removing_a_node_that_is_no_worker_is_404_and_a_refused_drain_leaves_the_worker_as_it_was()
+    public async Task Adding_the_coordinator_or_a_worker_under_another_name_is_422_draining_or_removing_a_node_that_is_no_worker_is_404_and_a_refused_drain_leaves_the_worker_as_it_was()
     {
         await using var nodes = await TemporaryCluster.StartCitusAsync(workers: 1, shardCount: 4, "the worker drain test", Ct);
         await using var api = new TestApi(nodes.Cluster.Coordinator.ConnectionString());
@@ -75,6 +75,10 @@ public sealed class WorkerRegistrationTests
             new { host = LocalNode.Host, port = nodes.Cluster.Coordinator.Port }, Ct);
         Assert.Contains("is the coordinator", await coordinatorAdded.Content.ReadAsStringAsync(Ct));
         await DialogsApiContract.AssertProblem(coordinatorAdded, 422);
+        using var workerRenamed = await admin.PostAsJsonAsync("/admin/cluster/workers",
+            new { host = "localhost", port = nodes.Cluster.Workers[0].Port }, Ct);
+        Assert.Contains($"is the PostgreSQL server registered as worker {worker}", await workerRenamed.Content.ReadAsStringAsync(Ct));
+        await DialogsApiContract.AssertProblem(workerRenamed, 422);
 
         // The only worker: no other node may hold shards, so Citus refuses the drain.
         using var refused = await admin.PostAsync($"/admin/cluster/workers/{worker}/drain", null, Ct);
