@@ -28,7 +28,7 @@ public static class Program
         {
             var settings = new ReshardSettings(common.Load(parse), common.Duration(parse), Seconds(parse.GetValue(moveAt)),
                 Seconds(parse.GetValue(after)), Seconds(parse.GetValue(timeout)));
-            return VerifierRun.RunAsync("reshard", common.Environment(parse), settings.Load,
+            return VerifierRun.RunAsync("reshard", common.Environment(parse), settings.Load, settings.MoveAt,
                 (target, progress, token) => ReshardScenario.RunAsync(target, settings, progress, token), ReportView.Reshard, ct);
         });
 
@@ -44,7 +44,7 @@ public static class Program
             var settings = new WorkerDownSettings(common.Load(parse), common.Duration(parse), parse.GetValue(worker),
                 Seconds(parse.GetValue(stopAt)), Seconds(parse.GetValue(downFor)), TimeSpan.FromSeconds(parse.GetValue(failFast)),
                 TimeSpan.FromSeconds(parse.GetValue(grace)));
-            return VerifierRun.RunAsync("worker-down", common.Environment(parse), settings.Load,
+            return VerifierRun.RunAsync("worker-down", common.Environment(parse), settings.Load, settings.StopAt,
                 (target, progress, token) => WorkerDownScenario.RunAsync(target, settings, progress, token), ReportView.WorkerDown, ct);
         });
 

@@ -22,7 +22,11 @@ public static class VerifierRun
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
     /// <param name="load">Checked before anything starts, so a bad option costs no cluster.</param>
-    public static async Task<int> RunAsync<TResult>(string scenario, EnvironmentOptions options, LoadSettings load,
+    /// <param name="changeAt">
+    /// When the scenario changes the cluster (adds a worker, stops one): after the load's warm-up, or the "before" phase
+    /// would be empty, its latencies reported as zeros. Checked with the load.
+    /// </param>
+    public static async Task<int> RunAsync<TResult>(string scenario, EnvironmentOptions options, LoadSettings load, TimeSpan changeAt,
         Func<VerifierTarget, Action<string>, CancellationToken, Task<TResult>> run, Func<TResult, IEnumerable<IRenderable>> view,
         CancellationToken ct)
         where TResult : IVerifierResult
@@ -30,6 +34,12 @@ public static class VerifierRun
         try
         {
             load.Validate();
+            if (changeAt <= load.WarmUp)
+            {
+                throw new ArgumentException($"the cluster would change {changeAt.TotalSeconds:0} s into the load, not after its "
+                    + $"{load.WarmUp.TotalSeconds:0} s warm-up, so nothing would be measured before the change: give a later "
+                    + "--move-at or --stop-at, or a shorter --warmup.");
+            }
         }
         catch (ArgumentException e)
         {
