@@ -175,6 +175,7 @@ public sealed class ClusterOperations(NpgsqlDataSource db)
     /// </summary>
     /// <exception cref="UnknownWorkerException">No worker is registered at that address.</exception>
     /// <exception cref="RebalanceAlreadyRunningException">Another rebalance job is running.</exception>
+    /// <exception cref="ClusterChangeRefusedException">Citus refused: no other worker could take the shards.</exception>
     public async Task<long?> DrainWorkerAsync(NodeAddress worker, CancellationToken ct)
     {
         await using var turn = await TakeTurnAsync(ct);
@@ -193,6 +194,7 @@ public sealed class ClusterOperations(NpgsqlDataSource db)
 
     /// <summary>Removes a drained worker; Citus refuses while it still holds a shard.</summary>
     /// <exception cref="UnknownWorkerException">No worker is registered at that address (the coordinator is none).</exception>
+    /// <exception cref="ClusterChangeRefusedException">Citus refused: the worker still holds shards.</exception>
     public async Task RemoveWorkerAsync(NodeAddress worker, CancellationToken ct)
     {
         await using var turn = await TakeTurnAsync(ct);
@@ -201,7 +203,14 @@ public sealed class ClusterOperations(NpgsqlDataSource db)
         await using var remove = Command("SELECT citus_remove_node($1, $2)");
         remove.Parameters.Add(new() { Value = worker.Host });
         remove.Parameters.Add(new() { Value = worker.Port });
-        await remove.ExecuteNonQueryAsync(ct);
+        try
+        {
+            await remove.ExecuteNonQueryAsync(ct);
+        }
+        catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.ObjectNotInPrerequisiteState or PostgresErrorCodes.InternalError)
+        {
+            throw new ClusterChangeRefusedException(e.MessageText, e);
+        }
     }
 
     /// <summary>Whether the registered worker at that address may hold shards.</summary>
@@ -289,6 +298,11 @@ public sealed class ClusterOperations(NpgsqlDataSource db)
         {
             throw new RebalanceAlreadyRunningException(e.MessageText, e);
         }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.InternalError)
+        {
+            // Citus' refusals for the cluster's state, such as draining the last worker that could take the shards.
+            throw new ClusterChangeRefusedException(e.MessageText, e);
+        }
     }
 
     private async Task<IReadOnlyList<ShardMove>> MovingShardsAsync(CancellationToken ct)
@@ -375,6 +389,9 @@ public sealed class ClusterOperations(NpgsqlDataSource db)
 
 /// <summary>Citus runs one rebalance at a time.</summary>
 public sealed class RebalanceAlreadyRunningException(string message, Exception inner) : InvalidOperationException(message, inner);
+
+/// <summary>Citus refused a change for the cluster's state: a drain no other worker could take the shards of, a removal of a worker that holds some.</summary>
+public sealed class ClusterChangeRefusedException(string message, Exception inner) : InvalidOperationException(message, inner);
 
 /// <summary>A worker the coordinator cannot reach, or one that cannot take part in online shard moves.</summary>
 public sealed class WorkerNotReadyException(string message) : InvalidOperationException(message);

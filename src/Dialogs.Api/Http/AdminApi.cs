@@ -122,10 +122,9 @@ public static class AdminApi
         {
             return NoSuchWorker(e);
         }
-        catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.ObjectNotInPrerequisiteState or PostgresErrorCodes.InternalError)
+        catch (ClusterChangeRefusedException e)
         {
-            // Citus refuses to remove a node that still holds shards (an unknown one is the UnknownWorkerException above).
-            return Problems.Status(StatusCodes.Status409Conflict, "The worker cannot be removed", e.MessageText);
+            return Problems.Status(StatusCodes.Status409Conflict, "The worker cannot be removed", e.Message);
         }
     }
 
@@ -160,10 +159,9 @@ public static class AdminApi
         {
             return Problems.Status(StatusCodes.Status409Conflict, "A rebalance is running", e.Message);
         }
-        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.InternalError)
+        catch (ClusterChangeRefusedException e)
         {
-            // Citus' refusals for the cluster's state, such as draining the last worker that could take the shards.
-            return Problems.Status(StatusCodes.Status409Conflict, "Citus refused to start the job", e.MessageText);
+            return Problems.Status(StatusCodes.Status409Conflict, "Citus refused to start the job", e.Message);
         }
     }
 
