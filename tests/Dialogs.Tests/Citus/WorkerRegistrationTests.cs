@@ -12,9 +12,10 @@ namespace Dialogs.Tests.Citus;
 /// <summary>
 /// A worker that could not take online shard moves, or that the coordinator cannot reach, is refused with a 422 that
 /// says why, is never registered, and stays refused when asked again; the coordinator, or a worker under another name,
-/// offered as a worker is a 422; draining or removing a node that is no worker is a 404, a drain whose job does not
-/// start (Citus refuses it, or its caller gives up) leaves the worker as it was, and two drains of one worker at once
-/// leave it drained. On clusters of their own, because a regression would change the topology other tests assert.
+/// offered as a worker is a 422; draining or removing a node that is no worker is a 404, removing a worker that holds
+/// shards is a 409, a drain whose job does not start (Citus refuses it, or its caller gives up) leaves the worker as it
+/// was, and two drains of one worker at once leave it drained. On clusters of their own, because a regression would
+/// change the topology other tests assert.
 /// </summary>
 public sealed class WorkerRegistrationTests
 {
@@ -60,7 +61,7 @@ public sealed class WorkerRegistrationTests
     }
 
     [Fact]
-    public async Task Adding_the_coordinator_or_a_worker_under_another_name_is_422_draining_or_removing_a_node_that_is_no_worker_is_404_and_a_refused_drain_leaves_the_worker_as_it_was()
+    public async Task Nodes_that_are_no_new_worker_and_changes_Citus_refuses_are_answered_4xx_and_change_nothing()
     {
         await using var nodes = await TemporaryCluster.StartCitusAsync(workers: 1, shardCount: 4, "the worker drain test", Ct);
         await using var api = new TestApi(nodes.Cluster.Coordinator.ConnectionString());
@@ -84,6 +85,10 @@ public sealed class WorkerRegistrationTests
         using var refused = await admin.PostAsync($"/admin/cluster/workers/{worker}/drain", null, Ct);
         Assert.Contains("should_have_shards", await refused.Content.ReadAsStringAsync(Ct));
         await DialogsApiContract.AssertProblem(refused, 409);
+        // Nor may it be removed while it holds them.
+        using var kept = await admin.DeleteAsync($"/admin/cluster/workers/{worker}", Ct);
+        Assert.Contains("The worker cannot be removed", await kept.Content.ReadAsStringAsync(Ct));
+        await DialogsApiContract.AssertProblem(kept, 409);
 
         var nodesAfter = (await StatusAsync(admin)).GetProperty("nodes").EnumerateArray().ToList();
         Assert.Equal(2, nodesAfter.Count);
