@@ -47,9 +47,10 @@ public sealed class ClusterOperations(NpgsqlDataSource db)
     }
 
     /// <summary>
-    /// Registers a worker (a no-op when it is registered already) once it has shown it can take online moves: it is
-    /// checked before citus_add_node, so a node that cannot is never given shards, and checked again when it is
-    /// registered already, so asking twice never turns a refusal into a success.
+    /// Registers a worker once it has shown it can take online moves: it is checked before citus_add_node, so a node
+    /// that cannot is never given shards, and checked again when it is registered already, so asking twice never turns
+    /// a refusal into a success. A registered worker is left as it is, but for one that was drained, which takes shards
+    /// again (the next rebalance moves some onto it): adding it back means that.
     /// </summary>
     /// <returns>The node id.</returns>
     /// <exception cref="WorkerNotReadyException">
@@ -68,18 +69,29 @@ public sealed class ClusterOperations(NpgsqlDataSource db)
             await RequireLogicalWalAsync(show, ct);
         }
 
-        await using (var existing = Command("SELECT nodeid, groupid = 0 FROM pg_dist_node WHERE nodename = $1 AND nodeport = $2"))
+        (int Id, bool IsCoordinator, bool TakesShards)? registered = null;
+        await using (var existing = Command(
+            "SELECT nodeid, groupid = 0, shouldhaveshards FROM pg_dist_node WHERE nodename = $1 AND nodeport = $2"))
         {
             existing.Parameters.Add(new() { Value = worker.Host });
             existing.Parameters.Add(new() { Value = worker.Port });
             await using var reader = await existing.ExecuteReaderAsync(ct);
             if (await reader.ReadAsync(ct))
             {
-                // The coordinator is in pg_dist_node too (group 0); answering its id would pass it off as a worker.
-                return reader.GetBoolean(1)
-                    ? throw new WorkerNotReadyException($"{worker} is the coordinator; a worker is another PostgreSQL server.")
-                    : reader.GetInt32(0);
+                registered = (reader.GetInt32(0), reader.GetBoolean(1), reader.GetBoolean(2));
             }
+        }
+
+        switch (registered)
+        {
+            // The coordinator is in pg_dist_node too (group 0); answering its id would pass it off as a worker.
+            case { IsCoordinator: true }:
+                throw new WorkerNotReadyException($"{worker} is the coordinator; a worker is another PostgreSQL server.");
+            case { TakesShards: false }:
+                await SetShouldHaveShardsAsync(worker, true, ct);
+                return registered.Value.Id;
+            case { } node:
+                return node.Id;
         }
 
         await RefuseRegisteredServerAsync(worker, ct);

@@ -14,8 +14,8 @@ namespace Dialogs.Tests.Citus;
 /// says why, is never registered, and stays refused when asked again; the coordinator, or a worker under another name,
 /// offered as a worker is a 422; draining or removing a node that is no worker is a 404, removing a worker that holds
 /// shards is a 409, a drain whose job does not start (Citus refuses it, or its caller gives up) leaves the worker as it
-/// was, and two drains of one worker at once leave it drained. On clusters of their own, because a regression would
-/// change the topology other tests assert.
+/// was, two drains of one worker at once leave it drained, and a drained worker added again takes shards again. On
+/// clusters of their own, because a regression would change the topology other tests assert.
 /// </summary>
 public sealed class WorkerRegistrationTests
 {
@@ -149,8 +149,7 @@ public sealed class WorkerRegistrationTests
 
         // One job started; Citus refused the other, as a rebalance was running.
         Assert.Equal([HttpStatusCode.Accepted, HttpStatusCode.Conflict], answers.Select(answer => answer.StatusCode).Order());
-        var job = JsonDocument.Parse(await answers.Single(answer => answer.StatusCode == HttpStatusCode.Accepted).Content
-            .ReadAsStringAsync(Ct)).RootElement.GetProperty("job_id").GetInt64();
+        var job = await JobIdAsync(answers.Single(answer => answer.StatusCode == HttpStatusCode.Accepted));
         var operations = new ClusterOperations(db);
         var ended = await operations.WaitForRebalanceAsync(job, progress: null, Ct);
         Assert.True(ended.Succeeded, $"the drain ended {ended.State}: {ended.Error}");
@@ -158,6 +157,33 @@ public sealed class WorkerRegistrationTests
         Assert.False(drained.ShouldHaveShards, "a drained worker was marked as taking shards again");
         Assert.Equal(0, drained.Shards);
     }
+
+    [Fact]
+    public async Task A_drained_worker_added_again_takes_shards_again()
+    {
+        await using var nodes = await TemporaryCluster.StartCitusAsync(workers: 2, shardCount: 4, "the worker re-add test", Ct);
+        await using var db = NpgsqlDataSource.Create(nodes.Cluster.Coordinator.ConnectionString());
+        await using var api = new TestApi(nodes.Cluster.Coordinator.ConnectionString());
+        using var admin = api.Client("operator", "admin");
+        var operations = new ClusterOperations(db);
+        var worker = nodes.Cluster.Workers[0];
+        var drain = await operations.DrainWorkerAsync(NodeAddress.Parse(worker.Address), Ct) ?? throw new InvalidOperationException("nothing to drain");
+        Assert.True((await operations.WaitForRebalanceAsync(drain, progress: null, Ct)).Succeeded);
+
+        using var added = await admin.PostAsJsonAsync("/admin/cluster/workers", new { host = LocalNode.Host, port = worker.Port }, Ct);
+        using var rebalance = await admin.PostAsync("/admin/cluster/rebalance", null, Ct);
+
+        Assert.Equal(HttpStatusCode.OK, added.StatusCode);
+        Assert.True((await operations.GetStatusAsync(Ct)).Nodes.Single(node => node.Address == worker.Address).ShouldHaveShards);
+        Assert.Equal(HttpStatusCode.Accepted, rebalance.StatusCode);
+        var job = await JobIdAsync(rebalance);
+        Assert.True((await operations.WaitForRebalanceAsync(job, progress: null, Ct)).Succeeded);
+        Assert.NotEqual(0, (await operations.GetStatusAsync(Ct)).Nodes.Single(node => node.Address == worker.Address).Shards);
+    }
+
+    /// <summary>The job a 202 from a rebalance or drain started.</summary>
+    private static async Task<long> JobIdAsync(HttpResponseMessage accepted) =>
+        JsonDocument.Parse(await accepted.Content.ReadAsStringAsync(Ct)).RootElement.GetProperty("job_id").GetInt64();
 
     private static async Task<long> SessionsWaitingForALockAsync(NpgsqlDataSource db)
     {
