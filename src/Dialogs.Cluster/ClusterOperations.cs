@@ -219,7 +219,8 @@ public sealed class ClusterOperations(NpgsqlDataSource db)
         {
             await remove.ExecuteNonQueryAsync(ct);
         }
-        catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.ObjectNotInPrerequisiteState or PostgresErrorCodes.InternalError)
+        catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.ObjectNotInPrerequisiteState or PostgresErrorCodes.InternalError
+                                          && !CitusErrors.IsWorkerConnectionFailure(e))
         {
             throw new ClusterChangeRefusedException(e.MessageText, e);
         }
@@ -310,9 +311,10 @@ public sealed class ClusterOperations(NpgsqlDataSource db)
         {
             throw new RebalanceAlreadyRunningException(e.MessageText, e);
         }
-        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.InternalError)
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.InternalError && !CitusErrors.IsWorkerConnectionFailure(e))
         {
-            // Citus' refusals for the cluster's state, such as draining the last worker that could take the shards.
+            // Citus' refusals for the cluster's state, such as draining the last worker that could take the shards; not
+            // a worker it could not reach, which is no refusal and may pass.
             throw new ClusterChangeRefusedException(e.MessageText, e);
         }
     }

@@ -33,7 +33,8 @@ public sealed partial class DatabaseUnavailableHandler(IProblemDetailsService pr
             {
                 Status = StatusCodes.Status503ServiceUnavailable,
                 Title = "Service unavailable",
-                Detail = "The message store is temporarily unavailable for this dialog. Retry later.",
+                // Not "for this dialog": the admin endpoints answer this too, when a node they need is down.
+                Detail = "The database is temporarily unavailable for this request. Retry later.",
             },
         });
     }

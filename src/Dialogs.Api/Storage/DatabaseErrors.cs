@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using Dialogs.Cluster;
 using Npgsql;
 
 namespace Dialogs.Api.Storage;
@@ -59,8 +60,9 @@ public static class DatabaseErrors
         "40001" or "40P01" => true,                      // serialization failure, (distributed) deadlock
         "55P03" or "57014" => true,                      // lock timeout, statement timeout or cancel
         "58000" or "58030" => true,                      // system and I/O errors
-        // A shard that moved or split between planning and execution (citus notes §2).
-        "XX000" => e.MessageText.StartsWith("could not find valid entry for shard", StringComparison.Ordinal),
+        // A shard that moved or split between planning and execution (citus notes §2), or a worker lost mid-statement.
+        "XX000" => e.MessageText.StartsWith("could not find valid entry for shard", StringComparison.Ordinal)
+                   || CitusErrors.IsWorkerConnectionFailure(e),
         "42P01" => IsShardRelation(e.MessageText),
         _ => false,
     };

@@ -14,8 +14,9 @@ namespace Dialogs.Tests.Citus;
 /// says why, is never registered, and stays refused when asked again; the coordinator, or a worker under another name,
 /// offered as a worker is a 422; draining or removing a node that is no worker is a 404, removing a worker that holds
 /// shards is a 409, a drain whose job does not start (Citus refuses it, or its caller gives up) leaves the worker as it
-/// was, two drains of one worker at once leave it drained, and a drained worker added again takes shards again. On
-/// clusters of their own, because a regression would change the topology other tests assert.
+/// was, and so does one of a worker that is down (a 503, as that may pass); two drains of one worker at once leave it
+/// drained, and a drained worker added again takes shards again. On clusters of their own, because a regression would
+/// change the topology other tests assert.
 /// </summary>
 public sealed class WorkerRegistrationTests
 {
@@ -179,6 +180,27 @@ public sealed class WorkerRegistrationTests
         var job = await JobIdAsync(rebalance);
         Assert.True((await operations.WaitForRebalanceAsync(job, progress: null, Ct)).Succeeded);
         Assert.NotEqual(0, (await operations.GetStatusAsync(Ct)).Nodes.Single(node => node.Address == worker.Address).Shards);
+    }
+
+    [Fact]
+    public async Task Draining_a_worker_that_is_down_is_a_503_that_leaves_it_as_it_was()
+    {
+        await using var nodes = await TemporaryCluster.StartCitusAsync(workers: 2, shardCount: 4, "the down worker drain test", Ct);
+        await using var api = new TestApi(nodes.Cluster.Coordinator.ConnectionString());
+        using var admin = api.Client("operator", "admin");
+        var worker = nodes.Cluster.Workers[0];
+        // The coordinator's sessions keep connections to the workers, as in service (the status asks every worker).
+        await StatusAsync(admin);
+        await worker.StopAsync();
+
+        using var drain = await admin.PostAsync($"/admin/cluster/workers/{worker.Address}/drain", null, Ct);
+
+        // Not Citus refusing the change (409): the cluster cannot be reached in full, which may pass.
+        Assert.NotNull(drain.Headers.RetryAfter);
+        await DialogsApiContract.AssertProblem(drain, 503);
+        await worker.StartAsync();
+        var nodesAfter = (await StatusAsync(admin)).GetProperty("nodes").EnumerateArray();
+        Assert.True(nodesAfter.Single(node => node.GetProperty("address").GetString() == worker.Address).GetProperty("should_have_shards").GetBoolean());
     }
 
     /// <summary>The job a 202 from a rebalance or drain started.</summary>
