@@ -36,10 +36,11 @@ public sealed class ClusterOperations(NpgsqlDataSource db)
         {
             while (await reader.ReadAsync(ct))
             {
-                var group = reader.GetInt32(3);
+                var (group, shards) = (reader.GetInt32(3), reader.GetInt32(6));
+                // A node without shards has none to size; one whose shards went unsized could not be asked (it is down).
+                long? size = shards == 0 ? 0 : bytes is not null && bytes.TryGetValue(group, out var sized) ? sized : null;
                 nodes.Add(new NodeStatus(reader.GetInt32(0), new NodeAddress(reader.GetString(1), reader.GetInt32(2)).ToString(),
-                    IsCoordinator: group == 0, reader.GetBoolean(4), reader.GetBoolean(5), reader.GetInt32(6),
-                    bytes?.GetValueOrDefault(group)));
+                    IsCoordinator: group == 0, reader.GetBoolean(4), reader.GetBoolean(5), shards, size));
             }
         }
 

@@ -14,9 +14,9 @@ namespace Dialogs.Tests.Citus;
 /// says why, is never registered, and stays refused when asked again; the coordinator, or a worker under another name,
 /// offered as a worker is a 422; draining or removing a node that is no worker is a 404, removing a worker that holds
 /// shards is a 409, a drain whose job does not start (Citus refuses it, or its caller gives up) leaves the worker as it
-/// was, and so does one of a worker that is down (a 503, as that may pass); two drains of one worker at once leave it
-/// drained, and a drained worker added again takes shards again. On clusters of their own, because a regression would
-/// change the topology other tests assert.
+/// was, and so does one of a worker that is down (a 503, as that may pass; the status gives its shards no size); two
+/// drains of one worker at once leave it drained, and a drained worker added again takes shards again. On clusters of
+/// their own, because a regression would change the topology other tests assert.
 /// </summary>
 public sealed class WorkerRegistrationTests
 {
@@ -198,6 +198,12 @@ public sealed class WorkerRegistrationTests
         // Not Citus refusing the change (409): the cluster cannot be reached in full, which may pass.
         Assert.NotNull(drain.Headers.RetryAfter);
         await DialogsApiContract.AssertProblem(drain, 503);
+        // Meanwhile the status gives its shards no size, rather than none: it could not be asked.
+        var sizes = (await StatusAsync(admin)).GetProperty("nodes").EnumerateArray()
+            .Where(node => !node.GetProperty("is_coordinator").GetBoolean())
+            .ToDictionary(node => node.GetProperty("address").GetString()!, node => node.GetProperty("bytes").ValueKind);
+        Assert.Equal(JsonValueKind.Null, sizes[worker.Address]);
+        Assert.Equal(JsonValueKind.Number, sizes[nodes.Cluster.Workers[1].Address]);
         await worker.StartAsync();
         var nodesAfter = (await StatusAsync(admin)).GetProperty("nodes").EnumerateArray();
         Assert.True(nodesAfter.Single(node => node.GetProperty("address").GetString() == worker.Address).GetProperty("should_have_shards").GetBoolean());
