@@ -67,13 +67,23 @@ public static class AdminApi
             return problem;
         }
 
-        if (!NodeAddress.IsValidHost(body!.Host) || body.Port is < 1 or > 65535)
+        var errors = new Dictionary<string, string[]>();
+        if (!NodeAddress.IsValidHost(body!.Host))
         {
-            return Problems.Invalid("host",
-                $"Give the worker as {WorkerShape} (a host name or an IP address of 1..{NodeAddress.MaxHostLength} characters, port 1..65535), named as the coordinator reaches it.");
+            errors["host"] = [$"Give the worker as {WorkerShape}: its host name or IP address of 1..{NodeAddress.MaxHostLength} characters, as the coordinator reaches it."];
         }
 
-        var worker = new NodeAddress(body.Host, body.Port ?? NodeAddress.DefaultPort);
+        if (body.Port is < 1 or > 65535)
+        {
+            errors["port"] = [$"Give the worker as {WorkerShape}: its port from 1 to 65535 ({NodeAddress.DefaultPort} when left out)."];
+        }
+
+        if (errors.Count > 0)
+        {
+            return Problems.Invalid(errors);
+        }
+
+        var worker = new NodeAddress(body.Host!, body.Port ?? NodeAddress.DefaultPort);
         try
         {
             return TypedResults.Ok(new WorkerAdded(await cluster.AddWorkerAsync(worker, ct), worker.ToString()));
@@ -124,7 +134,8 @@ public static class AdminApi
         }
         catch (ClusterChangeRefusedException e)
         {
-            return Problems.Status(StatusCodes.Status409Conflict, "The worker cannot be removed", e.Message);
+            return Problems.Status(StatusCodes.Status409Conflict, "The worker cannot be removed",
+                $"Drain it first (POST /admin/cluster/workers/{worker}/drain) and remove it once that job has finished. Citus: {e.Message}");
         }
     }
 

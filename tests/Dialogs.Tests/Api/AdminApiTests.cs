@@ -42,6 +42,21 @@ public sealed class AdminApiTests(PlainPostgres plain, CitusCluster citus)
         await DialogsApiContract.AssertProblem(response, 409);
     }
 
+    [Theory]
+    [InlineData("""{"host":"w1","port":0}""", "port")]
+    [InlineData("""{"host":"w1","port":70000}""", "port")]
+    [InlineData("""{"host":"w 1","port":5432}""", "host")]
+    public async Task A_bad_worker_address_names_the_member_to_fix(string body, string member)
+    {
+        using var admin = plain.Client(Users.New("ops"), "admin");
+
+        using var response = await admin.PostAsync("/admin/cluster/workers",
+            new StringContent(body, System.Text.Encoding.UTF8, "application/json"), Ct);
+
+        var errors = JsonDocument.Parse(await response.Content.ReadAsStringAsync(Ct)).RootElement.GetProperty("errors");
+        Assert.Equal([member], errors.EnumerateObject().Select(error => error.Name));
+    }
+
     public static TheoryData<string> BadWorkerBodies =>
     [
         """{"host":"","port":5432}""",

@@ -88,7 +88,7 @@ public sealed class WorkerRegistrationTests
         await DialogsApiContract.AssertProblem(refused, 409);
         // Nor may it be removed while it holds them.
         using var kept = await admin.DeleteAsync($"/admin/cluster/workers/{worker}", Ct);
-        Assert.Contains("The worker cannot be removed", await kept.Content.ReadAsStringAsync(Ct));
+        Assert.Contains("Drain it first", await kept.Content.ReadAsStringAsync(Ct));
         await DialogsApiContract.AssertProblem(kept, 409);
 
         var nodesAfter = (await StatusAsync(admin)).GetProperty("nodes").EnumerateArray().ToList();
