@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 
 namespace Dialogs.Api.Messaging;
@@ -29,9 +30,10 @@ public static class MessageText
         }
 
         var trimmed = raw.Trim();
-        if (trimmed.All(IsInvisible))
+        if (trimmed.EnumerateRunes().All(ShowsNothing))
         {
-            return "text must not be empty, or only whitespace and invisible formatting characters (such as U+200B).";
+            return "text must show something: not be empty, nor only whitespace and characters that show nothing by "
+                + "themselves (such as U+200B, U+3164 or a combining accent without its letter).";
         }
 
         var length = 0;
@@ -55,9 +57,14 @@ public static class MessageText
     }
 
     /// <summary>
-    /// Whitespace, or a formatting character (zero-width space, byte order mark, bidi marks, joiners), which shows
-    /// nothing by itself: a text made only of them would arrive as an empty message.
+    /// A character that shows nothing by itself, so that a text made only of them would arrive as an empty message:
+    /// whitespace; a formatting character (zero-width space, byte order mark, bidi marks, joiners, tags); a combining
+    /// mark, which shows only on a letter before it; a Hangul filler or the blank braille pattern, letters and symbols
+    /// drawn as blanks; a noncharacter. Taken by code point, so that those beyond U+FFFF (tags) count too.
     /// </summary>
-    private static bool IsInvisible(char c) =>
-        char.IsWhiteSpace(c) || char.GetUnicodeCategory(c) == System.Globalization.UnicodeCategory.Format;
+    private static bool ShowsNothing(Rune c) =>
+        Rune.IsWhiteSpace(c)
+        || Rune.GetUnicodeCategory(c) is UnicodeCategory.Format or UnicodeCategory.NonSpacingMark or UnicodeCategory.EnclosingMark
+        || c.Value is 0x115F or 0x1160 or 0x3164 or 0xFFA0 or 0x2800
+        || c.Value is >= 0xFDD0 and <= 0xFDEF || (c.Value & 0xFFFE) == 0xFFFE;
 }

@@ -264,6 +264,8 @@ public abstract class DialogsApiContract(Database database)
 
         Assert.Equal(family, (await client.SendOk(bob, family)).Text);
         Assert.Equal("\u200fשלום", (await client.SendOk(bob, "\u200fשלום")).Text);
+        Assert.Equal("cafe\u0301", (await client.SendOk(bob, "cafe\u0301")).Text); // an accent on its letter
+        Assert.Equal("\u3164hi", (await client.SendOk(bob, "\u3164hi")).Text);
     }
 
     [Fact]
@@ -297,6 +299,11 @@ public abstract class DialogsApiContract(Database database)
         { "application/json", """{"text":""}""", 400 }, // empty text
         { "application/json", """{"text":" \n\t "}""", 400 }, // whitespace only
         { "application/json", """{"text":"\u200b\ufeff \u2060\u200f"}""", 400 }, // invisible: zero-width space, BOM, word joiner, bidi mark
+        { "application/json", """{"text":"\u3164\u3164"}""", 400 }, // Hangul fillers, drawn as blanks
+        { "application/json", """{"text":"\u2800"}""", 400 }, // the blank braille pattern
+        { "application/json", """{"text":"\u0301"}""", 400 }, // a combining accent without its letter
+        { "application/json", """{"text":"\uffff"}""", 400 }, // a noncharacter
+        { "application/json", """{"text":"\udb40\udc20\udb40\udc7f"}""", 400 }, // tag characters, beyond U+FFFF
         { "application/json", """{"text":"a\u0000b"}""", 400 }, // NUL
         { "application/json", """{"text":"a\u0007b"}""", 400 }, // bell
         { "application/json", """{"text":"\u001b[31mred"}""", 400 }, // escape
