@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.IdentityModel.JsonWebTokens;
 
 namespace Dialogs.Api.Http;
 
@@ -31,6 +32,9 @@ public static class BearerAuthentication
                 options.TokenValidationParameters.IssuerSigningKeys = [.. keys];
             }
 
+            options.Events ??= new JwtBearerEvents();
+            options.Events.OnTokenValidated = RefuseCriticalHeaderParameters;
+
             // After MapInboundClaims, which the options pass on to the handlers they hold.
             for (var i = 0; i < options.TokenHandlers.Count; i++)
             {
@@ -47,5 +51,19 @@ public static class BearerAuthentication
             .ValidateOnStart();
         builder.Services.AddAuthorizationBuilder().AddPolicy(AdminPolicy, policy => policy.RequireRole(AdminRole));
         return builder;
+    }
+
+    /// <summary>
+    /// RFC 7515 (4.1.11): a recipient must refuse a token whose "crit" header names extensions it does not understand.
+    /// IdentityModel does not look at it, and this service understands none.
+    /// </summary>
+    private static Task RefuseCriticalHeaderParameters(TokenValidatedContext context)
+    {
+        if (context.SecurityToken is JsonWebToken token && token.TryGetHeaderValue<object>("crit", out _))
+        {
+            context.Fail("The token names critical header parameters (crit), and this service understands none.");
+        }
+
+        return Task.CompletedTask;
     }
 }

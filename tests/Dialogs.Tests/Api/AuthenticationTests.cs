@@ -1,5 +1,8 @@
+using System.Buffers.Text;
 using System.Net;
 using System.Net.Http.Headers;
+using System.Security.Cryptography;
+using System.Text;
 using Dialogs.Api.Http;
 using Dialogs.Local;
 using Dialogs.Tests.Infrastructure;
@@ -49,12 +52,33 @@ public sealed class AuthenticationTests(PlainPostgres database)
     }
 
     [Fact]
+    public async Task A_token_naming_critical_header_parameters_is_401()
+    {
+        var (alice, bob) = (Users.New("alice"), Users.New("bob"));
+        using var plainHeader = database.Client();
+        plainHeader.DefaultRequestHeaders.Authorization = new("Bearer", WithHeader(alice, """{"alg":"HS256","typ":"JWT"}"""));
+        using var criticalHeader = database.Client();
+        criticalHeader.DefaultRequestHeaders.Authorization = new("Bearer", WithHeader(alice, """{"alg":"HS256","typ":"JWT","crit":["exp2"],"exp2":1}"""));
+
+        Assert.Equal(HttpStatusCode.OK, (await plainHeader.List(bob)).StatusCode);
+        await DialogsApiContract.AssertProblem(await criticalHeader.List(bob), 401);
+    }
+
+    [Fact]
     public async Task The_401_tells_the_client_to_use_a_bearer_token()
     {
         using var response = await database.Client().List(Users.New());
 
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
         Assert.Equal("Bearer", Assert.Single(response.Headers.WwwAuthenticate).Scheme);
+    }
+
+    /// <summary>A valid token's claims under <paramref name="header"/>, signed with the key the API trusts.</summary>
+    private string WithHeader(string subject, string header)
+    {
+        var signed = $"{Base64Url.EncodeToString(Encoding.UTF8.GetBytes(header))}.{database.Tokens.Create(subject, TimeSpan.FromHours(1)).Split('.')[1]}";
+        var signature = HMACSHA256.HashData(Convert.FromBase64String(database.Tokens.SigningKey), Encoding.ASCII.GetBytes(signed));
+        return $"{signed}.{Base64Url.EncodeToString(signature)}";
     }
 
     [Fact]
