@@ -88,9 +88,9 @@ public sealed class ClusterOperations(NpgsqlDataSource db)
             // The coordinator is in pg_dist_node too (group 0); answering its id would pass it off as a worker.
             case { IsCoordinator: true }:
                 throw new WorkerNotReadyException($"{worker} is the coordinator; a worker is another PostgreSQL server.");
-            case { TakesShards: false }:
+            case { TakesShards: false } drained:
                 await SetShouldHaveShardsAsync(worker, true, ct);
-                return registered.Value.Id;
+                return drained.Id;
             case { } node:
                 return node.Id;
         }
