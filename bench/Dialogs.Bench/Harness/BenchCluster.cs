@@ -74,11 +74,8 @@ public sealed class BenchCluster : IAsyncDisposable
             : $"{server}, one node, {durability}";
     }
 
-    /// <summary>The nodes' postmaster pids (the first line of postmaster.pid): each server is that process and its children.</summary>
-    public IReadOnlyList<int> ServerPids() => Nodes.Nodes
-        .Select(node => int.Parse(File.ReadLines(Path.Combine(Path.GetDirectoryName(node.LogPath)!, "data", "postmaster.pid")).First(),
-            System.Globalization.CultureInfo.InvariantCulture))
-        .ToList();
+    /// <summary>The nodes' postmaster pids: each server is that process and its children.</summary>
+    public IReadOnlyList<int> ServerPids() => Nodes.Nodes.Select(node => node.PostmasterPid()).ToList();
 
     /// <summary>Copies the logs of the cluster in <paramref name="folder"/> (its nodes' and its API's), also of one that failed to start.</summary>
     public static void PreserveLogs(string folder, string destination)

@@ -21,19 +21,23 @@ public static class DatabaseErrors
     };
 
     /// <summary>
-    /// Citus could not reach the worker that holds the shard, or a statement for it ran out its time
-    /// (<see cref="MessageStore.StatementTimeoutSeconds"/>): the worker is down or hung. It may be restarting, but
-    /// usually it stays so for a while, so waiting long for it only piles up requests that take pool connections from
-    /// the live workers.
+    /// Citus could not reach the worker that holds the shard: it is down. It may be restarting, but usually it stays
+    /// so for a while, so waiting long for it only piles up requests that take pool connections from the live workers.
     /// </summary>
-    public static bool IsWorkerUnreachable(Exception exception) => exception switch
+    public static bool IsWorkerUnreachable(Exception exception) => exception is PostgresException { SqlState: ['0', '8', _, _, _] } postgres
+        && (postgres.MessageText.Contains("remote node", StringComparison.Ordinal)
+            || postgres.MessageText.StartsWith("could not establish any connections to the node", StringComparison.Ordinal));
+
+    /// <summary>
+    /// A statement ran out its time (<see cref="MessageStore.StatementTimeoutSeconds"/>): its shard's worker or the
+    /// coordinator stopped answering without closing its connections (hung, or its host silent); which of the two,
+    /// the error does not say (<see cref="CoordinatorProbe"/>). Either way it usually stays so for a while.
+    /// </summary>
+    public static bool IsUnanswered(Exception exception) => exception switch
     {
-        PostgresException { SqlState: ['0', '8', _, _, _] } postgres =>
-            postgres.MessageText.Contains("remote node", StringComparison.Ordinal)
-            || postgres.MessageText.StartsWith("could not establish any connections to the node", StringComparison.Ordinal),
         // A command timeout, as Npgsql reports it: the server's answer to the cancel Npgsql sent (the service sets no
-        // statement_timeout and cancels nothing else), or, without an answer in time, a broken read. Not Npgsql's
-        // other timeouts (the pool exhausted, the coordinator not accepting connections): they say nothing of a worker.
+        // statement_timeout and cancels nothing else), or, without waiting for one, a broken read. Not Npgsql's
+        // other timeouts (the pool exhausted, a connection not opened in time): no statement ran.
         PostgresException { SqlState: PostgresErrorCodes.QueryCanceled } => true,
         NpgsqlException { InnerException: TimeoutException, Message: "Exception while reading from stream" } => true,
         _ => false,

@@ -9,8 +9,8 @@ namespace Dialogs.Api.Storage;
 /// All SQL of the service. Every statement filters on dialog_id = $1, the distribution column, so on Citus each is
 /// a single-shard fast-path router query, and on plain PostgreSQL the same statements run unchanged.
 /// </summary>
-public sealed class MessageStore(
-    NpgsqlDataSource db, TransientRetry retry, ShardPlacements placements, WorkerCircuit circuit, StoreTelemetry telemetry)
+public sealed class MessageStore(NpgsqlDataSource db, TransientRetry retry, ShardPlacements placements, WorkerCircuit circuit,
+    CoordinatorProbe coordinator, StoreTelemetry telemetry)
 {
     /// <summary>The one table of the schema the migrator applies; on Citus it is distributed by dialog_id.</summary>
     public const string Table = "messages";
@@ -31,7 +31,7 @@ public sealed class MessageStore(
     /// How long one statement may run. They take milliseconds, and a shard move's cutover holds writes for well under a
     /// second, so one still running after this waits on a node that stopped answering without closing its connections
     /// (hung, or its host silent): Npgsql's default of 30 s would hold the request, and a coordinator connection, that
-    /// long. Such a timeout counts as the worker unreachable (<see cref="DatabaseErrors.IsWorkerUnreachable"/>). It is the
+    /// long. Such a timeout counts as the worker unreachable while the coordinator answers (<see cref="CoordinatorProbe"/>). It is the
     /// store's data source's default (<see cref="StorageSetup.ApplyHotPathSettings"/>), so every statement here has it.
     /// </summary>
     internal const int StatementTimeoutSeconds = 5;
@@ -87,7 +87,7 @@ public sealed class MessageStore(
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            if (DatabaseErrors.IsWorkerUnreachable(e))
+            if (DatabaseErrors.IsWorkerUnreachable(e) || DatabaseErrors.IsUnanswered(e) && await coordinator.AnswersAsync())
             {
                 circuit.Unreachable(placement.Node);
             }

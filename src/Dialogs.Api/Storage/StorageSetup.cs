@@ -17,6 +17,14 @@ public static class StorageSetup
         {
             var dataSource = new NpgsqlDataSourceBuilder(connectionString);
             dataSource.ConnectionStringBuilder.ApplicationName ??= "dialogs-api";
+            // A server that accepts connections and never answers (a hung coordinator: its host frozen, say) would hold
+            // each new connection Npgsql's default 15 s, longer than any statement may run, and a health probe
+            // longer than orchestrators wait for one. A live coordinator answers in milliseconds.
+            dataSource.ConnectionStringBuilder.Timeout = ConnectTimeoutSeconds;
+            // A statement past its timeout is cancelled on the server, then its connection dropped at once rather than
+            // after waiting up to 2 s more for the server to confirm: a hung server never does, and a live one needs
+            // no connection kept for it, since a new one takes milliseconds.
+            dataSource.ConnectionStringBuilder.CancellationTimeout = -1;
             ApplyHotPathSettings(dataSource.ConnectionStringBuilder);
             return dataSource.UseLoggerFactory(services.GetRequiredService<ILoggerFactory>()).Build();
         });
@@ -26,11 +34,15 @@ public static class StorageSetup
         builder.Services.AddHostedService<ShardPlacementRefresher>();
         builder.Services.AddSingleton<TransientRetry>();
         builder.Services.AddSingleton<WorkerCircuit>();
+        builder.Services.AddSingleton(_ => CoordinatorProbe.For(connectionString));
         builder.Services.AddSingleton<MessageStore>();
         builder.Services.AddSingleton<ClusterOperations>();
         builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database");
         return builder;
     }
+
+    /// <summary>How long opening a connection may take; see <see cref="AddMessageStore"/>.</summary>
+    internal const int ConnectTimeoutSeconds = 2;
 
     /// <summary>How the store's connections are used; the benchmark's raw baseline sets its data source up the same way.</summary>
     internal static void ApplyHotPathSettings(NpgsqlConnectionStringBuilder settings)

@@ -7,13 +7,14 @@ namespace Dialogs.Api.Storage;
 /// Retries a database operation that failed for a passing reason (a shard move's cutover, a node restarting, a lost
 /// connection), with growing, jittered pauses, for at most <see cref="Budget"/>. Safe for every store operation: a
 /// page read changes nothing, and a send repeats its insert with the same send id, so it never stores twice.
-/// Past the budget the error surfaces and becomes a 503. A worker Citus cannot reach gets the short budget, so a
-/// dialog on a dead worker fails within about a second while the other workers' dialogs keep their pool connections.
+/// Past the budget the error surfaces and becomes a 503. A worker Citus cannot reach, or a statement nobody answered,
+/// gets the short budget, so a dialog on a dead worker fails within about a second while the other workers' dialogs
+/// keep their pool connections.
 /// </summary>
 public sealed partial class TransientRetry(StoreTelemetry telemetry, ILogger<TransientRetry> logger)
 {
     public static readonly TimeSpan Budget = TimeSpan.FromSeconds(3);
-    public static readonly TimeSpan UnreachableWorkerBudget = TimeSpan.FromSeconds(1);
+    public static readonly TimeSpan UnreachableNodeBudget = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan FirstPause = TimeSpan.FromMilliseconds(50);
     private static readonly TimeSpan LongestPause = TimeSpan.FromSeconds(1);
 
@@ -29,7 +30,7 @@ public sealed partial class TransientRetry(StoreTelemetry telemetry, ILogger<Tra
             }
             catch (Exception e) when (DatabaseErrors.IsTransient(e) && !ct.IsCancellationRequested
                                       && Stopwatch.GetElapsedTime(started) + pause
-                                         < (DatabaseErrors.IsWorkerUnreachable(e) ? UnreachableWorkerBudget : Budget))
+                                         < (DatabaseErrors.IsWorkerUnreachable(e) || DatabaseErrors.IsUnanswered(e) ? UnreachableNodeBudget : Budget))
             {
                 LogRetry(logger, operation, attempt, pause.TotalMilliseconds, e.Message);
                 telemetry.Retried(operation, e);

@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Runtime.InteropServices;
 using System.Diagnostics.Metrics;
 using System.Net;
 using Dialogs.Api.Storage;
@@ -36,19 +35,18 @@ public sealed class WorkerDownTests
     public Task A_hung_worker_s_dialogs_get_a_503_within_the_statement_timeout_and_the_others_are_served() =>
         OnlyTheBrokenWorkersDialogsFailAsync(
             "the hung-worker test",
-            // Every process of the server stopped (SIGSTOP), its connections left open: nothing refuses, nothing answers.
-            breakWorker: async worker =>
+            // Every process of the server stopped, its connections left open: nothing refuses, nothing answers.
+            breakWorker: worker =>
             {
-                var server = await ServerProcessesAsync(worker);
-                Signal(server, SigStop);
-                return () =>
+                var suspended = SuspendedNode.Suspend(worker);
+                return Task.FromResult<Func<Task>>(() =>
                 {
-                    Signal(server, SigCont);
+                    suspended.Dispose();
                     return Task.CompletedTask;
-                };
+                });
             },
-            // Npgsql's default would have held the request 30 s; the store's statements give up after 5 s, and
-            // cancelling one may take Npgsql's cancellation timeout (2 s) more.
+            // Npgsql's default would have held the request 30 s; the store's statements give up after 5 s, their
+            // cancellation is sent without waiting for its answer, and the coordinator is asked whether it answers.
             firstFailure: (_, took) => Assert.InRange(took, TimeSpan.FromSeconds(MessageStore.StatementTimeoutSeconds * 0.9),
                 TimeSpan.FromSeconds(MessageStore.StatementTimeoutSeconds + 4)));
 
@@ -111,29 +109,6 @@ public sealed class WorkerDownTests
 
     private static long OperationsOn(WorkerLatency latency, string worker) =>
         latency.LastMinute().SingleOrDefault(summary => summary.Worker == worker)?.Operations ?? 0;
-
-    /// <summary>The node's postmaster and every process it started, read while it still answers.</summary>
-    private static async Task<List<int>> ServerProcessesAsync(LocalNode node)
-    {
-        // The postmaster is the parent of every backend, this one's too.
-        var backend = Convert.ToInt32(await node.ExecuteAsync("SELECT pg_backend_pid()"));
-        var postmaster = int.Parse(Processes.StatFields(backend)![1]);
-        return [postmaster, .. Processes.ChildrenOf(postmaster).Select(child => child.Pid)];
-    }
-
-    private const int SigCont = 18, SigStop = 19; // Linux on x86-64 and arm64
-
-    /// <summary>Signals each process; one that has ended meanwhile (this query's backend, say) is skipped.</summary>
-    private static void Signal(List<int> processes, int signal)
-    {
-        foreach (var pid in processes)
-        {
-            _ = kill(pid, signal);
-        }
-    }
-
-    [DllImport("libc", SetLastError = true)]
-    private static extern int kill(int pid, int signal);
 
     /// <summary>Peers whose dialog with <paramref name="me"/> lies on the worker to stop (three) and one on another worker.</summary>
     private static (List<string> OnDown, string OnLive) PeersByWorker(ShardPlacements placements, string me, string downWorker)

@@ -23,6 +23,10 @@ public sealed class LocalNode(PostgresInstallation postgres, string name, string
     public string LogPath => Path.Combine(folder, "postgres.log");
     private string DataDirectory => Path.Combine(folder, "data");
 
+    /// <summary>The running server's postmaster (the first line of its postmaster.pid): the parent of all its processes.</summary>
+    public int PostmasterPid() =>
+        int.Parse(File.ReadLines(Path.Combine(DataDirectory, "postmaster.pid")).First(), System.Globalization.CultureInfo.InvariantCulture);
+
     public string ConnectionString(string database = Database) =>
         $"Host={Host};Port={Port};Username=postgres;Database={database}";
 
