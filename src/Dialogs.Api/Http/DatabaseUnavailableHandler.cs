@@ -5,12 +5,17 @@ namespace Dialogs.Api.Http;
 
 /// <summary>
 /// An infrastructure fault that outlived the store's retries, or a database whose schema is not applied yet, is a 503
-/// with Retry-After: the client may try again and the send is idempotent. Anything else falls through to the default
-/// handler: a 500 ProblemDetails without internals.
+/// with Retry-After: the client may try again. A send that may have been stored all the same says so: only a retry
+/// with its Idempotency-Key is then sure not to store it twice. Anything else falls through to the default handler: a
+/// 500 ProblemDetails without internals.
 /// </summary>
 public sealed partial class DatabaseUnavailableHandler(IProblemDetailsService problems, ILogger<DatabaseUnavailableHandler> logger)
     : IExceptionHandler
 {
+    /// <summary>The member of a send's 503 that says the message may have been stored.</summary>
+    public const string OutcomeMember = "outcome";
+    public const string UnknownOutcome = "unknown";
+
     // A worker found unreachable is refused for this long (its circuit); a retry sooner would only be refused again.
     private static readonly string RetryAfterSeconds =
         Math.Ceiling(WorkerCircuit.OpenFor.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
@@ -25,7 +30,7 @@ public sealed partial class DatabaseUnavailableHandler(IProblemDetailsService pr
         LogUnavailable(logger, exception.Message);
         context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
         context.Response.Headers.RetryAfter = RetryAfterSeconds;
-        return await problems.TryWriteAsync(new ProblemDetailsContext
+        var problem = new ProblemDetailsContext
         {
             HttpContext = context,
             Exception = exception,
@@ -36,7 +41,18 @@ public sealed partial class DatabaseUnavailableHandler(IProblemDetailsService pr
                 // Not "for this dialog": the admin endpoints answer this too, when a node they need is down.
                 Detail = "The database is temporarily unavailable for this request. Retry later.",
             },
-        });
+        };
+        if (exception is SendOutcomeUnknownException)
+        {
+            // Still a 503, as the contract has it for a database fault, but one a blind retry could turn into a
+            // second copy of the message: said in words, and in a member a client can test.
+            problem.ProblemDetails.Detail = "The database stopped answering after it received this message, so it may "
+                + $"have been stored. A retry with the same {DialogsApi.IdempotencyKeyHeader} returns it if it was; "
+                + "without one, read the dialog before sending it again.";
+            problem.ProblemDetails.Extensions[OutcomeMember] = UnknownOutcome;
+        }
+
+        return await problems.TryWriteAsync(problem);
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Database unavailable, answering 503: {Reason}")]

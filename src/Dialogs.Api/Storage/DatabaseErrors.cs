@@ -13,7 +13,7 @@ public static class DatabaseErrors
     public static bool IsTransient(Exception exception) => exception switch
     {
         PostgresException postgres => IsTransient(postgres),
-        WorkerUnavailableException => true,
+        WorkerUnavailableException or SendOutcomeUnknownException => true,
         NpgsqlException { InnerException: SocketException or IOException or TimeoutException } => true,
         NpgsqlException npgsql => npgsql.IsTransient,
         TimeoutException or SocketException => true,
@@ -40,6 +40,20 @@ public static class DatabaseErrors
         // other timeouts (the pool exhausted, a connection not opened in time): no statement ran.
         PostgresException { SqlState: PostgresErrorCodes.QueryCanceled } => true,
         NpgsqlException { InnerException: TimeoutException, Message: "Exception while reading from stream" } => true,
+        _ => false,
+    };
+
+    /// <summary>
+    /// The statement reached the database and its answer never came, so it may have taken effect: it ran out its time
+    /// (a hung worker goes on to commit the insert it was sent once it runs again), the connection broke while it was
+    /// read, the coordinator lost the worker mid-statement, or the server ended the session under it. Any other error
+    /// the server reported ended the statement's transaction; an error before the statement was sent left nothing.
+    /// </summary>
+    public static bool MayHaveTakenEffect(Exception exception) => exception switch
+    {
+        PostgresException postgres => postgres.SqlState is PostgresErrorCodes.QueryCanceled or "57P01" or "57P02"
+                                      || CitusErrors.IsWorkerConnectionFailure(postgres),
+        NpgsqlException { Message: "Exception while reading from stream" } => true,
         _ => false,
     };
 

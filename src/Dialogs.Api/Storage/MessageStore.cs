@@ -54,8 +54,31 @@ public sealed class MessageStore(NpgsqlDataSource db, TransientRetry retry, Shar
     internal const string OlderPageSql = $"SELECT {Columns} FROM {Table} WHERE dialog_id = $1 AND id < $2 ORDER BY id DESC LIMIT $3";
     internal const string NewerPageSql = $"SELECT {Columns} FROM {Table} WHERE dialog_id = $1 AND id > $2 ORDER BY id ASC LIMIT $3";
 
-    public Task<SendOutcome> SendAsync(NewMessage message, CancellationToken ct) =>
-        ObserveAsync("send", message.Dialog, token => SendOnceAsync(message, token), ct);
+    /// <exception cref="SendOutcomeUnknownException">It failed after an attempt that may have stored the message.</exception>
+    public async Task<SendOutcome> SendAsync(NewMessage message, CancellationToken ct)
+    {
+        var mayHaveStored = false;
+        try
+        {
+            return await ObserveAsync("send", message.Dialog, async token =>
+            {
+                try
+                {
+                    return await SendOnceAsync(message, token);
+                }
+                catch (Exception e) when (DatabaseErrors.MayHaveTakenEffect(e))
+                {
+                    // A later attempt that succeeds finds this one's row by its send id, so only a failure is in doubt.
+                    mayHaveStored = true;
+                    throw;
+                }
+            }, ct);
+        }
+        catch (Exception e) when (mayHaveStored && e is not OperationCanceledException)
+        {
+            throw new SendOutcomeUnknownException(e);
+        }
+    }
 
     public async Task<MessagePage> ReadPageAsync(DialogKey dialog, PageRequest page, CancellationToken ct)
     {
@@ -192,3 +215,10 @@ public sealed class MessageStore(NpgsqlDataSource db, TransientRetry retry, Shar
         Text: reader.GetString(3),
         CreatedAt: reader.GetFieldValue<DateTime>(4));
 }
+
+/// <summary>
+/// A send failed after an attempt whose statement reached the database and got no answer: the message may be stored,
+/// or be stored later. Only a retry with the same Idempotency-Key can make sure of it without a second copy.
+/// </summary>
+public sealed class SendOutcomeUnknownException(Exception inner)
+    : Exception($"The send may have been stored: the database stopped answering after it received the insert ({inner.Message}).", inner);

@@ -2,6 +2,9 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Dialogs.Api.Http;
 using Dialogs.Api.Storage;
 using Dialogs.Api.Telemetry;
 using Dialogs.Local.Cluster;
@@ -49,6 +52,45 @@ public sealed class WorkerDownTests
             // cancellation is sent without waiting for its answer, and the coordinator is asked whether it answers.
             firstFailure: (_, took) => Assert.InRange(took, TimeSpan.FromSeconds(MessageStore.StatementTimeoutSeconds * 0.9),
                 TimeSpan.FromSeconds(MessageStore.StatementTimeoutSeconds + 4)));
+
+    [Fact]
+    public async Task A_send_a_hung_worker_may_store_yet_is_answered_as_such_and_a_retry_with_its_key_stores_it_once()
+    {
+        await using var nodes = await TemporaryCluster.StartCitusAsync(workers: 2, shardCount: 8, "the unknown-outcome test", Ct);
+        await using var api = new TestApi(nodes.Cluster.Coordinator.ConnectionString());
+        var me = Users.New("alice");
+        using var client = api.Client(me);
+        var hung = nodes.Cluster.Workers[0];
+        var (onHung, _) = PeersByWorker(api.Services.GetRequiredService<ShardPlacements>(), me, hung.Address);
+        await client.SendOk(onHung[0], "before");
+        var key = Guid.NewGuid().ToString();
+        const string text = "sent while its worker hangs";
+
+        using (SuspendedNode.Suspend(hung))
+        {
+            // The worker holds the insert it was sent and will commit it when it runs again: nobody can say yet.
+            using var unanswered = await client.Send(onHung[0], text, key);
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, unanswered.StatusCode);
+            Assert.Equal(DatabaseUnavailableHandler.UnknownOutcome, await OutcomeAsync(unanswered));
+
+            // Refused without trying: certainly not stored, and not said to be in doubt.
+            using var refused = await client.Send(onHung[1], "refused at once");
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
+            Assert.Null(await OutcomeAsync(refused));
+        }
+
+        await Eventually.UntilAsync(async () =>
+        {
+            using var retried = await client.Send(onHung[0], text, key);
+            return retried.StatusCode == HttpStatusCode.OK;
+        }, "the retry with the key to be answered", Ct);
+        Assert.Single(await client.ListOk(onHung[0]), message => message.Text == text);
+    }
+
+    private static async Task<string?> OutcomeAsync(HttpResponseMessage response) =>
+        (await response.Content.ReadFromJsonAsync<JsonElement>(Ct)).TryGetProperty(DatabaseUnavailableHandler.OutcomeMember, out var outcome)
+            ? outcome.GetString()
+            : null;
 
     /// <summary>
     /// A worker broken one way or another costs its dialogs a 503 (<paramref name="firstFailure"/> checks the first

@@ -1,3 +1,4 @@
+using System.Net.Sockets;
 using Dialogs.Api.Storage;
 using Npgsql;
 
@@ -20,4 +21,26 @@ public sealed class DatabaseErrorsTests
 
         Assert.Equal(transient, DatabaseErrors.IsTransient(error));
     }
+
+    public static TheoryData<Exception, bool> SendFailures => new()
+    {
+        // Sent, never answered: a hung worker commits the insert when it runs again.
+        { new PostgresException("canceling statement due to user request", "ERROR", "ERROR", PostgresErrorCodes.QueryCanceled), true },
+        { new NpgsqlException("Exception while reading from stream", new TimeoutException()), true },
+        { new NpgsqlException("Exception while reading from stream", new EndOfStreamException()), true },
+        { new PostgresException("failure on connection marked as essential: 127.0.0.1:45479", "ERROR", "ERROR", PostgresErrorCodes.InternalError), true },
+        { new PostgresException("terminating connection due to administrator command", "FATAL", "FATAL", PostgresErrorCodes.AdminShutdown), true },
+        // Never ran, or ended with its transaction.
+        { new PostgresException("connection to the remote node 127.0.0.1:45479 failed", "ERROR", "ERROR", PostgresErrorCodes.ConnectionFailure), false },
+        { new PostgresException("deadlock detected", "ERROR", "ERROR", PostgresErrorCodes.DeadlockDetected), false },
+        { new PostgresException("could not find valid entry for shard 102008", "ERROR", "ERROR", PostgresErrorCodes.InternalError), false },
+        { new NpgsqlException("Failed to connect to 127.0.0.1:1", new SocketException((int)SocketError.ConnectionRefused)), false },
+        { new WorkerUnavailableException("127.0.0.1:45479"), false },
+    };
+
+    [Theory]
+    [MemberData(nameof(SendFailures))]
+    public void A_failed_send_may_have_stored_its_message_only_when_its_statement_reached_the_database_and_got_no_answer(
+        Exception failure, bool mayHaveStored) =>
+        Assert.Equal(mayHaveStored, DatabaseErrors.MayHaveTakenEffect(failure));
 }
