@@ -596,6 +596,9 @@ public abstract class DialogsApiContract(Database database)
     [InlineData("?before=01a1ff9c-325d-7688-b396-daf262568e27&after=01a1ff9c-325d-7688-b396-daf262568e27")]
     [InlineData("?before=%2001a1ff9c-325d-7688-b396-daf262568e27")]
     [InlineData("?after=01a1ff9c-325d-7688-b396-daf262568e27%20")]
+    [InlineData("?before=%7B01a1ff9c-325d-7688-b396-daf262568e27%7D")]
+    [InlineData("?before={01a1ff9c-325d-7688-b396-daf262568e27}")]
+    [InlineData("?before=01a1ff9c325d7688b396daf262568e27")]
     public async Task Invalid_paging_is_400(string query)
     {
         var (alice, bob) = (Users.New("alice"), Users.New("bob"));
