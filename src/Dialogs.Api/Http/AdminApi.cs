@@ -27,26 +27,33 @@ public static class AdminApi
             .ProducesProblem(StatusCodes.Status409Conflict);
 
         admin.MapGet("", GetOverviewAsync)
+            .WithName("GetCluster")
             .WithSummary("Nodes, shards and bytes per node, the latest rebalance job, and each worker's latency over the last minute");
         admin.MapPost("/workers", AddWorkerAsync)
+            .WithName("AddWorker")
             .WithSummary("Register a worker (citus_add_node) once it has shown it can take online shard moves; registering it again changes nothing")
             .Accepts<WorkerRequest>("application/json")
             .ProducesJsonBodyProblems()
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
         admin.MapPost("/workers/{address}/drain", DrainAsync)
+            .WithName("DrainWorker")
             .WithSummary("Stop placing shards on a worker and move its shards away online")
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status404NotFound);
         admin.MapDelete("/workers/{address}", RemoveAsync)
+            .WithName("RemoveWorker")
             .WithSummary("Remove a drained worker")
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status404NotFound);
         admin.MapPost("/rebalance", StartRebalanceAsync)
+            .WithName("StartRebalance")
             .WithSummary("Start an online rebalance (logical replication; writes pause briefly per shard at cutover)");
         admin.MapGet("/rebalance", GetLatestRebalanceAsync)
+            .WithName("GetLatestRebalance")
             .WithSummary("The latest rebalance job with its progress")
             .ProducesProblem(StatusCodes.Status404NotFound);
         admin.MapGet("/rebalance/{jobId:long}", GetRebalanceAsync)
+            .WithName("GetRebalance")
             .WithSummary("A rebalance job with its progress")
             .ProducesProblem(StatusCodes.Status404NotFound);
         return admin;
@@ -213,7 +220,8 @@ public static class AdminApi
 /// <summary>The body of POST /admin/cluster/workers.</summary>
 public sealed record WorkerRequest(
     [property: JsonPropertyName("host")] string? Host,
-    [property: JsonPropertyName("port")] int? Port);
+    // Optional: 5432 when left out, as for a host given alone in a path.
+    [property: JsonPropertyName("port")] int? Port = null);
 
 public sealed record WorkerAdded(int NodeId, string Address);
 

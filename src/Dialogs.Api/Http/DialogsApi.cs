@@ -1,4 +1,5 @@
 using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
 using System.Globalization;
 using System.Security.Claims;
 using System.Text.Json.Serialization;
@@ -44,7 +45,7 @@ public static class DialogsApi
     }
 
     public static async Task<Results<MessageResult, ProblemHttpResult>> SendAsync(
-        [FromRoute(Name = "user_id")] string userId,
+        [FromRoute(Name = "user_id"), StringLength(UserId.MaxLength, MinimumLength = 1), RegularExpression(UserId.Pattern)] string userId,
         HttpRequest request,
         ClaimsPrincipal principal,
         MessageStore store,
@@ -87,7 +88,7 @@ public static class DialogsApi
     }
 
     public static async Task<Results<MessagePageResult, ProblemHttpResult>> ListAsync(
-        [FromRoute(Name = "user_id")] string userId,
+        [FromRoute(Name = "user_id"), StringLength(UserId.MaxLength, MinimumLength = 1), RegularExpression(UserId.Pattern)] string userId,
         [FromQuery] string? limit,
         [FromQuery, Description("The id of a message: the page holds the messages older than it.")] string? before,
         [FromQuery, Description("The id of a message: the page holds the messages newer than it. Ids follow the order "

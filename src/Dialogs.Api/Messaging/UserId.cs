@@ -8,6 +8,8 @@ public readonly record struct UserId
 {
     public const int MaxLength = 64;
     public const string Rule = "1..64 characters of A-Z a-z 0-9 _ -";
+    /// <summary>The rule as a regular expression, for the OpenAPI document; <see cref="TryParse"/> checks it.</summary>
+    public const string Pattern = "^[A-Za-z0-9_-]{1,64}$";
     private const int UuidLength = 36;
 
     private UserId(string value) => Value = value;

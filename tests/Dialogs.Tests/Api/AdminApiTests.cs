@@ -1,6 +1,8 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Dialogs.Api.Http;
+using Dialogs.Api.Messaging;
 using Dialogs.Tests.Infrastructure;
 
 namespace Dialogs.Tests.Api;
@@ -119,6 +121,32 @@ public sealed class AdminApiTests(PlainPostgres plain, CitusCluster citus)
         Assert.Equal(expected, responses.EnumerateObject().Select(response => response.Name).Order());
         Assert.All(responses.EnumerateObject().Where(response => response.Name[0] is '4' or '5'),
             error => Assert.True(error.Value.GetProperty("content").TryGetProperty("application/problem+json", out _), error.Name));
+    }
+
+    [Fact]
+    public async Task The_OpenAPI_document_names_every_operation_gives_a_user_id_s_rule_and_asks_a_new_worker_only_for_its_host()
+    {
+        using var client = plain.Client();
+        var document = JsonDocument.Parse(await client.GetStringAsync("/openapi/v1.json", Ct)).RootElement;
+
+        // Client generators name their methods after operation ids, and need one for each operation.
+        var operations = document.GetProperty("paths").EnumerateObject()
+            .SelectMany(path => path.Value.EnumerateObject(), (path, operation) => (Where: $"{operation.Name} {path.Name}", operation.Value))
+            .ToList();
+        Assert.All(operations, operation => Assert.True(operation.Value.TryGetProperty("operationId", out _), operation.Where));
+        Assert.Equal(operations.Count, operations.Select(operation => operation.Value.GetProperty("operationId").GetString()).Distinct().Count());
+
+        // A peer's id says what it may be, as a 400 would.
+        Assert.All(operations.Where(operation => operation.Where.Contains("{user_id}")), operation =>
+        {
+            var userId = operation.Value.GetProperty("parameters").EnumerateArray().Single(p => p.GetProperty("name").GetString() == "user_id");
+            Assert.Equal(UserId.Pattern, userId.GetProperty("schema").GetProperty("pattern").GetString());
+            Assert.Equal(UserId.MaxLength, userId.GetProperty("schema").GetProperty("maxLength").GetInt32());
+        });
+
+        // The port may be left out: 5432, as for a host given alone in a path.
+        var body = document.GetProperty("components").GetProperty("schemas").GetProperty(nameof(WorkerRequest));
+        Assert.Equal(["host"], body.GetProperty("required").EnumerateArray().Select(name => name.GetString()));
     }
 
     [Fact]

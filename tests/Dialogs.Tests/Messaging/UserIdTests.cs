@@ -1,3 +1,5 @@
+using System.Text.RegularExpressions;
+using Dialogs.Api.Messaging;
 using Dialogs.Tests.Infrastructure;
 
 namespace Dialogs.Tests.Messaging;
@@ -13,5 +15,22 @@ public sealed class UserIdTests
     public void A_UUID_is_kept_in_lower_case_and_any_other_id_as_given(string given, string kept)
     {
         Assert.Equal(kept, Users.Id(given).Value);
+    }
+
+    [Theory]
+    [InlineData("alice")]
+    [InlineData("a_b-C9")]
+    [InlineData("")]
+    [InlineData("al ice")]
+    [InlineData("alice\n")] // ECMA-262's $, unlike .NET's default one, does not match before a final line feed
+    [InlineData("élise")]
+    [InlineData("1234567890123456789012345678901234567890123456789012345678901234")]
+    [InlineData("12345678901234567890123456789012345678901234567890123456789012345")]
+    public void The_pattern_the_OpenAPI_document_gives_takes_what_the_API_takes(string candidate)
+    {
+        // OpenAPI's patterns are ECMA-262 regular expressions, whose $ is .NET's \z.
+        var asEcmaScriptReadsIt = UserId.Pattern.Replace("$", @"\z", StringComparison.Ordinal);
+
+        Assert.Equal(UserId.TryParse(candidate, out _), Regex.IsMatch(candidate, asEcmaScriptReadsIt));
     }
 }
