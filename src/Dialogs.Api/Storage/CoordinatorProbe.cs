@@ -3,10 +3,11 @@ using Npgsql;
 namespace Dialogs.Api.Storage;
 
 /// <summary>
-/// Whether the coordinator (or the single PostgreSQL node) still answers: a new connection within <see cref="TimeoutSeconds"/>. A statement
-/// that ran out its time says only that somebody stopped answering, its shard's worker or the coordinator in front of
-/// it; this tells the two apart, so that a hung coordinator is not taken for a hung worker, whose dialogs would then
-/// be refused after the coordinator is back (<see cref="WorkerCircuit"/>). Asked only after such a timeout.
+/// Whether the coordinator (or the single PostgreSQL node) still answers: a new connection within
+/// <see cref="TimeoutSeconds"/>. A statement that ran out its time says only that somebody stopped answering, its
+/// shard's worker or the coordinator in front of it; this tells the two apart, so that a hung coordinator is not taken
+/// for a hung worker, whose dialogs would then be refused after the coordinator is back (<see cref="WorkerCircuit"/>).
+/// Asked only after such a timeout.
 /// </summary>
 public sealed class CoordinatorProbe(NpgsqlDataSource probe) : IAsyncDisposable
 {
