@@ -17,6 +17,9 @@ public sealed class ClusterOperations(NpgsqlDataSource db)
     /// </summary>
     private const int StatementTimeoutSeconds = 30;
 
+    /// <summary>Sizing every shard takes milliseconds per worker; a worker that takes longer is not answering.</summary>
+    private const int ShardSizesTimeoutSeconds = 3;
+
     /// <summary>The advisory lock changes of the cluster take turns on: a bigint key like the migrator's, another value ("Cluster" in ASCII).</summary>
     private const long ChangeLockKey = 0x436C7573746572;
 
@@ -341,7 +344,10 @@ public sealed class ClusterOperations(NpgsqlDataSource db)
         return moves;
     }
 
-    /// <summary>Shard bytes per node group; null when a worker cannot be asked (a node down must not hide the rest).</summary>
+    /// <summary>
+    /// Shard bytes per node group; null when a worker cannot be asked: a node down, or hung, which would otherwise hold
+    /// the status as long as a statement may run, must not hide the rest, when the status is needed most.
+    /// </summary>
     private async Task<Dictionary<int, long>?> ShardBytesPerGroupAsync(CancellationToken ct)
     {
         try
@@ -351,6 +357,7 @@ public sealed class ClusterOperations(NpgsqlDataSource db)
                 FROM citus_shard_sizes() z JOIN pg_dist_placement p ON p.shardid = z.shard_id
                 GROUP BY p.groupid
                 """);
+            select.CommandTimeout = ShardSizesTimeoutSeconds;
             var bytes = new Dictionary<int, long>();
             await using var reader = await select.ExecuteReaderAsync(ct);
             while (await reader.ReadAsync(ct))
@@ -360,7 +367,7 @@ public sealed class ClusterOperations(NpgsqlDataSource db)
 
             return bytes;
         }
-        catch (PostgresException)
+        catch (Exception e) when (e is PostgresException or NpgsqlException { InnerException: TimeoutException })
         {
             return null;
         }

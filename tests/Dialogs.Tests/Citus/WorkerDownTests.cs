@@ -87,6 +87,30 @@ public sealed class WorkerDownTests
         Assert.Single(await client.ListOk(onHung[0]), message => message.Text == text);
     }
 
+    [Fact]
+    public async Task The_cluster_status_answers_soon_while_a_worker_hangs_without_the_sizes_it_cannot_get()
+    {
+        await using var nodes = await TemporaryCluster.StartCitusAsync(workers: 2, shardCount: 8, "the status-while-hung test", Ct);
+        await using var api = new TestApi(nodes.Cluster.Coordinator.ConnectionString());
+        using var admin = api.Client(Users.New("ops"), "admin");
+        // Sized once, so the coordinator holds connections to both workers, as it does in service.
+        Assert.All(await NodesAsync(admin), node => Assert.NotEqual(JsonValueKind.Null, node.GetProperty("bytes").ValueKind));
+
+        using (SuspendedNode.Suspend(nodes.Cluster.Workers[0]))
+        {
+            var started = Stopwatch.GetTimestamp();
+            var status = await NodesAsync(admin);
+
+            Assert.InRange(Stopwatch.GetElapsedTime(started), TimeSpan.Zero, TimeSpan.FromSeconds(8));
+            Assert.Equal(3, status.Count);
+            Assert.Equal(JsonValueKind.Null, status.Single(node => node.GetProperty("address").GetString() == nodes.Cluster.Workers[0].Address)
+                .GetProperty("bytes").ValueKind);
+        }
+    }
+
+    private static async Task<List<JsonElement>> NodesAsync(HttpClient admin) =>
+        (await admin.GetFromJsonAsync<JsonElement>("/admin/cluster", Ct)).GetProperty("nodes").EnumerateArray().ToList();
+
     private static async Task<string?> OutcomeAsync(HttpResponseMessage response) =>
         (await response.Content.ReadFromJsonAsync<JsonElement>(Ct)).TryGetProperty(DatabaseUnavailableHandler.OutcomeMember, out var outcome)
             ? outcome.GetString()
