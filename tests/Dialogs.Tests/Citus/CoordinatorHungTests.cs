@@ -25,10 +25,7 @@ public sealed class CoordinatorHungTests
         using var anonymous = api.Client();
         var placements = api.Services.GetRequiredService<ShardPlacements>();
         // A dialog on each worker, each used once, so the pool holds connections to the coordinator.
-        var peers = nodes.Cluster.Workers
-            .Select(worker => Enumerable.Range(0, 1000).Select(_ => Users.New("bob"))
-                .First(peer => placements.Find(Users.Dialog(me, peer)).Node == worker.Address))
-            .ToList();
+        var peers = nodes.Cluster.Workers.Select(worker => Users.PeerOn(placements, me, worker.Address)).ToList();
         foreach (var peer in peers)
         {
             await client.SendOk(peer, "before");

@@ -61,7 +61,7 @@ public sealed class WorkerDownTests
         var me = Users.New("alice");
         using var client = api.Client(me);
         var hung = nodes.Cluster.Workers[0];
-        var (onHung, _) = PeersByWorker(api.Services.GetRequiredService<ShardPlacements>(), me, hung.Address);
+        var (onHung, _) = PeersByWorker(api.Services.GetRequiredService<ShardPlacements>(), me, hung.Address, nodes.Cluster.Workers[1].Address);
         await client.SendOk(onHung[0], "before");
         var key = Guid.NewGuid().ToString();
         const string text = "sent while its worker hangs";
@@ -129,7 +129,7 @@ public sealed class WorkerDownTests
         var me = Users.New("alice");
         using var client = api.Client(me);
         var broken = nodes.Cluster.Workers[0];
-        var (onBroken, onLive) = PeersByWorker(api.Services.GetRequiredService<ShardPlacements>(), me, broken.Address);
+        var (onBroken, onLive) = PeersByWorker(api.Services.GetRequiredService<ShardPlacements>(), me, broken.Address, nodes.Cluster.Workers[1].Address);
         using var store = new StoreErrors(api.Services.GetRequiredService<IMeterFactory>());
         // The coordinator now keeps a connection to the worker, as it does in service.
         await client.SendOk(onBroken[0], "before");
@@ -176,26 +176,9 @@ public sealed class WorkerDownTests
     private static long OperationsOn(WorkerLatency latency, string worker) =>
         latency.LastMinute().SingleOrDefault(summary => summary.Worker == worker)?.Operations ?? 0;
 
-    /// <summary>Peers whose dialog with <paramref name="me"/> lies on the worker to stop (three) and one on another worker.</summary>
-    private static (List<string> OnDown, string OnLive) PeersByWorker(ShardPlacements placements, string me, string downWorker)
-    {
-        var onDown = new List<string>();
-        string? onLive = null;
-        while (onDown.Count < 3 || onLive is null)
-        {
-            var peer = Users.New("bob");
-            if (placements.Find(Users.Dialog(me, peer)).Node == downWorker)
-            {
-                onDown.Add(peer);
-            }
-            else
-            {
-                onLive ??= peer;
-            }
-        }
-
-        return (onDown, onLive);
-    }
+    /// <summary>Three peers whose dialog with <paramref name="me"/> lies on the worker to break, and one on the other worker.</summary>
+    private static (List<string> OnDown, string OnLive) PeersByWorker(ShardPlacements placements, string me, string downWorker, string liveWorker) =>
+        ([.. Enumerable.Range(0, 3).Select(_ => Users.PeerOn(placements, me, downWorker))], Users.PeerOn(placements, me, liveWorker));
 
     /// <summary>The error types of the store's retries and failures (its metrics), in the API under test only.</summary>
     private sealed class StoreErrors : IDisposable

@@ -1,4 +1,5 @@
 using Dialogs.Api.Messaging;
+using Dialogs.Api.Storage;
 
 namespace Dialogs.Tests.Infrastructure;
 
@@ -10,4 +11,17 @@ public static class Users
     public static UserId Id(string value) => UserId.TryParse(value, out var id) ? id : throw new ArgumentException(value);
 
     public static DialogKey Dialog(string one, string other) => DialogKey.Between(Id(one), Id(other));
+
+    /// <summary>A new user whose dialog with <paramref name="me"/> lies on <paramref name="worker"/> (host:port).</summary>
+    public static string PeerOn(ShardPlacements placements, string me, string worker)
+    {
+        while (true)
+        {
+            var peer = New("bob");
+            if (placements.Find(Dialog(me, peer)).Node == worker)
+            {
+                return peer;
+            }
+        }
+    }
 }
