@@ -20,13 +20,15 @@ public sealed class ClusterOperations(NpgsqlDataSource db)
     /// <summary>Sizing every shard takes milliseconds per worker; a worker that takes longer is not answering.</summary>
     private const int ShardSizesTimeoutSeconds = 3;
 
+    /// <summary>A worker answers a connection check in milliseconds; one that takes longer is not answering.</summary>
+    private const int ReachTimeoutSeconds = 2;
+
     /// <summary>The advisory lock changes of the cluster take turns on: a bigint key like the migrator's, another value ("Cluster" in ASCII).</summary>
     private const long ChangeLockKey = 0x436C7573746572;
 
     public async Task<ClusterStatus> GetStatusAsync(CancellationToken ct)
     {
-        var nodes = new List<NodeStatus>();
-        var bytes = await ShardBytesPerGroupAsync(ct);
+        var listed = new List<ListedNode>();
         await using (var select = Command("""
             SELECT n.nodeid, n.nodename, n.nodeport, n.groupid, n.isactive, n.shouldhaveshards, count(p.shardid)::int
             FROM pg_dist_node n
@@ -39,14 +41,21 @@ public sealed class ClusterOperations(NpgsqlDataSource db)
         {
             while (await reader.ReadAsync(ct))
             {
-                var (group, shards) = (reader.GetInt32(3), reader.GetInt32(6));
-                // A node without shards has none to size; one whose shards went unsized could not be asked (it is down).
-                long? size = shards == 0 ? 0 : bytes is not null && bytes.TryGetValue(group, out var sized) ? sized : null;
-                nodes.Add(new NodeStatus(reader.GetInt32(0), new NodeAddress(reader.GetString(1), reader.GetInt32(2)).ToString(),
-                    IsCoordinator: group == 0, reader.GetBoolean(4), reader.GetBoolean(5), shards, size));
+                listed.Add(new ListedNode(reader.GetInt32(0), new NodeAddress(reader.GetString(1), reader.GetInt32(2)), reader.GetInt32(3),
+                    reader.GetBoolean(4), reader.GetBoolean(5), reader.GetInt32(6)));
             }
         }
 
+        // The coordinator answered the list; each worker is asked from it, as every distributed statement reaches it.
+        // All at once: a worker that hangs holds its check and the sizing for their timeouts, not one after the other.
+        var reaching = Task.WhenAll(listed.Select(node => node.IsCoordinator ? Task.FromResult(true) : ReachesAsync(node.Address, ct)));
+        var sizing = ShardBytesPerGroupAsync(ct);
+        await Task.WhenAll(reaching, sizing);
+        var (reachable, bytes) = (await reaching, await sizing);
+        var nodes = listed.Select((node, i) => new NodeStatus(node.NodeId, node.Address.ToString(), node.IsCoordinator,
+            node.IsActive, node.ShouldHaveShards, node.Shards, reachable[i],
+            // A node without shards has none to size; one whose shards went unsized could not be asked (it is down).
+            node.Shards == 0 ? 0 : bytes is not null && bytes.TryGetValue(node.Group, out var sized) ? sized : null)).ToList();
         return new ClusterStatus(nodes, await GetRebalanceAsync(jobId: null, ct));
     }
 
@@ -345,6 +354,26 @@ public sealed class ClusterOperations(NpgsqlDataSource db)
     }
 
     /// <summary>
+    /// Whether the coordinator reaches the worker now: false when it refuses connections, or does not answer within
+    /// <see cref="ReachTimeoutSeconds"/> (a hung node accepts connections and never answers).
+    /// </summary>
+    private async Task<bool> ReachesAsync(NodeAddress worker, CancellationToken ct)
+    {
+        try
+        {
+            await using var check = Command("SELECT citus_check_connection_to_node($1, $2)");
+            check.Parameters.Add(new() { Value = worker.Host });
+            check.Parameters.Add(new() { Value = worker.Port });
+            check.CommandTimeout = ReachTimeoutSeconds;
+            return await check.ExecuteScalarAsync(ct) is true;
+        }
+        catch (Exception e) when (e is PostgresException or NpgsqlException { InnerException: TimeoutException })
+        {
+            return false;
+        }
+    }
+
+    /// <summary>
     /// Shard bytes per node group; null when a worker cannot be asked: a node down, or hung, which would otherwise hold
     /// the status as long as a statement may run, must not hide the rest, when the status is needed most.
     /// </summary>
@@ -421,3 +450,9 @@ public sealed class WorkerNotReadyException(string message) : InvalidOperationEx
 /// <summary>No worker is registered at the address given.</summary>
 public sealed class UnknownWorkerException(NodeAddress worker)
     : InvalidOperationException($"No worker is registered at {worker}; `cluster status` lists the nodes.");
+
+/// <summary>A node as pg_dist_node lists it, with the count of its shard placements.</summary>
+internal sealed record ListedNode(int NodeId, NodeAddress Address, int Group, bool IsActive, bool ShouldHaveShards, int Shards)
+{
+    public bool IsCoordinator => Group == 0;
+}

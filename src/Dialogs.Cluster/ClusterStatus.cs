@@ -3,8 +3,13 @@ namespace Dialogs.Cluster;
 /// <summary>The nodes of the cluster, what each holds, and the latest rebalance job.</summary>
 public sealed record ClusterStatus(IReadOnlyList<NodeStatus> Nodes, RebalanceStatus? Rebalance);
 
+/// <param name="Reachable">
+/// The coordinator reached the node just now: false for a worker that is down or hangs, which the other members do not
+/// tell (a worker that is down stays active and keeps its shards).
+/// </param>
 /// <param name="Bytes">Size of the shards on the node; null when a node could not be asked.</param>
-public sealed record NodeStatus(int NodeId, string Address, bool IsCoordinator, bool IsActive, bool ShouldHaveShards, int Shards, long? Bytes);
+public sealed record NodeStatus(int NodeId, string Address, bool IsCoordinator, bool IsActive, bool ShouldHaveShards, int Shards,
+    bool Reachable, long? Bytes);
 
 /// <summary>A rebalance (or drain) job: Citus runs it in the background, one shard-group move per task.</summary>
 public sealed record RebalanceStatus(

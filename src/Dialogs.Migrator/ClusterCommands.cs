@@ -77,12 +77,12 @@ public static class ClusterCommands
 
     private static void Show(ClusterStatus status)
     {
-        var table = new Table().AddColumns("node", "address", "role", "active", "takes shards", "shards", "size");
+        var table = new Table().AddColumns("node", "address", "role", "active", "takes shards", "shards", "reachable", "size");
         foreach (var node in status.Nodes)
         {
-            table.AddRow(node.NodeId.ToString(System.Globalization.CultureInfo.InvariantCulture), node.Address,
+            table.AddRow(node.NodeId.ToString(System.Globalization.CultureInfo.InvariantCulture), Markup.Escape(node.Address),
                 node.IsCoordinator ? "coordinator" : "worker", node.IsActive ? "yes" : "no", node.ShouldHaveShards ? "yes" : "no",
-                node.Shards.ToString(System.Globalization.CultureInfo.InvariantCulture), node.Bytes is { } bytes ? $"{bytes / 1024} KiB" : "?");
+                node.Shards.ToString(System.Globalization.CultureInfo.InvariantCulture), node.Reachable ? "yes" : "[red]no[/]", node.Bytes is { } bytes ? $"{bytes / 1024} KiB" : "?");
         }
 
         AnsiConsole.Write(table);

@@ -150,7 +150,7 @@ public sealed class AdminApiTests(PlainPostgres plain, CitusCluster citus)
     }
 
     [Fact]
-    public async Task The_status_lists_the_coordinator_and_both_workers_with_every_shard()
+    public async Task The_status_lists_the_coordinator_and_both_workers_reachable_with_every_shard()
     {
         using var admin = citus.Client(Users.New("ops"), "admin");
 
@@ -162,6 +162,7 @@ public sealed class AdminApiTests(PlainPostgres plain, CitusCluster citus)
         Assert.Equal(CitusCluster.ShardCount, nodes.Sum(node => node.GetProperty("shards").GetInt32()));
         Assert.All(nodes.Where(node => !node.GetProperty("is_coordinator").GetBoolean()),
             worker => Assert.True(worker.GetProperty("shards").GetInt32() > 0));
+        Assert.All(nodes, node => Assert.True(node.GetProperty("reachable").GetBoolean()));
     }
 
     [Fact]

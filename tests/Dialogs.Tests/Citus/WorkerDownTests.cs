@@ -88,13 +88,17 @@ public sealed class WorkerDownTests
     }
 
     [Fact]
-    public async Task The_cluster_status_answers_soon_while_a_worker_hangs_without_the_sizes_it_cannot_get()
+    public async Task The_cluster_status_answers_soon_while_a_worker_hangs_and_names_it_unreachable()
     {
         await using var nodes = await TemporaryCluster.StartCitusAsync(workers: 2, shardCount: 8, "the status-while-hung test", Ct);
         await using var api = new TestApi(nodes.Cluster.Coordinator.ConnectionString());
         using var admin = api.Client(Users.New("ops"), "admin");
         // Sized once, so the coordinator holds connections to both workers, as it does in service.
-        Assert.All(await NodesAsync(admin), node => Assert.NotEqual(JsonValueKind.Null, node.GetProperty("bytes").ValueKind));
+        Assert.All(await NodesAsync(admin), node =>
+        {
+            Assert.NotEqual(JsonValueKind.Null, node.GetProperty("bytes").ValueKind);
+            Assert.True(node.GetProperty("reachable").GetBoolean());
+        });
 
         using (SuspendedNode.Suspend(nodes.Cluster.Workers[0]))
         {
@@ -103,8 +107,10 @@ public sealed class WorkerDownTests
 
             Assert.InRange(Stopwatch.GetElapsedTime(started), TimeSpan.Zero, TimeSpan.FromSeconds(8));
             Assert.Equal(3, status.Count);
-            Assert.Equal(JsonValueKind.Null, status.Single(node => node.GetProperty("address").GetString() == nodes.Cluster.Workers[0].Address)
-                .GetProperty("bytes").ValueKind);
+            var hung = nodes.Cluster.Workers[0].Address;
+            Assert.Equal(JsonValueKind.Null, status.Single(node => node.GetProperty("address").GetString() == hung).GetProperty("bytes").ValueKind);
+            // The operator is told which node it is.
+            Assert.All(status, node => Assert.Equal(node.GetProperty("address").GetString() != hung, node.GetProperty("reachable").GetBoolean()));
         }
     }
 

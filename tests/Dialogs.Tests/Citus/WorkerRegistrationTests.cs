@@ -198,16 +198,22 @@ public sealed class WorkerRegistrationTests
         // Not Citus refusing the change (409): the cluster cannot be reached in full, which may pass.
         Assert.NotNull(drain.Headers.RetryAfter);
         await DialogsApiContract.AssertProblem(drain, 503);
-        // Meanwhile the status gives its shards no size, rather than none: it could not be asked.
-        var sizes = (await StatusAsync(admin)).GetProperty("nodes").EnumerateArray()
-            .Where(node => !node.GetProperty("is_coordinator").GetBoolean())
-            .ToDictionary(node => node.GetProperty("address").GetString()!, node => node.GetProperty("bytes").ValueKind);
-        Assert.Equal(JsonValueKind.Null, sizes[worker.Address]);
-        Assert.Equal(JsonValueKind.Number, sizes[nodes.Cluster.Workers[1].Address]);
+        // Meanwhile the status says it is not reachable, and gives its shards no size, rather than none: it could not be asked.
+        var workers = await WorkersAsync(admin);
+        Assert.False(workers[worker.Address].GetProperty("reachable").GetBoolean());
+        Assert.Equal(JsonValueKind.Null, workers[worker.Address].GetProperty("bytes").ValueKind);
+        Assert.True(workers[nodes.Cluster.Workers[1].Address].GetProperty("reachable").GetBoolean());
+        Assert.Equal(JsonValueKind.Number, workers[nodes.Cluster.Workers[1].Address].GetProperty("bytes").ValueKind);
         await worker.StartAsync();
-        var nodesAfter = (await StatusAsync(admin)).GetProperty("nodes").EnumerateArray();
-        Assert.True(nodesAfter.Single(node => node.GetProperty("address").GetString() == worker.Address).GetProperty("should_have_shards").GetBoolean());
+        var restarted = (await WorkersAsync(admin))[worker.Address];
+        Assert.True(restarted.GetProperty("should_have_shards").GetBoolean());
+        Assert.True(restarted.GetProperty("reachable").GetBoolean());
     }
+
+    private static async Task<Dictionary<string, JsonElement>> WorkersAsync(HttpClient admin) =>
+        (await StatusAsync(admin)).GetProperty("nodes").EnumerateArray()
+            .Where(node => !node.GetProperty("is_coordinator").GetBoolean())
+            .ToDictionary(node => node.GetProperty("address").GetString()!);
 
     /// <summary>The job a 202 from a rebalance or drain started.</summary>
     private static async Task<long> JobIdAsync(HttpResponseMessage accepted) =>
