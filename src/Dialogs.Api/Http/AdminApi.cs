@@ -12,12 +12,14 @@ namespace Dialogs.Api.Http;
 /// </summary>
 public static class AdminApi
 {
+    public const string Prefix = "/admin/cluster";
+
     private const int MaxBodyBytes = 4 * 1024;
     private const string WorkerShape = """{"host": "name", "port": 5432}""";
 
     public static RouteGroupBuilder MapAdminApi(this IEndpointRouteBuilder app)
     {
-        var admin = app.MapGroup("/admin/cluster")
+        var admin = app.MapGroup(Prefix)
             .WithTags("Cluster administration")
             .RequireAuthorization(BearerAuthentication.AdminPolicy)
             .AddEndpointFilter(RefuseWithoutCitus)

@@ -42,7 +42,13 @@ public sealed partial class DatabaseUnavailableHandler(IProblemDetailsService pr
                 Detail = "The database is temporarily unavailable for this request. Retry later.",
             },
         };
-        if (exception is SendOutcomeUnknownException)
+        if (IsClusterChange(context.Request))
+        {
+            // An operator's change reaches every worker: it fails for one that is down or hangs, which the status names.
+            problem.ProblemDetails.Detail = "A node this change needs could not be reached. Retry later; "
+                + $"GET {AdminApi.Prefix} shows each node as the coordinator reaches it (reachable).";
+        }
+        else if (exception is SendOutcomeUnknownException)
         {
             // Still a 503, as the contract has it for a database fault, but one a blind retry could turn into a
             // second copy of the message: said in words, and in a member a client can test.
@@ -54,6 +60,9 @@ public sealed partial class DatabaseUnavailableHandler(IProblemDetailsService pr
 
         return await problems.TryWriteAsync(problem);
     }
+
+    private static bool IsClusterChange(HttpRequest request) =>
+        request.Path.StartsWithSegments(AdminApi.Prefix) && !HttpMethods.IsGet(request.Method) && !HttpMethods.IsHead(request.Method);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Database unavailable, answering 503: {Reason}")]
     private static partial void LogUnavailable(ILogger logger, string reason);

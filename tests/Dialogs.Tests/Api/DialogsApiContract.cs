@@ -792,7 +792,8 @@ public abstract class DialogsApiContract(Database database)
     private static JsonElement OkSchema(JsonElement operation) =>
         operation.GetProperty("responses").GetProperty("200").GetProperty("content").GetProperty("application/json").GetProperty("schema");
 
-    internal static async Task AssertProblem(HttpResponseMessage response, int status)
+    /// <returns>The problem, for what the caller checks beyond.</returns>
+    internal static async Task<JsonElement> AssertProblem(HttpResponseMessage response, int status)
     {
         Assert.Equal(status, (int)response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
@@ -801,6 +802,7 @@ public abstract class DialogsApiContract(Database database)
         // Says what to fix, without internals: the serializer's own messages name the API's .NET types.
         Assert.DoesNotContain("Dialogs.Api", problem.GetRawText());
         response.Dispose();
+        return problem;
     }
 
     private static byte[] Gzip(byte[] bytes)
