@@ -12,4 +12,11 @@ public static class CitusErrors
     public static bool IsWorkerConnectionFailure(PostgresException e) =>
         e.SqlState == PostgresErrorCodes.InternalError
         && e.MessageText.StartsWith("failure on connection marked as essential", StringComparison.Ordinal);
+
+    /// <summary>
+    /// The coordinator's own server died while this session's statement waited on a worker (kill -9, a crash): Citus
+    /// raises XX000 "postmaster was shut down, exiting". The worker may still commit what it was sent.
+    /// </summary>
+    public static bool IsCoordinatorGone(PostgresException e) =>
+        e.SqlState == PostgresErrorCodes.InternalError && e.MessageText == "postmaster was shut down, exiting";
 }

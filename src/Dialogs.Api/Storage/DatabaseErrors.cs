@@ -46,16 +46,25 @@ public static class DatabaseErrors
     /// <summary>
     /// The statement reached the database and its answer never came, so it may have taken effect: it ran out its time
     /// (a hung worker goes on to commit the insert it was sent once it runs again), the connection broke while it was
-    /// read, the coordinator lost the worker mid-statement, or the server ended the session under it. Any other error
+    /// read, the coordinator lost the worker mid-statement or died itself, or the server ended the session under it. Any other error
     /// the server reported ended the statement's transaction; an error before the statement was sent left nothing.
     /// </summary>
     public static bool MayHaveTakenEffect(Exception exception) => exception switch
     {
         PostgresException postgres => postgres.SqlState is PostgresErrorCodes.QueryCanceled or "57P01" or "57P02"
-                                      || CitusErrors.IsWorkerConnectionFailure(postgres),
+                                      || CitusErrors.IsWorkerConnectionFailure(postgres)
+                                      || CitusErrors.IsCoordinatorGone(postgres)
+                                      // Citus reports a worker's connection breaking under the statement and one that
+                                      // was never opened alike (08006); only the second certainly sent nothing.
+                                      || (IsWorkerUnreachable(postgres) && !IsWorkerRefusingConnections(postgres)),
         NpgsqlException { Message: "Exception while reading from stream" } => true,
         _ => false,
     };
+
+    /// <summary>Citus could not open a connection to the worker at all, so the statement never reached it.</summary>
+    private static bool IsWorkerRefusingConnections(PostgresException e) =>
+        e.MessageText.Contains("Connection refused", StringComparison.Ordinal)
+        || e.MessageText.StartsWith("could not establish any connections to the node", StringComparison.Ordinal);
 
     /// <summary>
     /// The store's schema is not there, or not all of it: the API runs ahead of the migrator (a first deployment, or
@@ -78,9 +87,10 @@ public static class DatabaseErrors
         "40001" or "40P01" => true,                      // serialization failure, (distributed) deadlock
         "55P03" or "57014" => true,                      // lock timeout, statement timeout or cancel
         "58000" or "58030" => true,                      // system and I/O errors
-        // A shard that moved or split between planning and execution (citus notes §2), or a worker lost mid-statement.
+        // A shard that moved or split between planning and execution (citus notes §2), a worker lost mid-statement, or
+        // the coordinator's server gone under the statement.
         "XX000" => e.MessageText.StartsWith("could not find valid entry for shard", StringComparison.Ordinal)
-                   || CitusErrors.IsWorkerConnectionFailure(e),
+                   || CitusErrors.IsWorkerConnectionFailure(e) || CitusErrors.IsCoordinatorGone(e),
         "42P01" => IsShardRelation(e.MessageText),
         _ => false,
     };

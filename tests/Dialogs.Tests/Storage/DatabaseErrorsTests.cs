@@ -13,9 +13,10 @@ public sealed class DatabaseErrorsTests
     [Theory]
     [InlineData("failure on connection marked as essential: 127.0.0.1:45479", true)] // a worker lost mid-statement
     [InlineData("could not find valid entry for shard 102008", true)] // a shard moved between planning and execution
+    [InlineData("postmaster was shut down, exiting", true)] // the coordinator killed under the statement
     [InlineData("cannot remove or disable the node 127.0.0.1:45479 because because it contains the only shard placement for shard 102012", false)]
     [InlineData("Shard replication factor (1) cannot be greater than number of nodes with should_have_shards=true (0).", false)]
-    public void Citus_internal_errors_are_transient_only_for_a_lost_worker_or_a_moved_shard(string message, bool transient)
+    public void Citus_internal_errors_are_transient_only_for_a_lost_node_or_a_moved_shard(string message, bool transient)
     {
         var error = new PostgresException(message, "ERROR", "ERROR", PostgresErrorCodes.InternalError);
 
@@ -30,8 +31,13 @@ public sealed class DatabaseErrorsTests
         { new NpgsqlException("Exception while reading from stream", new EndOfStreamException()), true },
         { new PostgresException("failure on connection marked as essential: 127.0.0.1:45479", "ERROR", "ERROR", PostgresErrorCodes.InternalError), true },
         { new PostgresException("terminating connection due to administrator command", "FATAL", "FATAL", PostgresErrorCodes.AdminShutdown), true },
+        { new PostgresException("postmaster was shut down, exiting", "ERROR", "ERROR", PostgresErrorCodes.InternalError), true },
+        // A worker killed under the statement, its connection already open (seen with kill -9 of a worker's postmaster).
+        { RemoteNodeFailure("connection not open"), true },
+        { RemoteNodeFailure("server closed the connection unexpectedly\n\tThis probably means the server terminated abnormally"), true },
         // Never ran, or ended with its transaction.
-        { new PostgresException("connection to the remote node 127.0.0.1:45479 failed", "ERROR", "ERROR", PostgresErrorCodes.ConnectionFailure), false },
+        { RemoteNodeFailure("connection to server at \"127.0.0.1\", port 45479 failed: Connection refused\n\tIs the server running on that host and accepting TCP/IP connections?"), false },
+        { new PostgresException("could not establish any connections to the node 127.0.0.1:45479 after 2000 ms", "ERROR", "ERROR", PostgresErrorCodes.ConnectionFailure), false },
         { new PostgresException("deadlock detected", "ERROR", "ERROR", PostgresErrorCodes.DeadlockDetected), false },
         { new PostgresException("could not find valid entry for shard 102008", "ERROR", "ERROR", PostgresErrorCodes.InternalError), false },
         { new NpgsqlException("Failed to connect to 127.0.0.1:1", new SocketException((int)SocketError.ConnectionRefused)), false },
@@ -43,4 +49,9 @@ public sealed class DatabaseErrorsTests
     public void A_failed_send_may_have_stored_its_message_only_when_its_statement_reached_the_database_and_got_no_answer(
         Exception failure, bool mayHaveStored) =>
         Assert.Equal(mayHaveStored, DatabaseErrors.MayHaveTakenEffect(failure));
+
+    /// <summary>Citus's words for a worker connection that failed, with libpq's reason after them.</summary>
+    private static PostgresException RemoteNodeFailure(string reason) =>
+        new($"connection to the remote node postgres@127.0.0.1:45479 failed with the following error: {reason}", "ERROR", "ERROR",
+            PostgresErrorCodes.ConnectionFailure);
 }
