@@ -15,7 +15,7 @@ builder.Services.ConfigureHttpJsonOptions(options => DialogsJson.Configure(optio
 
 var app = builder.Build();
 
-app.UseRouteInTraces();
+app.UseHttpDetailsInTraces();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseAuthentication();

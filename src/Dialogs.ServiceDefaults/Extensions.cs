@@ -83,24 +83,45 @@ public static class Extensions
     }
 
     /// <summary>
-    /// Puts the matched route (http.route) on the server span, which ASP.NET Core 10 leaves out, so traces are named
-    /// "POST /dialog/{user_id}/send" rather than by raw path. Routing runs first in a WebApplication, so the endpoint is
-    /// known here.
+    /// Puts the matched route (http.route) and the response's status on the server span, which ASP.NET Core 10 leaves
+    /// out, so traces are named "POST /dialog/{user_id}/send" rather than by raw path and a failed request shows as one.
+    /// Routing runs first in a WebApplication, so the endpoint is known here; the status is read as the response starts,
+    /// after the exception handler chose it.
     /// </summary>
-    public static WebApplication UseRouteInTraces(this WebApplication app)
+    public static WebApplication UseHttpDetailsInTraces(this WebApplication app)
     {
         app.Use((context, next) =>
         {
             // Recorded: only for a span an exporter takes; ASP.NET Core also starts one for its log scopes alone.
-            if (Activity.Current is { Source.Name: "Microsoft.AspNetCore", Recorded: true } activity
-                && context.GetEndpoint() is RouteEndpoint endpoint)
+            if (Activity.Current is { Source.Name: "Microsoft.AspNetCore", Recorded: true } activity)
             {
-                activity.SetTag("http.route", endpoint.RoutePattern.RawText);
+                if (context.GetEndpoint() is RouteEndpoint endpoint)
+                {
+                    activity.SetTag("http.route", endpoint.RoutePattern.RawText);
+                }
+
+                context.Response.OnStarting(() =>
+                {
+                    TagStatus(activity, context.Response.StatusCode);
+                    return Task.CompletedTask;
+                });
             }
 
             return next(context);
         });
         return app;
+    }
+
+    /// <summary>As the HTTP semantic conventions have it for a server: a 5xx is the server's error, a 4xx the client's.</summary>
+    private static void TagStatus(Activity activity, int status)
+    {
+        activity.SetTag("http.response.status_code", status);
+        if (status >= StatusCodes.Status500InternalServerError)
+        {
+            var code = status.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            activity.SetTag("error.type", code);
+            activity.SetStatus(ActivityStatusCode.Error, code);
+        }
     }
 
     /// <summary>

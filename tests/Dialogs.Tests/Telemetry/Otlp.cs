@@ -5,7 +5,9 @@ using Microsoft.AspNetCore.Http;
 
 namespace Dialogs.Tests.Telemetry;
 
-public sealed record ExportedSpan(string Scope, string Name, string TraceId, string SpanId, string ParentSpanId, IReadOnlyDictionary<string, string> Attributes);
+/// <param name="Status">The span's status code: 0 unset, 1 ok, 2 error.</param>
+public sealed record ExportedSpan(string Scope, string Name, string TraceId, string SpanId, string ParentSpanId, IReadOnlyDictionary<string, string> Attributes,
+    int Status);
 
 public sealed record ExportedPoint(string Metric, IReadOnlyDictionary<string, string> Attributes);
 
@@ -43,14 +45,14 @@ public sealed class OtlpReceiver : IAsyncDisposable
         return receiver;
     }
 
-    /// <summary>ExportTraceServiceRequest → ResourceSpans(1) → ScopeSpans(2) → Span(2).</summary>
+    /// <summary>ExportTraceServiceRequest → ResourceSpans(1) → ScopeSpans(2) → Span(2), whose Status(15) has its code at 3.</summary>
     public IReadOnlyList<ExportedSpan> Spans() =>
         [.. from body in _traces
             from resource in Protobuf.Read(body).Where(f => f.Number == 1)
             from scope in resource.All(2)
             from span in scope.All(2)
             select new ExportedSpan(scope.One(1)?.One(1)?.Text ?? "", span.One(5)!.Text, Hex(span.One(1)), Hex(span.One(2)),
-                Hex(span.One(4)), Attributes(span.All(9)))];
+                Hex(span.One(4)), Attributes(span.All(9)), (int)(span.One(15)?.One(3)?.Value ?? 0))];
 
     /// <summary>ExportMetricsServiceRequest → ResourceMetrics(1) → ScopeMetrics(2) → Metric(2) → histogram(9)/sum(7) → points(1).</summary>
     public IReadOnlyList<ExportedPoint> Points() =>

@@ -65,6 +65,30 @@ public sealed class TelemetryTests(PlainPostgres plain, CitusCluster citus)
     }
 
     [Fact]
+    public async Task Server_spans_carry_the_response_status_and_only_a_5xx_marks_an_error()
+    {
+        await using var api = await TracedApi.StartAsync(plain);
+        var bob = Users.New("bob");
+        using var client = api.Client(Users.New("alice"));
+        await client.SendOk(bob, "traced");
+        (await client.GetAsync($"/dialog/{bob}/list?limit=0", Ct)).Dispose();
+        var ok = Server(await api.TraceOfAsync($"/dialog/{bob}/send", Ct));
+        var refused = Server(await api.TraceOfAsync($"/dialog/{bob}/list", Ct));
+        // Nothing listens on port 1: the store cannot connect, and the request is answered 503. Read after the others:
+        // the two APIs share this process, so each one's exporter sees the other's spans from then on.
+        await using var down = await TracedApi.StartAsync("Host=127.0.0.1;Port=1;Username=dialogs;Database=dialogs");
+        using var downClient = down.Client(Users.New("carol"));
+        (await downClient.GetAsync($"/dialog/{bob}/list", Ct)).Dispose();
+        var failed = Server(await down.TraceOfAsync($"/dialog/{bob}/list", Ct));
+        Assert.Equal(("200", 0), (ok.Attributes["http.response.status_code"], ok.Status));
+        Assert.Equal(("400", 0), (refused.Attributes["http.response.status_code"], refused.Status));
+        Assert.False(refused.Attributes.ContainsKey("error.type"));
+        Assert.Equal(("503", "503", 2), (failed.Attributes["http.response.status_code"], failed.Attributes["error.type"], failed.Status));
+
+        static ExportedSpan Server(IReadOnlyList<ExportedSpan> trace) => Assert.Single(trace, span => span.Scope == "Microsoft.AspNetCore");
+    }
+
+    [Fact]
     public async Task Store_latency_is_exported_as_a_histogram_tagged_by_operation_and_worker()
     {
         await using var api = await TracedApi.StartAsync(citus);

@@ -11,10 +11,10 @@ public sealed class TracedApi : IAsyncDisposable
 {
     private readonly TestApi _api;
 
-    private TracedApi(Database database, OtlpReceiver receiver)
+    private TracedApi(string connectionString, OtlpReceiver receiver)
     {
         Receiver = receiver;
-        _api = new TestApi(database.ConnectionString, new Dictionary<string, string>
+        _api = new TestApi(connectionString, new Dictionary<string, string>
         {
             ["OTEL_EXPORTER_OTLP_ENDPOINT"] = receiver.Endpoint,
             ["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf",
@@ -23,11 +23,14 @@ public sealed class TracedApi : IAsyncDisposable
 
     public OtlpReceiver Receiver { get; }
 
-    public static async Task<TracedApi> StartAsync(Database database)
+    public static Task<TracedApi> StartAsync(Database database)
     {
         database.Require();
-        return new TracedApi(database, await OtlpReceiver.StartAsync());
+        return StartAsync(database.ConnectionString);
     }
+
+    public static async Task<TracedApi> StartAsync(string connectionString) =>
+        new(connectionString, await OtlpReceiver.StartAsync());
 
     public HttpClient Client(string? user = null, params string[] roles) => _api.Client(user, roles);
 
