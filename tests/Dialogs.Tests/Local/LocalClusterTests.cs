@@ -27,4 +27,19 @@ public sealed class LocalClusterTests
         Assert.Equal([second.Name, next.Name], LocalCluster.Open(postgres, folder)!.Workers.Select(w => w.Name));
         Assert.True(await next.IsRunningAsync());
     }
+
+    [Fact]
+    public async Task A_worker_is_not_added_to_a_stopped_cluster()
+    {
+        await using var nodes = await TemporaryCluster.StartUnmigratedCitusAsync(workers: 1, "the stopped-cluster add test");
+        var cluster = nodes.Cluster;
+        var folder = Path.GetDirectoryName(Path.GetDirectoryName(cluster.Coordinator.LogPath))!;
+        await cluster.Coordinator.StopAsync();
+
+        await Assert.ThrowsAsync<InvalidOperationException>(cluster.AddWorkerAsync);
+
+        Assert.Single(cluster.Workers);
+        Assert.Single(LocalCluster.Open(await PostgresInstallation.FindAsync(), folder)!.Workers);
+        Assert.Equal(["coordinator", "worker1"], Directory.GetDirectories(folder).Select(Path.GetFileName).Order());
+    }
 }

@@ -85,8 +85,16 @@ public sealed class LocalCluster
     }
 
     /// <summary>Starts one more worker on a free port; registering it with the coordinator is the operator's step.</summary>
+    /// <exception cref="InvalidOperationException">
+    /// The coordinator is not running: the worker could not be registered, and the next `up` would register it unasked.
+    /// </exception>
     public async Task<LocalNode> AddWorkerAsync()
     {
+        if (!await Coordinator.IsRunningAsync())
+        {
+            throw new InvalidOperationException("The local cluster is stopped: start it with `up`, then add a worker.");
+        }
+
         // The lowest free name: a worker removed earlier frees its own.
         var name = Enumerable.Range(1, _workers.Count + 1).Select(i => $"worker{i}").First(candidate => _workers.All(w => w.Name != candidate));
         var worker = Node(new NodeState(name, LocalNode.FreePorts(1)[0]));

@@ -29,6 +29,12 @@ public static class ClusterCommand
         {
             Console.WriteLine("It holds no shards yet. Move shards onto it online: dotnet run --project tools/Dialogs.Local -- cluster rebalance");
         }
+        else
+        {
+            // Not left running unregistered: the next `up` would register it without being asked.
+            await cluster.ForgetWorkerAsync(worker.Address);
+            AnsiConsole.MarkupLineInterpolated($"Stopped and deleted {worker.Name}: it was not registered.");
+        }
 
         return registered;
     }
