@@ -44,9 +44,10 @@ public static class Extensions
             return builder;
         }
 
-        // ASP.NET Core 10 puts the OpenTelemetry http.* tags (method, route, status, url.path) on its server span only
-        // with this off, and then on every request's activity, also on the one it starts for log scopes alone: a
-        // dozen allocations per request that only an exporter reads. Set before this host is built, which reads it.
+        // ASP.NET Core 10 puts the OpenTelemetry request tags (http.request.method, url.path, ...) on its server span
+        // only with this off (route and status it leaves out: UseHttpDetailsInTraces), and then on every request's
+        // activity, also on the one it starts for log scopes alone: a dozen allocations per request that only an
+        // exporter reads. Set before this host is built, which reads it.
         AppContext.SetSwitch("Microsoft.AspNetCore.Hosting.SuppressActivityOpenTelemetryData", false);
 
         // Endpoint and protocol are read from the host's configuration (environment variables included) and passed
