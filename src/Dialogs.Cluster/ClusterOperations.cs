@@ -367,7 +367,7 @@ public sealed class ClusterOperations(NpgsqlDataSource db)
             check.CommandTimeout = ReachTimeoutSeconds;
             return await check.ExecuteScalarAsync(ct) is true;
         }
-        catch (Exception e) when (e is PostgresException or NpgsqlException { InnerException: TimeoutException })
+        catch (Exception e) when (IsNotAnswered(e))
         {
             return false;
         }
@@ -396,7 +396,7 @@ public sealed class ClusterOperations(NpgsqlDataSource db)
 
             return bytes;
         }
-        catch (Exception e) when (e is PostgresException or NpgsqlException { InnerException: TimeoutException })
+        catch (Exception e) when (IsNotAnswered(e))
         {
             return null;
         }
@@ -429,6 +429,9 @@ public sealed class ClusterOperations(NpgsqlDataSource db)
             throw;
         }
     }
+
+    /// <summary>A node refused or failed the question (a PostgreSQL error), or gave no answer within its timeout.</summary>
+    private static bool IsNotAnswered(Exception e) => e is PostgresException or NpgsqlException { InnerException: TimeoutException };
 
     private NpgsqlCommand Command(string sql)
     {

@@ -46,8 +46,9 @@ public static class DatabaseErrors
     /// <summary>
     /// The statement reached the database and its answer never came, so it may have taken effect: it ran out its time
     /// (a hung worker goes on to commit the insert it was sent once it runs again), the connection broke while it was
-    /// read, the coordinator lost the worker mid-statement or died itself, or the server ended the session under it. Any other error
-    /// the server reported ended the statement's transaction; an error before the statement was sent left nothing.
+    /// read, the coordinator lost the worker mid-statement or died itself, or the server ended the session under it.
+    /// Any other error the server reported ended the statement's transaction; an error before the statement was sent
+    /// left nothing.
     /// </summary>
     public static bool MayHaveTakenEffect(Exception exception) => exception switch
     {
