@@ -41,7 +41,7 @@ public sealed class BenchCluster : IAsyncDisposable
         DevTokens tokens, CancellationToken ct)
     {
         var nodes = await LocalCluster.CreateAsync(postgres, Path.Combine(spec.Folder, "nodes"), spec.Kind == ClusterKind.Citus,
-            spec.Workers, spec.Durability);
+            spec.Workers, spec.Durability, ct);
         var cluster = new BenchCluster(spec, nodes);
         try
         {

@@ -12,33 +12,21 @@ namespace Dialogs.Bench.Harness;
 public sealed class WorkFolder : IDisposable
 {
     private readonly PostgresInstallation _postgres;
-    private readonly FileStream _claim;
+    private readonly FolderClaim _claim;
 
-    private WorkFolder(string path, PostgresInstallation postgres, FileStream claim)
+    private WorkFolder(string path, PostgresInstallation postgres, FolderClaim claim)
     {
         Path = path;
         _postgres = postgres;
         _claim = claim;
     }
 
-    /// <summary>
-    /// Takes the folder for this run, through an exclusive lock on a file beside it (the folder itself is deleted at
-    /// the end). The system drops the lock with the process, however it ends, so no stale lock outlives a killed run.
-    /// </summary>
+    /// <summary>Takes the folder for this run (<see cref="FolderClaim"/>: the folder itself is deleted at the end).</summary>
     public static WorkFolder Claim(string path, PostgresInstallation postgres)
     {
         var fullPath = System.IO.Path.GetFullPath(path);
-        var lockPath = fullPath.TrimEnd(System.IO.Path.DirectorySeparatorChar) + ".lock";
-        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(lockPath)!);
-        try
-        {
-            return new WorkFolder(fullPath, postgres, new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None));
-        }
-        catch (IOException)
-        {
-            throw new InvalidOperationException(
-                $"Another benchmark run is using {fullPath} ({lockPath} is locked): wait for it to end, or give this one its own --work folder.");
-        }
+        return new WorkFolder(fullPath, postgres, FolderClaim.TryTake(fullPath) ?? throw new InvalidOperationException(
+            $"Another benchmark run is using {fullPath} ({FolderClaim.LockPath(fullPath)} is locked): wait for it to end, or give this one its own --work folder."));
     }
 
     public string Path { get; }

@@ -68,7 +68,7 @@ public sealed class LocalEnvironment : IAsyncDisposable
         await LocalApi.BuildAsync(LocalApi.FindRepositoryRoot(), ApiBuild, ct);
 
         progress($"starting a Citus coordinator and {options.Workers} workers in {NodesFolder}");
-        var cluster = await LocalCluster.CreateAsync(_postgres, NodesFolder, citus: true, options.Workers, Durability.Fast);
+        var cluster = await LocalCluster.CreateAsync(_postgres, NodesFolder, citus: true, options.Workers, Durability.Fast, ct);
         progress($"migrating ({options.Shards} shards)");
         await cluster.MigrateAsync(options.Shards, ct);
 

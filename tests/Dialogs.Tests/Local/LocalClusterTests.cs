@@ -1,3 +1,5 @@
+using System.Net;
+using System.Net.Sockets;
 using Dialogs.Local.Cluster;
 using Dialogs.Tests.Infrastructure;
 
@@ -41,5 +43,64 @@ public sealed class LocalClusterTests
         Assert.Single(cluster.Workers);
         Assert.Single(LocalCluster.Open(await PostgresInstallation.FindAsync(), folder)!.Workers);
         Assert.Equal(["coordinator", "worker1"], Directory.GetDirectories(folder).Select(Path.GetFileName).Order());
+    }
+
+    [Fact]
+    public async Task A_creation_stopped_part_way_leaves_no_server_running_and_no_cluster_and_the_next_one_clears_it()
+    {
+        var postgres = await PostgresInstallation.FindAsync();
+        Assert.SkipUnless(postgres.HasCitus, $"SKIPPED: the Citus extension is not installed for {postgres.BinDirectory}; "
+            + "the unfinished-creation test did not run.");
+        var folder = Directory.CreateTempSubdirectory("dialogs-tests-").FullName;
+        try
+        {
+            // initdb refuses a data folder that is not empty: worker1 fails after the coordinator has started.
+            Directory.CreateDirectory(Path.Combine(folder, "worker1", "data", "left-over"));
+
+            await Assert.ThrowsAnyAsync<Exception>(() => LocalCluster.CreateAsync(postgres, folder, citus: true, workers: 1, Durability.Fast, TestContext.Current.CancellationToken));
+
+            Assert.Empty(Directory.EnumerateFiles(folder, "postmaster.pid", SearchOption.AllDirectories));
+            Assert.Null(LocalCluster.Open(postgres, folder));
+            Assert.Equal(2, await LocalCluster.RemoveUnfinishedAsync(postgres, folder));
+            Assert.False(Directory.Exists(folder));
+            Assert.Equal(0, await LocalCluster.RemoveUnfinishedAsync(postgres, folder));
+
+            var cluster = await LocalCluster.CreateAsync(postgres, folder, citus: true, workers: 1, Durability.Fast, TestContext.Current.CancellationToken);
+
+            Assert.Equal(0, await LocalCluster.RemoveUnfinishedAsync(postgres, folder));
+            Assert.NotNull(LocalCluster.Open(postgres, folder));
+            Assert.Equal(2, await cluster.StopAsync());
+        }
+        finally
+        {
+            await LocalNode.StopAllUnderAsync(postgres, folder);
+            if (Directory.Exists(folder))
+            {
+                Directory.Delete(folder, recursive: true);
+            }
+        }
+    }
+
+    [Fact]
+    public async Task A_node_that_cannot_start_says_which_and_why_from_its_log_and_stopping_counts_only_running_nodes()
+    {
+        await using var nodes = await TemporaryCluster.StartAsync(await PostgresInstallation.FindAsync(), citus: false, workers: 0);
+        var node = nodes.Cluster.Coordinator;
+        Assert.Equal(1, await nodes.Cluster.StopAsync());
+        Assert.Equal(0, await nodes.Cluster.StopAsync());
+        var taken = new TcpListener(IPAddress.Loopback, node.Port);
+        taken.Start();
+        try
+        {
+            var refused = await Assert.ThrowsAsync<InvalidOperationException>(node.StartAsync);
+
+            Assert.Contains($"The {node.Name} node did not start on port {node.Port}", refused.Message);
+            Assert.Contains(node.LogPath, refused.Message);
+            Assert.Contains("could not bind", refused.Message);
+        }
+        finally
+        {
+            taken.Stop();
+        }
     }
 }

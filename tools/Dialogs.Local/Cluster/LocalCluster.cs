@@ -17,10 +17,13 @@ public sealed class LocalCluster
     private readonly string _folder;
     private readonly List<LocalNode> _workers;
 
+    private bool _unfinished;
+
     private LocalCluster(PostgresInstallation postgres, string folder, State state)
     {
         _postgres = postgres;
         _folder = folder;
+        _unfinished = state.Unfinished;
         Citus = state.Citus;
         Durability = state.Durability;
         Coordinator = Node(state.Nodes[0]);
@@ -55,12 +58,18 @@ public sealed class LocalCluster
         }
     }
 
-    /// <summary>Creates and starts a new cluster: with Citus, a coordinator and <paramref name="workers"/> workers.</summary>
-    public static async Task<LocalCluster> CreateAsync(PostgresInstallation postgres, string folder, bool citus, int workers, Durability durability)
+    /// <summary>
+    /// Creates and starts a new cluster: with Citus, a coordinator and <paramref name="workers"/> workers. Until every
+    /// node is ready, cluster.json marks the cluster unfinished: a creation stopped part-way (Ctrl+C, a node that
+    /// fails to start) is then no cluster to <see cref="Open"/>, and <see cref="RemoveUnfinishedAsync"/> clears it.
+    /// On a failure the nodes started are stopped, their logs kept.
+    /// </summary>
+    public static async Task<LocalCluster> CreateAsync(PostgresInstallation postgres, string folder, bool citus, int workers, Durability durability,
+        CancellationToken ct = default)
     {
         var names = citus ? ["coordinator", .. Enumerable.Range(1, workers).Select(i => $"worker{i}")] : new[] { "postgres" };
         var ports = LocalNode.FreePorts(names.Length);
-        var state = new State(citus, durability, names.Select((name, i) => new NodeState(name, ports[i])).ToList());
+        var state = new State(citus, durability, names.Select((name, i) => new NodeState(name, ports[i])).ToList(), Unfinished: true);
         Directory.CreateDirectory(folder);
         if (!OperatingSystem.IsWindows())
         {
@@ -70,18 +79,49 @@ public sealed class LocalCluster
 
         await Processes.RequirePostgresCanReachAsync(folder);
         var cluster = new LocalCluster(postgres, folder, state);
-        await Task.WhenAll(cluster.Nodes.Select(node => cluster.PrepareAsync(node)));
+        // Saved before any server starts, so that whatever starts is found again however this ends.
+        cluster.Save();
+        try
+        {
+            await Task.WhenAll(cluster.Nodes.Select(node => cluster.PrepareAsync(node, ct)));
+        }
+        catch
+        {
+            await cluster.StopAsync();
+            throw;
+        }
+
+        cluster._unfinished = false;
         cluster.Save();
         return cluster;
     }
 
-    /// <summary>The cluster described in <paramref name="folder"/>, or null if there is none.</summary>
-    public static LocalCluster? Open(PostgresInstallation postgres, string folder)
+    /// <summary>The cluster described in <paramref name="folder"/>, or null if there is none or its creation did not finish.</summary>
+    public static LocalCluster? Open(PostgresInstallation postgres, string folder) =>
+        ReadState(folder) is { Unfinished: false } state ? new LocalCluster(postgres, folder, state) : null;
+
+    /// <summary>
+    /// Stops and deletes what a creation that did not finish left in <paramref name="folder"/>: servers nothing else
+    /// would stop, and data folders initdb would refuse to reuse. Nothing of value goes: the schema, and so any
+    /// message, comes only after the creation finished.
+    /// </summary>
+    /// <returns>How many nodes that creation had begun, or 0 if the folder holds no unfinished cluster.</returns>
+    public static async Task<int> RemoveUnfinishedAsync(PostgresInstallation postgres, string folder)
+    {
+        if (ReadState(folder) is not { Unfinished: true } state)
+        {
+            return 0;
+        }
+
+        await new LocalCluster(postgres, folder, state).StopAsync();
+        Directory.Delete(folder, recursive: true);
+        return state.Nodes.Count;
+    }
+
+    private static State? ReadState(string folder)
     {
         var path = Path.Combine(folder, StateFile);
-        return File.Exists(path)
-            ? new LocalCluster(postgres, folder, JsonSerializer.Deserialize<State>(File.ReadAllText(path))!)
-            : null;
+        return File.Exists(path) ? JsonSerializer.Deserialize<State>(File.ReadAllText(path)) : null;
     }
 
     /// <summary>Starts one more worker on a free port; registering it with the coordinator is the operator's step.</summary>
@@ -98,7 +138,7 @@ public sealed class LocalCluster
         // The lowest free name: a worker removed earlier frees its own.
         var name = Enumerable.Range(1, _workers.Count + 1).Select(i => $"worker{i}").First(candidate => _workers.All(w => w.Name != candidate));
         var worker = Node(new NodeState(name, LocalNode.FreePorts(1)[0]));
-        await PrepareAsync(worker);
+        await PrepareAsync(worker, CancellationToken.None);
         _workers.Add(worker);
         Save();
         return worker;
@@ -125,11 +165,14 @@ public sealed class LocalCluster
 
     public Task StartAsync() => Task.WhenAll(Nodes.Select(node => node.StartAsync()));
 
-    public Task StopAsync() => Task.WhenAll(Nodes.Select(node => node.StopAsync()));
+    /// <summary>Stops every node that runs.</summary>
+    /// <returns>How many were running.</returns>
+    public async Task<int> StopAsync() => (await Task.WhenAll(Nodes.Select(node => node.StopAsync()))).Count(stopped => stopped);
 
-    private async Task PrepareAsync(LocalNode node)
+    private async Task PrepareAsync(LocalNode node, CancellationToken ct)
     {
-        await node.InitializeAsync(Citus, Durability);
+        // initdb may be stopped part-way, its folder is thrown away with the unfinished cluster; a server is never killed.
+        await node.InitializeAsync(Citus, Durability, ct);
         await node.StartAsync();
         await node.CreateDatabaseAsync(Citus);
     }
@@ -137,10 +180,11 @@ public sealed class LocalCluster
     private LocalNode Node(NodeState node) => new(_postgres, node.Name, Path.Combine(_folder, node.Name), node.Port);
 
     private void Save() => File.WriteAllText(Path.Combine(_folder, StateFile), JsonSerializer.Serialize(
-        new State(Citus, Durability, Nodes.Select(node => new NodeState(node.Name, node.Port)).ToList()),
+        new State(Citus, Durability, Nodes.Select(node => new NodeState(node.Name, node.Port)).ToList(), _unfinished),
         new JsonSerializerOptions { WriteIndented = true }));
 
-    private sealed record State(bool Citus, Durability Durability, List<NodeState> Nodes);
+    /// <param name="Unfinished">Set while the nodes are created; absent, so false, in a cluster.json of before it existed.</param>
+    private sealed record State(bool Citus, Durability Durability, List<NodeState> Nodes, bool Unfinished = false);
 
     private sealed record NodeState(string Name, int Port);
 }

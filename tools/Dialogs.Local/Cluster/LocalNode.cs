@@ -16,6 +16,7 @@ public sealed class LocalNode(PostgresInstallation postgres, string name, string
 {
     public const string Host = "127.0.0.1";
     public const string Database = "dialogs";
+    private const int LogLinesOnFailure = 6;
 
     public string Name { get; } = name;
     public int Port { get; } = port;
@@ -31,13 +32,13 @@ public sealed class LocalNode(PostgresInstallation postgres, string name, string
         $"Host={Host};Port={Port};Username=postgres;Database={database}";
 
     /// <summary>initdb with the settings every node of a Citus cluster needs for online shard moves.</summary>
-    public async Task InitializeAsync(bool citus, Durability durability)
+    public async Task InitializeAsync(bool citus, Durability durability, CancellationToken ct = default)
     {
         Directory.CreateDirectory(folder);
         await Processes.GiveToPostgresAsync(folder);
         await Processes.RunAsync(postgres.Tool("initdb"),
             ["-D", DataDirectory, "-U", "postgres", "--auth=trust", "--encoding=UTF8", "--locale=C", "--no-instructions"],
-            asPostgres: true);
+            asPostgres: true, ct);
 
         string[] settings =
         [
@@ -67,14 +68,28 @@ public sealed class LocalNode(PostgresInstallation postgres, string name, string
             // position, so a commit acknowledged but not yet written can be lost with the old shard (docs/resharding.md).
             .. durability == Durability.Fast ? (string[])["fsync = off", "full_page_writes = off"] : [],
         ];
-        await File.AppendAllLinesAsync(Path.Combine(DataDirectory, "postgresql.conf"), ["", "# Dialogs local cluster", .. settings]);
+        await File.AppendAllLinesAsync(Path.Combine(DataDirectory, "postgresql.conf"), ["", "# Dialogs local cluster", .. settings], ct);
     }
 
+    /// <exception cref="InvalidOperationException">It did not start; the message names the node and ends with its log's last lines.</exception>
     public async Task StartAsync()
     {
-        if (!await IsRunningAsync())
+        if (await IsRunningAsync())
+        {
+            return;
+        }
+
+        try
         {
             await Processes.RunAsync(postgres.Tool("pg_ctl"), ["-D", DataDirectory, "-l", LogPath, "-w", "-t", "60", "start"], asPostgres: true);
+        }
+        catch (InvalidOperationException e)
+        {
+            // pg_ctl says only "could not start server, examine the log output"; the reason (a port taken, ...) is there.
+            var logEnd = File.Exists(LogPath) ? File.ReadLines(LogPath).TakeLast(LogLinesOnFailure) : [];
+            throw new InvalidOperationException(
+                $"The {Name} node did not start on port {Port}. The end of its log, {LogPath}:{Environment.NewLine}  "
+                + string.Join($"{Environment.NewLine}  ", logEnd), e);
         }
     }
 
@@ -92,12 +107,16 @@ public sealed class LocalNode(PostgresInstallation postgres, string name, string
             }))
             : Task.CompletedTask;
 
-    public async Task StopAsync()
+    /// <returns>Whether it was running.</returns>
+    public async Task<bool> StopAsync()
     {
-        if (await IsRunningAsync())
+        if (!await IsRunningAsync())
         {
-            await Processes.RunAsync(postgres.Tool("pg_ctl"), ["-D", DataDirectory, "-m", "fast", "-w", "-t", "60", "stop"], asPostgres: true);
+            return false;
         }
+
+        await Processes.RunAsync(postgres.Tool("pg_ctl"), ["-D", DataDirectory, "-m", "fast", "-w", "-t", "60", "stop"], asPostgres: true);
+        return true;
     }
 
     public async Task<bool> IsRunningAsync()

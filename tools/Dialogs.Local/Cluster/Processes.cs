@@ -45,6 +45,13 @@ public static class Processes
         }
 
         var text = (await output + await errors).Trim();
+        // Ctrl+C reaches the whole process group: a tool that failed because it was interrupted with this process
+        // reports the interruption, not its own output (initdb's is pages long).
+        if (process.ExitCode != 0)
+        {
+            ct.ThrowIfCancellationRequested();
+        }
+
         return process.ExitCode == 0
             ? text
             : throw new InvalidOperationException($"{Path.GetFileName(file)} exited with {process.ExitCode}: {text}");

@@ -15,6 +15,7 @@ public static class ClusterCommand
 {
     public static async Task<int> AddWorkerAsync(CancellationToken ct)
     {
+        using var claim = Workspace.Find().Claim();
         var cluster = await OpenAsync();
         if (!cluster.Citus)
         {
@@ -41,6 +42,8 @@ public static class ClusterCommand
 
     public static async Task<int> RunAsync(string[] operation, CancellationToken ct)
     {
+        // A remove deletes the local worker; status and rebalance must not wait for each other (status follows a rebalance).
+        using var claim = operation is ["remove", ..] ? Workspace.Find().Claim() : null;
         var cluster = await OpenAsync();
         var result = await RunAsync(cluster, operation, ct);
         if (result == 0 && operation is ["remove", var address] && await cluster.ForgetWorkerAsync(address) is { } removed)

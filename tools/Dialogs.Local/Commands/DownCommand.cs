@@ -9,6 +9,7 @@ public static class DownCommand
     public static async Task<int> RunAsync()
     {
         var workspace = Workspace.Find();
+        using var claim = workspace.Claim();
         // Every API running from this workspace's build: also one whose `up` was stopped before the API answered
         // /health, and so before its pid was saved.
         if (await LocalApi.StopAllFromAsync(workspace.ApiFolder) > 0)
@@ -18,10 +19,13 @@ public static class DownCommand
 
         workspace.SaveService(workspace.LoadService() with { ApiPid = null });
 
-        if (LocalCluster.Open(await PostgresInstallation.FindAsync(), workspace.NodesFolder) is { } cluster)
+        var postgres = await PostgresInstallation.FindAsync();
+        await workspace.RemoveUnfinishedClusterAsync(postgres);
+        if (LocalCluster.Open(postgres, workspace.NodesFolder) is { } cluster)
         {
-            await cluster.StopAsync();
-            AnsiConsole.MarkupLineInterpolated($"Stopped {cluster.Nodes.Count()} PostgreSQL node(s). Data kept in {workspace.Folder} (delete it to start afresh).");
+            var stopped = await cluster.StopAsync();
+            AnsiConsole.MarkupLineInterpolated(
+                $"{(stopped > 0 ? $"Stopped {stopped} PostgreSQL node(s)." : "No PostgreSQL node was running.")} Data kept in {workspace.Folder} (delete it to start afresh).");
         }
 
         return 0;

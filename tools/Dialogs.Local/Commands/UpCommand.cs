@@ -13,7 +13,9 @@ public static class UpCommand
     public static async Task<int> RunAsync(int workers, CancellationToken ct)
     {
         var workspace = Workspace.Find();
+        using var claim = workspace.Claim();
         var postgres = await PostgresInstallation.FindAsync();
+        await workspace.RemoveUnfinishedClusterAsync(postgres);
         var cluster = LocalCluster.Open(postgres, workspace.NodesFolder);
         if (cluster is null)
         {
@@ -25,7 +27,7 @@ public static class UpCommand
             }
 
             AnsiConsole.MarkupLineInterpolated($"Creating the local cluster in [blue]{workspace.NodesFolder}[/] ...");
-            cluster = await LocalCluster.CreateAsync(postgres, workspace.NodesFolder, postgres.HasCitus, workers, Durability.Safe);
+            cluster = await LocalCluster.CreateAsync(postgres, workspace.NodesFolder, postgres.HasCitus, workers, Durability.Safe, ct);
         }
         else
         {

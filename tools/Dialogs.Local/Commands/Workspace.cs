@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Dialogs.Local.Cluster;
+using Spectre.Console;
 
 namespace Dialogs.Local.Commands;
 
@@ -24,6 +25,23 @@ public sealed class Workspace
     private string ServiceFile => Path.Combine(Folder, "service.json");
 
     public static Workspace Find() => new(LocalApi.FindRepositoryRoot());
+
+    /// <summary>
+    /// Takes the workspace for a command that starts, stops, adds or deletes nodes or the API, so that two of them (an
+    /// `up` in each of two terminals) never work on the same nodes at once. Commands that only read need none.
+    /// </summary>
+    public FolderClaim Claim() => FolderClaim.TryTake(Folder) ?? throw new InvalidOperationException(
+        $"Another command (up, down, add-worker or cluster remove) is working on {Folder}: let it finish, then try again.");
+
+    /// <summary>Clears what an `up` stopped while it created the cluster left behind (<see cref="LocalCluster.RemoveUnfinishedAsync"/>).</summary>
+    public async Task RemoveUnfinishedClusterAsync(PostgresInstallation postgres)
+    {
+        if (await LocalCluster.RemoveUnfinishedAsync(postgres, NodesFolder) is > 0 and var begun)
+        {
+            AnsiConsole.MarkupLineInterpolated(
+                $"[yellow]An earlier `up` stopped while it created the cluster: removed the {begun} node(s) it had begun.[/]");
+        }
+    }
 
     public ServiceState LoadService()
     {
