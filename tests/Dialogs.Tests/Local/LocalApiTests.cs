@@ -1,9 +1,11 @@
+using System.Net.Http.Headers;
+using Dialogs.Local;
 using Dialogs.Local.Cluster;
 using Dialogs.Tests.Infrastructure;
 
 namespace Dialogs.Tests.Local;
 
-public sealed class LocalApiTests
+public sealed class LocalApiTests(PlainPostgres database)
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
@@ -29,6 +31,30 @@ public sealed class LocalApiTests
         {
             mine.Delete(recursive: true);
             other.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task A_started_API_has_its_token_signing_key_in_its_environment_not_on_its_command_line_which_every_user_can_read()
+    {
+        var tokens = DevTokens.CreateNew();
+        var log = Path.GetTempFileName();
+        // The API this suite builds, beside it, with its appsettings.json: a folder no other test starts an API from.
+        var api = await LocalApi.StartAsync(AppContext.BaseDirectory, LocalNode.FreePorts(1)[0], database.ConnectionString, tokens, log, ct: Ct);
+        try
+        {
+            Assert.DoesNotContain(tokens.SigningKey, await File.ReadAllTextAsync($"/proc/{api.Pid}/cmdline", Ct));
+            Assert.Contains(tokens.SigningKey, await File.ReadAllTextAsync($"/proc/{api.Pid}/environ", Ct));
+
+            using var client = new HttpClient { BaseAddress = new Uri(api.Url) };
+            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", tokens.Create("alice", TimeSpan.FromMinutes(5)));
+            using var page = await client.GetAsync("/dialog/bob/list", Ct);
+            Assert.Equal(System.Net.HttpStatusCode.OK, page.StatusCode);
+        }
+        finally
+        {
+            await api.StopAsync();
+            File.Delete(log);
         }
     }
 

@@ -50,7 +50,7 @@ public sealed class LocalApi
         string logPath, IReadOnlyDictionary<string, string>? settings = null, CancellationToken ct = default)
     {
         var url = $"http://{LocalNode.Host}:{port}";
-        var configuration = new Dictionary<string, string>(tokens.ApiConfiguration)
+        var configuration = new Dictionary<string, string>
         {
             [$"ConnectionStrings:{DialogsDatabase.ConnectionStringName}"] = connectionString,
         };
@@ -69,6 +69,13 @@ public sealed class LocalApi
             // (the benchmark's load generator runs its socket completions inline).
             [InlineSocketCompletionsVariable] = "0",
         };
+        // The token issuer's signing key goes in the environment, which only this user can read (/proc/<pid>/environ),
+        // not on the command line, which every user can (ps). These names have no dot to lose.
+        foreach (var (key, value) in tokens.ApiConfiguration)
+        {
+            environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
+        }
+
         var api = new LocalApi(Processes.StartDetached("dotnet", arguments, apiFolder, logPath, environment), url);
         try
         {

@@ -56,8 +56,23 @@ public sealed class Workspace
         return state;
     }
 
-    public void SaveService(ServiceState state) =>
-        File.WriteAllText(ServiceFile, JsonSerializer.Serialize(state, new JsonSerializerOptions { WriteIndented = true }));
+    /// <summary>Saves the service's state, readable by this user alone: it holds the key that signs tokens.</summary>
+    public void SaveService(ServiceState state)
+    {
+        var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
+        if (!OperatingSystem.IsWindows())
+        {
+            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+            if (File.Exists(ServiceFile))
+            {
+                // Written by an earlier version, readable by all.
+                File.SetUnixFileMode(ServiceFile, options.UnixCreateMode.Value);
+            }
+        }
+
+        using var file = new FileStream(ServiceFile, options);
+        JsonSerializer.Serialize(file, state, new JsonSerializerOptions { WriteIndented = true });
+    }
 }
 
 /// <summary>The API process of the local service and the issuer its tokens come from.</summary>
