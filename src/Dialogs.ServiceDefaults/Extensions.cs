@@ -10,6 +10,7 @@ using OpenTelemetry;
 using OpenTelemetry.Exporter;
 using OpenTelemetry.Logs;
 using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
 
 namespace Microsoft.Extensions.Hosting;
@@ -56,8 +57,14 @@ public static class Extensions
         var protocol = builder.Configuration["OTEL_EXPORTER_OTLP_PROTOCOL"] is "http/protobuf"
             ? OtlpExportProtocol.HttpProtobuf
             : OtlpExportProtocol.Grpc;
+        // Each service names its own ActivitySource and Meter after its application name (Dialogs.Api, ...).
+        var appName = builder.Environment.ApplicationName;
+        var describeService = DescribeService(builder.Configuration["OTEL_SERVICE_NAME"] ?? appName);
         builder.Logging.AddOpenTelemetry(logging =>
         {
+            var resource = ResourceBuilder.CreateDefault();
+            describeService(resource);
+            logging.SetResourceBuilder(resource);
             logging.IncludeFormattedMessage = true;
             logging.IncludeScopes = true;
             logging.AddOtlpExporter(exporter =>
@@ -68,11 +75,10 @@ public static class Extensions
             });
         });
 
-        // Each service names its own ActivitySource and Meter after its application name (Dialogs.Api, ...).
-        var appName = builder.Environment.ApplicationName;
         // OpenTelemetry.Extensions.Hosting is not available here, so the SDK is created directly. A factory
         // registration lets the container dispose it, which flushes what is still buffered at shutdown.
         builder.Services.AddSingleton(_ => OpenTelemetrySdk.Create(otel => otel
+            .ConfigureResource(describeService)
             .WithTracing(tracing => tracing
                 .AddSource(appName, "Microsoft.AspNetCore", "System.Net.Http", "Npgsql")
                 .AddProcessor(new HttpServerSpans()))
@@ -81,6 +87,20 @@ public static class Extensions
             .UseOtlpExporter(protocol, endpoint)));
         builder.Services.AddHostedService<OpenTelemetryActivator>();
         return builder;
+    }
+
+    /// <summary>
+    /// The service the telemetry comes from: <paramref name="name"/> (OTEL_SERVICE_NAME, which Aspire sets, or the
+    /// application's name, not the SDK's "unknown_service:dotnet"), with one instance id for its logs, traces and
+    /// metrics alike. The environment's resource variables are read after it, so that OTEL_RESOURCE_ATTRIBUTES still
+    /// names the instance (Aspire's replicas), or the service where OTEL_SERVICE_NAME does not.
+    /// </summary>
+    private static Action<ResourceBuilder> DescribeService(string name)
+    {
+        var instance = Guid.NewGuid().ToString();
+        return resource => resource
+            .AddService(name, serviceInstanceId: instance, autoGenerateServiceInstanceId: false)
+            .AddEnvironmentVariableDetector();
     }
 
     /// <summary>

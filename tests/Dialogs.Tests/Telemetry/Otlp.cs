@@ -64,7 +64,18 @@ public sealed class OtlpReceiver : IAsyncDisposable
             from point in data.All(1)
             select new ExportedPoint(metric.One(1)!.Text, Attributes(point.All(data.Number == 9 ? 9 : 7)))];
 
+    /// <summary>The resource of every batch of spans: ExportTraceServiceRequest → ResourceSpans(1) → Resource(1) → attributes(1).</summary>
+    public IReadOnlyList<IReadOnlyDictionary<string, string>> TraceResources() => ResourcesOf(_traces);
+
+    /// <summary>The resource of every batch of log records, as <see cref="TraceResources"/> (ResourceLogs).</summary>
+    public IReadOnlyList<IReadOnlyDictionary<string, string>> LogResources() => ResourcesOf(_logs);
+
     public async ValueTask DisposeAsync() => await _app.DisposeAsync();
+
+    private static List<IReadOnlyDictionary<string, string>> ResourcesOf(IEnumerable<byte[]> batches) =>
+        [.. from body in batches
+            from resource in Protobuf.Read(body).Where(f => f.Number == 1)
+            select Attributes(resource.One(1)?.All(1) ?? [])];
 
     private static async Task<IResult> Keep(HttpRequest request, ConcurrentQueue<byte[]> store)
     {

@@ -89,6 +89,26 @@ public sealed class TelemetryTests(PlainPostgres plain, CitusCluster citus)
     }
 
     [Fact]
+    public async Task Traces_and_logs_name_the_service_by_OTEL_SERVICE_NAME_or_else_by_the_application_with_one_instance_id()
+    {
+        await using var named = await TracedApi.StartAsync(plain, new Dictionary<string, string> { ["OTEL_SERVICE_NAME"] = "dialogs-api" });
+        await using var unnamed = await TracedApi.StartAsync(plain);
+
+        foreach (var (api, expected) in new[] { (named, "dialogs-api"), (unnamed, "Dialogs.Api") })
+        {
+            await api.Client(Users.New("alice")).SendOk(Users.New("bob"), "named");
+            await Eventually.UntilAsync(() =>
+            {
+                api.Flush();
+                return Task.FromResult(api.Receiver.TraceResources().Count > 0 && api.Receiver.LogResources().Count > 0);
+            }, "spans and log records", Ct);
+            var resources = api.Receiver.TraceResources().Concat(api.Receiver.LogResources()).ToList();
+            Assert.All(resources, resource => Assert.Equal(expected, resource["service.name"]));
+            Assert.Single(resources.Select(resource => resource["service.instance.id"]).Distinct());
+        }
+    }
+
+    [Fact]
     public async Task Store_latency_is_exported_as_a_histogram_tagged_by_operation_and_worker()
     {
         await using var api = await TracedApi.StartAsync(citus);

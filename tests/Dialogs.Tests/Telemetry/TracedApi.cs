@@ -11,10 +11,10 @@ public sealed class TracedApi : IAsyncDisposable
 {
     private readonly TestApi _api;
 
-    private TracedApi(string connectionString, OtlpReceiver receiver)
+    private TracedApi(string connectionString, OtlpReceiver receiver, IReadOnlyDictionary<string, string>? settings)
     {
         Receiver = receiver;
-        _api = new TestApi(connectionString, new Dictionary<string, string>
+        _api = new TestApi(connectionString, new Dictionary<string, string>(settings ?? new Dictionary<string, string>())
         {
             ["OTEL_EXPORTER_OTLP_ENDPOINT"] = receiver.Endpoint,
             ["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf",
@@ -23,14 +23,15 @@ public sealed class TracedApi : IAsyncDisposable
 
     public OtlpReceiver Receiver { get; }
 
-    public static Task<TracedApi> StartAsync(Database database)
+    /// <param name="settings">More configuration of the API, as "Section:Key" names.</param>
+    public static Task<TracedApi> StartAsync(Database database, IReadOnlyDictionary<string, string>? settings = null)
     {
         database.Require();
-        return StartAsync(database.ConnectionString);
+        return StartAsync(database.ConnectionString, settings);
     }
 
-    public static async Task<TracedApi> StartAsync(string connectionString) =>
-        new(connectionString, await OtlpReceiver.StartAsync());
+    public static async Task<TracedApi> StartAsync(string connectionString, IReadOnlyDictionary<string, string>? settings = null) =>
+        new(connectionString, await OtlpReceiver.StartAsync(), settings);
 
     public HttpClient Client(string? user = null, params string[] roles) => _api.Client(user, roles);
 
