@@ -3,6 +3,7 @@ using System.Globalization;
 using Dialogs.Bench.Load;
 using Dialogs.Bench.Reporting;
 using Dialogs.Bench.Scenarios;
+using Dialogs.Migrator;
 using Npgsql;
 using Spectre.Console;
 
@@ -20,11 +21,7 @@ public static class Program
         // Reports are read and diffed across machines: the same number formatting everywhere.
         CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
         CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
-        if (Console.IsOutputRedirected)
-        {
-            // Into a file or a pipe: nothing to fit, and wrapped table cells are unreadable.
-            AnsiConsole.Profile.Width = 200;
-        }
+        ToolConsole.PlainWhenRedirected();
 
         var root = BenchCommandLine.Root(RunServiceBenchmarkAsync);
         // Ctrl+C or SIGTERM cancels the run; the clean-up (stopping PostgreSQL and the API) then needs time to finish.

@@ -2,6 +2,7 @@ using System.CommandLine;
 using Dialogs.LoadVerifier.Cli;
 using Dialogs.LoadVerifier.Reporting;
 using Dialogs.LoadVerifier.Scenarios;
+using Dialogs.Migrator;
 
 namespace Dialogs.LoadVerifier;
 
@@ -17,6 +18,7 @@ public static class Program
 
     public static async Task<int> Main(string[] args)
     {
+        ToolConsole.PlainWhenRedirected();
         var common = new CommonOptions();
 
         var moveAt = new Option<int>("--move-at") { Description = "Seconds after the load starts to add the worker and rebalance", DefaultValueFactory = _ => 30 };

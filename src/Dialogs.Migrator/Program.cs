@@ -2,5 +2,9 @@ namespace Dialogs.Migrator;
 
 public static class Program
 {
-    public static Task<int> Main(string[] args) => MigratorApp.RunAsync(args);
+    public static Task<int> Main(string[] args)
+    {
+        ToolConsole.PlainWhenRedirected();
+        return MigratorApp.RunAsync(args);
+    }
 }

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Dialogs.Local.Commands;
+using Dialogs.Migrator;
 
 namespace Dialogs.Local;
 
@@ -8,6 +9,7 @@ public static class Program
 {
     public static async Task<int> Main(string[] args)
     {
+        ToolConsole.PlainWhenRedirected();
         var workers = new Option<int>("--workers") { Description = "Citus workers to create", DefaultValueFactory = _ => 2 };
         var up = new Command("up", "Start the nodes, apply the schema and start the API in the background") { workers };
         up.SetAction((result, ct) => UpCommand.RunAsync(result.GetValue(workers), ct));
