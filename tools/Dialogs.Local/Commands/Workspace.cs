@@ -30,7 +30,7 @@ public sealed class Workspace
     /// Takes the workspace for a command that starts, stops, adds or deletes nodes or the API, so that two of them (an
     /// `up` in each of two terminals) never work on the same nodes at once. Commands that only read need none.
     /// </summary>
-    public FolderClaim Claim() => FolderClaim.TryTake(Folder) ?? throw new InvalidOperationException(
+    public FolderClaim Claim() => FolderClaim.TryTake(NodesFolder) ?? throw new InvalidOperationException(
         $"Another command (up, down, add-worker or cluster remove) is working on {Folder}: let it finish, then try again.");
 
     /// <summary>Clears what an `up` stopped while it created the cluster left behind (<see cref="LocalCluster.RemoveUnfinishedAsync"/>).</summary>
