@@ -34,6 +34,7 @@ public static class BearerAuthentication
 
             options.Events ??= new JwtBearerEvents();
             options.Events.OnTokenValidated = RefuseCriticalHeaderParameters;
+            options.Events.OnForbidden = ChallengeInsufficientScope;
 
             // After MapInboundClaims, which the options pass on to the handlers they hold.
             for (var i = 0; i < options.TokenHandlers.Count; i++)
@@ -51,6 +52,16 @@ public static class BearerAuthentication
             .ValidateOnStart();
         builder.Services.AddAuthorizationBuilder().AddPolicy(AdminPolicy, policy => policy.RequireRole(AdminRole));
         return builder;
+    }
+
+    /// <summary>
+    /// RFC 6750 (3.1): a valid token without the rights a request needs (a user's on the admin endpoints) is answered 403
+    /// with the error insufficient_scope; the handler sends the 403 alone.
+    /// </summary>
+    private static Task ChallengeInsufficientScope(ForbiddenContext context)
+    {
+        context.Response.Headers.WWWAuthenticate = $"{JwtBearerDefaults.AuthenticationScheme} error=\"insufficient_scope\"";
+        return Task.CompletedTask;
     }
 
     /// <summary>
