@@ -357,7 +357,7 @@ public sealed class ClusterOperations(NpgsqlDataSource db)
     /// Whether the coordinator reaches the worker now: false when it refuses connections, or does not answer within
     /// <see cref="ReachTimeoutSeconds"/> (a hung node accepts connections and never answers).
     /// </summary>
-    private async Task<bool> ReachesAsync(NodeAddress worker, CancellationToken ct)
+    public async Task<bool> ReachesAsync(NodeAddress worker, CancellationToken ct)
     {
         try
         {

@@ -30,8 +30,8 @@ public static class DatabaseErrors
 
     /// <summary>
     /// A statement ran out its time (<see cref="MessageStore.StatementTimeoutSeconds"/>): its shard's worker or the
-    /// coordinator stopped answering without closing its connections (hung, or its host silent); which of the two,
-    /// the error does not say (<see cref="CoordinatorProbe"/>). Either way it usually stays so for a while.
+    /// coordinator stopped answering without closing its connections (hung, or its host silent), or it waited on a lock
+    /// held on its shard; which, the error does not say (<see cref="CoordinatorProbe"/>). It usually stays so a while.
     /// </summary>
     public static bool IsUnanswered(Exception exception) => exception switch
     {

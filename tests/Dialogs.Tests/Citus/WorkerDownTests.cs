@@ -10,6 +10,7 @@ using Dialogs.Api.Telemetry;
 using Dialogs.Local.Cluster;
 using Dialogs.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
 
 namespace Dialogs.Tests.Citus;
 
@@ -49,7 +50,7 @@ public sealed class WorkerDownTests
                 });
             },
             // Npgsql's default would have held the request 30 s; the store's statements give up after 5 s, their
-            // cancellation is sent without waiting for its answer, and the coordinator is asked whether it answers.
+            // cancellation is sent without waiting for its answer, and the coordinator is asked whether it answers and reaches the worker.
             firstFailure: (_, took) => Assert.InRange(took, TimeSpan.FromSeconds(MessageStore.StatementTimeoutSeconds * 0.9),
                 TimeSpan.FromSeconds(MessageStore.StatementTimeoutSeconds + 4)));
 
@@ -85,6 +86,48 @@ public sealed class WorkerDownTests
             return retried.StatusCode == HttpStatusCode.OK;
         }, "the retry with the key to be answered", Ct);
         Assert.Single(await client.ListOk(onHung[0]), message => message.Text == text);
+    }
+
+    [Fact]
+    public async Task A_shard_locked_past_the_statement_timeout_fails_its_own_dialogs_and_no_other_of_its_worker()
+    {
+        await using var nodes = await TemporaryCluster.StartCitusAsync(workers: 2, shardCount: 8, "the locked-shard test", Ct);
+        await using var api = new TestApi(nodes.Cluster.Coordinator.ConnectionString());
+        var me = Users.New("alice");
+        using var client = api.Client(me);
+        var worker = nodes.Cluster.Workers[0];
+        var placements = api.Services.GetRequiredService<ShardPlacements>();
+        var onLocked = Users.PeerOn(placements, me, worker.Address);
+        var locked = placements.Find(Users.Dialog(me, onLocked)).ShardId;
+        var sameWorker = Enumerable.Range(0, 200).Select(_ => Users.PeerOn(placements, me, worker.Address))
+            .First(peer => placements.Find(Users.Dialog(me, peer)).ShardId != locked);
+        await client.SendOk(onLocked, "before");
+        await client.SendOk(sameWorker, "before");
+
+        // As an operator, or a long transaction, on the worker: the shard alone is held, the worker answers.
+        await using var holder = new NpgsqlConnection(worker.ConnectionString());
+        await holder.OpenAsync(Ct);
+        await using (var hold = new NpgsqlCommand(
+            $"SET citus.enable_manual_changes_to_shards TO on; BEGIN; LOCK TABLE {MessageStore.Table}_{locked} IN ACCESS EXCLUSIVE MODE", holder))
+        {
+            await hold.ExecuteNonQueryAsync(Ct);
+        }
+
+        using (var waited = await client.Send(onLocked, "waits on the lock"))
+        {
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, waited.StatusCode);
+        }
+
+        // The worker answers: its other dialogs are served, not refused by the circuit.
+        await client.SendOk(sameWorker, "served beside the locked shard");
+        Assert.Equal(2, (await client.ListOk(sameWorker)).Count);
+
+        await using (var release = new NpgsqlCommand("ROLLBACK", holder))
+        {
+            await release.ExecuteNonQueryAsync(Ct);
+        }
+
+        await client.SendOk(onLocked, "after the lock");
     }
 
     [Fact]
