@@ -11,8 +11,8 @@ namespace Dialogs.Api.Http;
 /// <list type="bullet">
 /// <item>The key is the whole token, signature included: only the very string that passed validation is answered
 /// from memory.</item>
-/// <item>Only successes are kept, each no longer than the token's own expiry (validation itself allows clock skew
-/// beyond it) and never longer than <see cref="MaxAge"/>.</item>
+/// <item>Only successes are kept, each no longer than the token's own expiry and never longer than
+/// <see cref="MaxAge"/>.</item>
 /// <item>The validation parameters are fixed for the life of the process (see <see cref="BearerAuthentication"/>), so
 /// a kept success stays true.</item>
 /// <item>At most <see cref="Capacity"/> tokens are kept, 4 to 5 KB each (the token, its parsed form, the identity),
