@@ -10,7 +10,7 @@ namespace Dialogs.Api.Storage;
 /// a single-shard fast-path router query, and on plain PostgreSQL the same statements run unchanged.
 /// </summary>
 public sealed class MessageStore(NpgsqlDataSource db, TransientRetry retry, ShardPlacements placements, WorkerCircuit circuit,
-    CoordinatorProbe coordinator, StoreTelemetry telemetry)
+    ShardBulkhead bulkhead, CoordinatorProbe coordinator, StoreTelemetry telemetry)
 {
     /// <summary>The one table of the schema the migrator applies; on Citus it is distributed by dialog_id.</summary>
     public const string Table = "messages";
@@ -91,19 +91,26 @@ public sealed class MessageStore(NpgsqlDataSource db, TransientRetry retry, Shar
 
     /// <summary>
     /// One store operation: a span and a duration naming the shard and worker, around all its attempts; refused at
-    /// once while its worker's circuit is open, and then not timed.
+    /// once while its worker's circuit is open or its shard has its share of the pool at work, and then not timed.
     /// </summary>
     private async Task<T> ObserveAsync<T>(string operation, DialogKey dialog, Func<CancellationToken, Task<T>> attempt, CancellationToken ct)
     {
         var placement = placements.Find(dialog);
         using var observed = telemetry.Start(operation, placement);
         var probe = false;
+        var entered = false;
         try
         {
             if (circuit.Refuses(placement.Node, out probe))
             {
                 observed.Refused();
                 throw new WorkerUnavailableException(placement.Node);
+            }
+
+            if (!(entered = bulkhead.TryEnter(placement)))
+            {
+                observed.Refused();
+                throw new ShardBusyException(placement, bulkhead.Share);
             }
 
             var result = await retry.ExecuteAsync(operation, attempt, ct);
@@ -122,6 +129,11 @@ public sealed class MessageStore(NpgsqlDataSource db, TransientRetry retry, Shar
         }
         finally
         {
+            if (entered)
+            {
+                bulkhead.Leave(placement);
+            }
+
             if (probe)
             {
                 circuit.ProbeEnded(placement.Node);

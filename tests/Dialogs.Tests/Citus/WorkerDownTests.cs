@@ -10,7 +10,6 @@ using Dialogs.Api.Telemetry;
 using Dialogs.Local.Cluster;
 using Dialogs.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
-using Npgsql;
 
 namespace Dialogs.Tests.Citus;
 
@@ -104,30 +103,55 @@ public sealed class WorkerDownTests
         await client.SendOk(onLocked, "before");
         await client.SendOk(sameWorker, "before");
 
-        // As an operator, or a long transaction, on the worker: the shard alone is held, the worker answers.
-        await using var holder = new NpgsqlConnection(worker.ConnectionString());
-        await holder.OpenAsync(Ct);
-        await using (var hold = new NpgsqlCommand(
-            $"SET citus.enable_manual_changes_to_shards TO on; BEGIN; LOCK TABLE {MessageStore.Table}_{locked} IN ACCESS EXCLUSIVE MODE", holder))
+        await using (await ShardLock.TakeAsync(worker, locked!.Value, Ct))
         {
-            await hold.ExecuteNonQueryAsync(Ct);
-        }
+            using (var waited = await client.Send(onLocked, "waits on the lock"))
+            {
+                Assert.Equal(HttpStatusCode.ServiceUnavailable, waited.StatusCode);
+            }
 
-        using (var waited = await client.Send(onLocked, "waits on the lock"))
-        {
-            Assert.Equal(HttpStatusCode.ServiceUnavailable, waited.StatusCode);
-        }
-
-        // The worker answers: its other dialogs are served, not refused by the circuit.
-        await client.SendOk(sameWorker, "served beside the locked shard");
-        Assert.Equal(2, (await client.ListOk(sameWorker)).Count);
-
-        await using (var release = new NpgsqlCommand("ROLLBACK", holder))
-        {
-            await release.ExecuteNonQueryAsync(Ct);
+            // The worker answers: its other dialogs are served, not refused by the circuit.
+            await client.SendOk(sameWorker, "served beside the locked shard");
+            Assert.Equal(2, (await client.ListOk(sameWorker)).Count);
         }
 
         await client.SendOk(onLocked, "after the lock");
+    }
+
+    [Fact]
+    public async Task Requests_piling_up_on_a_locked_shard_hold_a_quarter_of_the_pool_and_the_rest_serves_the_other_shards()
+    {
+        await using var nodes = await TemporaryCluster.StartCitusAsync(workers: 2, shardCount: 8, "the shard-bulkhead test", Ct);
+        // A pool of 8 connections: a shard's share is 2.
+        await using var api = new TestApi(nodes.Cluster.Coordinator.ConnectionString() + ";Maximum Pool Size=8");
+        var me = Users.New("alice");
+        using var client = api.Client(me);
+        var placements = api.Services.GetRequiredService<ShardPlacements>();
+        var (onLocked, elsewhere) = (Users.PeerOn(placements, me, nodes.Cluster.Workers[0].Address), Users.PeerOn(placements, me, nodes.Cluster.Workers[1].Address));
+        await client.SendOk(onLocked, "before");
+        await client.SendOk(elsewhere, "before");
+
+        await using (await ShardLock.TakeAsync(nodes.Cluster.Workers[0], placements.Find(Users.Dialog(me, onLocked)).ShardId!.Value, Ct))
+        {
+            var piling = Enumerable.Range(0, 12).Select(_ => client.List(onLocked)).ToList();
+            // Beyond the shard's share they are refused at once, well before a pooled connection could be waited for
+            // (2 s); its share waits on the lock (5 s).
+            await Eventually.UntilAsync(() => Task.FromResult(piling.Count(request => request.IsCompleted) == 10), "the refusals", Ct,
+                TimeSpan.FromSeconds(1.5));
+
+            // Without the bulkhead the waiting requests would hold all 8 connections, and this one would wait for one.
+            Assert.Single(await client.ListOk(elsewhere));
+            Assert.Equal(2, piling.Count(request => !request.IsCompleted));
+
+            foreach (var response in await Task.WhenAll(piling))
+            {
+                Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+                Assert.NotNull(response.Headers.RetryAfter);
+                response.Dispose();
+            }
+        }
+
+        Assert.Single(await client.ListOk(onLocked));
     }
 
     [Fact]
