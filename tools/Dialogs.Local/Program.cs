@@ -22,7 +22,15 @@ public static class Program
 
         var user = new Argument<string>("user") { Description = "The user id the token is for (its sub claim)" };
         var admin = new Option<bool>("--admin") { Description = "Add the admin role (cluster operations)" };
-        var hours = new Option<int>("--hours") { Description = "Lifetime in hours", DefaultValueFactory = _ => 24 };
+        var hours = new Option<double>("--hours") { Description = "Lifetime in hours (0.01 is 36 seconds)", DefaultValueFactory = _ => 24 };
+        hours.Validators.Add(result =>
+        {
+            // Not a token expired at birth: it would be refused at once, for a reason the caller would have to guess.
+            if (result.GetValueOrDefault<double>() is not > 0)
+            {
+                result.AddError("--hours must be more than 0.");
+            }
+        });
         var token = new Command("token", "Print a bearer token the local API accepts") { user, admin, hours };
         token.SetAction(result =>
         {
