@@ -91,7 +91,8 @@ public sealed class MessageStore(NpgsqlDataSource db, TransientRetry retry, Shar
 
     /// <summary>
     /// One store operation: a span and a duration naming the shard and worker, around all its attempts; refused at
-    /// once while its worker's circuit is open or its shard has its share of the pool at work, and then not timed.
+    /// once while its worker's circuit is open, or after waiting while its shard's share of the pool stayed at work,
+    /// and then not timed.
     /// </summary>
     private async Task<T> ObserveAsync<T>(string operation, DialogKey dialog, Func<CancellationToken, Task<T>> attempt, CancellationToken ct)
     {
@@ -107,7 +108,7 @@ public sealed class MessageStore(NpgsqlDataSource db, TransientRetry retry, Shar
                 throw new WorkerUnavailableException(placement.Node);
             }
 
-            if (!(entered = bulkhead.TryEnter(placement)))
+            if (!(entered = await bulkhead.EnterAsync(placement, ct)))
             {
                 observed.Refused();
                 throw new ShardBusyException(placement, bulkhead.Share);
