@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using Dialogs.Local.Cluster;
@@ -101,6 +102,39 @@ public sealed class LocalClusterTests
         finally
         {
             taken.Stop();
+        }
+    }
+
+    [Fact]
+    public async Task Stopping_a_node_whose_initdb_was_interrupted_waits_for_its_bootstrap_backend_which_pg_ctl_cannot_stop()
+    {
+        var postgres = await PostgresInstallation.FindAsync();
+        var folder = Directory.CreateTempSubdirectory("dialogs-tests-").FullName;
+        // Stands for initdb's single-user backend about to end, run by the user pg_ctl runs as, so that pg_ctl finds
+        // it alive; postmaster.pid names such a backend by its pid negated.
+        using var runner = Process.Start(Processes.IsRoot ? "runuser" : "sleep", Processes.IsRoot ? ["-u", "postgres", "--", "sleep", "2"] : ["2"]);
+        try
+        {
+            var backend = runner.Id;
+            if (Processes.IsRoot)
+            {
+                await Eventually.UntilAsync(() => Task.FromResult(Processes.ChildrenOf(runner.Id).Any()), "runuser's sleep", TestContext.Current.CancellationToken);
+                backend = Processes.ChildrenOf(runner.Id).First().Pid;
+            }
+
+            Directory.CreateDirectory(Path.Combine(folder, "data"));
+            // What makes the folder a data directory to pg_ctl, which initdb writes first.
+            await File.WriteAllTextAsync(Path.Combine(folder, "data", "PG_VERSION"), "15\n", TestContext.Current.CancellationToken);
+            await File.WriteAllTextAsync(Path.Combine(folder, "data", "postmaster.pid"), $"-{backend}\n{folder}/data\n", TestContext.Current.CancellationToken);
+            await Processes.GiveToPostgresAsync(folder);
+
+            Assert.False(await new LocalNode(postgres, "worker1", folder, port: 0).StopAsync());
+            Assert.True(Processes.HasEnded(backend));
+        }
+        finally
+        {
+            await runner.WaitForExitAsync(TestContext.Current.CancellationToken);
+            Directory.Delete(folder, recursive: true);
         }
     }
 }

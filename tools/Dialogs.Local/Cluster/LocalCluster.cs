@@ -171,10 +171,19 @@ public sealed class LocalCluster
 
     private async Task PrepareAsync(LocalNode node, CancellationToken ct)
     {
-        // initdb may be stopped part-way, its folder is thrown away with the unfinished cluster; a server is never killed.
-        await node.InitializeAsync(Citus, Durability, ct);
-        await node.StartAsync();
-        await node.CreateDatabaseAsync(Citus);
+        try
+        {
+            // initdb may be stopped part-way, its folder is thrown away with the unfinished cluster; a server is never killed.
+            await node.InitializeAsync(Citus, Durability, ct);
+            await node.StartAsync();
+            await node.CreateDatabaseAsync(Citus);
+        }
+        catch (InvalidOperationException) when (ct.IsCancellationRequested)
+        {
+            // Ctrl+C reaches initdb and pg_ctl too (one process group): their failure is the interruption, and their
+            // output (initdb's is pages long) would only hide it.
+            throw new OperationCanceledException(ct);
+        }
     }
 
     private LocalNode Node(NodeState node) => new(_postgres, node.Name, Path.Combine(_folder, node.Name), node.Port);

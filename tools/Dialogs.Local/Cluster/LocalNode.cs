@@ -17,6 +17,7 @@ public sealed class LocalNode(PostgresInstallation postgres, string name, string
     public const string Host = "127.0.0.1";
     public const string Database = "dialogs";
     private const int LogLinesOnFailure = 6;
+    private static readonly TimeSpan BootstrapEndTimeout = TimeSpan.FromSeconds(10);
 
     public string Name { get; } = name;
     public int Port { get; } = port;
@@ -110,6 +111,14 @@ public sealed class LocalNode(PostgresInstallation postgres, string name, string
     /// <returns>Whether it was running.</returns>
     public async Task<bool> StopAsync()
     {
+        if (BootstrapBackend() is { } backend)
+        {
+            // initdb's single-user backend, its pid negated in postmaster.pid: pg_ctl refuses to stop one. It was
+            // interrupted with the `up` that ran initdb and ends within moments; its data folder is thrown away.
+            await Processes.WaitEndedAsync(backend, BootstrapEndTimeout);
+            return false;
+        }
+
         if (!await IsRunningAsync())
         {
             return false;
@@ -117,6 +126,18 @@ public sealed class LocalNode(PostgresInstallation postgres, string name, string
 
         await Processes.RunAsync(postgres.Tool("pg_ctl"), ["-D", DataDirectory, "-m", "fast", "-w", "-t", "60", "stop"], asPostgres: true);
         return true;
+    }
+
+    private int? BootstrapBackend()
+    {
+        try
+        {
+            return PostmasterPid() is < 0 and var negated ? -negated : null;
+        }
+        catch (Exception e) when (e is IOException or InvalidOperationException or FormatException)
+        {
+            return null; // no postmaster.pid, or one being written or removed
+        }
     }
 
     public async Task<bool> IsRunningAsync()

@@ -45,13 +45,6 @@ public static class Processes
         }
 
         var text = (await output + await errors).Trim();
-        // Ctrl+C reaches the whole process group: a tool that failed because it was interrupted with this process
-        // reports the interruption, not its own output (initdb's is pages long).
-        if (process.ExitCode != 0)
-        {
-            ct.ThrowIfCancellationRequested();
-        }
-
         return process.ExitCode == 0
             ? text
             : throw new InvalidOperationException($"{Path.GetFileName(file)} exited with {process.ExitCode}: {text}");
@@ -103,6 +96,21 @@ public static class Processes
     /// a start-up check that read it took a starting API for an exited one and stopped it, leaving an empty log.
     /// </summary>
     public static bool HasEnded(int pid) => StatFields(pid) is not { } fields || fields[0] is "Z" or "X";
+
+    /// <summary>Waits until the process has ended (<see cref="HasEnded"/>); throws if it has not within <paramref name="timeout"/>.</summary>
+    public static async Task WaitEndedAsync(int pid, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (!HasEnded(pid))
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new InvalidOperationException($"Process {pid} did not end within {timeout.TotalSeconds:0} s.");
+            }
+
+            await Task.Delay(100);
+        }
+    }
 
     /// <summary>The fields of /proc/PID/stat after the command name (field 3, the state, is index 0), or null once it has gone.</summary>
     public static string[]? StatFields(int pid)
