@@ -13,7 +13,7 @@ public static class DatabaseErrors
     public static bool IsTransient(Exception exception) => exception switch
     {
         PostgresException postgres => IsTransient(postgres),
-        WorkerUnavailableException or ShardBusyException or SendOutcomeUnknownException => true,
+        WorkerUnavailableException or NoTurnException or SendOutcomeUnknownException => true,
         NpgsqlException { InnerException: SocketException or IOException or TimeoutException } => true,
         NpgsqlException npgsql => npgsql.IsTransient,
         TimeoutException or SocketException => true,

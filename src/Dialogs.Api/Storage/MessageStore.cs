@@ -10,7 +10,7 @@ namespace Dialogs.Api.Storage;
 /// a single-shard fast-path router query, and on plain PostgreSQL the same statements run unchanged.
 /// </summary>
 public sealed class MessageStore(NpgsqlDataSource db, TransientRetry retry, ShardPlacements placements, WorkerCircuit circuit,
-    ShardBulkhead bulkhead, CoordinatorProbe coordinator, StoreTelemetry telemetry)
+    StoreBulkhead bulkhead, CoordinatorProbe coordinator, StoreTelemetry telemetry)
 {
     /// <summary>The one table of the schema the migrator applies; on Citus it is distributed by dialog_id.</summary>
     public const string Table = "messages";
@@ -91,8 +91,8 @@ public sealed class MessageStore(NpgsqlDataSource db, TransientRetry retry, Shar
 
     /// <summary>
     /// One store operation: a span and a duration naming the shard and worker, around all its attempts; refused at
-    /// once while its worker's circuit is open, or after waiting while its shard's share of the pool stayed at work,
-    /// and then not timed.
+    /// once while its worker's circuit is open, or after waiting in vain for a turn (<see cref="StoreBulkhead"/>), and
+    /// then not timed.
     /// </summary>
     private async Task<T> ObserveAsync<T>(string operation, DialogKey dialog, Func<CancellationToken, Task<T>> attempt, CancellationToken ct)
     {
@@ -108,10 +108,15 @@ public sealed class MessageStore(NpgsqlDataSource db, TransientRetry retry, Shar
                 throw new WorkerUnavailableException(placement.Node);
             }
 
-            if (!(entered = await bulkhead.EnterAsync(placement, ct)))
+            try
+            {
+                await bulkhead.EnterAsync(dialog, placement, ct);
+                entered = true;
+            }
+            catch (NoTurnException)
             {
                 observed.Refused();
-                throw new ShardBusyException(placement, bulkhead.Share);
+                throw;
             }
 
             var result = await retry.ExecuteAsync(operation, attempt, ct);
@@ -132,7 +137,7 @@ public sealed class MessageStore(NpgsqlDataSource db, TransientRetry retry, Shar
         {
             if (entered)
             {
-                bulkhead.Leave(placement);
+                bulkhead.Leave(dialog, placement);
             }
 
             if (probe)

@@ -34,7 +34,7 @@ public static class StorageSetup
         builder.Services.AddHostedService<ShardPlacementRefresher>();
         builder.Services.AddSingleton<TransientRetry>();
         builder.Services.AddSingleton<WorkerCircuit>();
-        builder.Services.AddSingleton(services => ShardBulkhead.For(services.GetRequiredService<NpgsqlDataSource>()));
+        builder.Services.AddSingleton(services => StoreBulkhead.For(services.GetRequiredService<NpgsqlDataSource>()));
         builder.Services.AddSingleton(_ => CoordinatorProbe.For(connectionString));
         builder.Services.AddSingleton<MessageStore>();
         builder.Services.AddSingleton<ClusterOperations>();

@@ -74,8 +74,8 @@ public sealed class StoreTelemetry : IDisposable
         private bool _reachedDatabase = true;
 
         /// <summary>
-        /// Refused without a try (its worker's circuit is open, or its shard's share of the pool stayed at work while
-        /// it waited): it still fails, but its duration says nothing of the worker, whose latency it would otherwise
+        /// Refused without a try (its worker's circuit is open, or it waited in vain for a turn at the database): it
+        /// still fails, but its duration says nothing of the worker, whose latency it would otherwise
         /// pull towards zero while the worker is down.
         /// </summary>
         public void Refused() => _reachedDatabase = false;

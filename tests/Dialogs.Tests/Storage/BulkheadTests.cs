@@ -1,0 +1,54 @@
+using System.Diagnostics;
+using System.Net;
+using Dialogs.Api.Storage;
+using Dialogs.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+
+namespace Dialogs.Tests.Storage;
+
+/// <summary>One dialog's requests that wait on each other hold only the dialog's share of the database, not its shard's.</summary>
+public sealed class BulkheadTests(CitusCluster citus)
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task A_dialog_flooded_with_sends_that_wait_holds_its_own_share_and_its_shard_serves_the_other_dialogs()
+    {
+        citus.Require();
+        // A pool of 40: a shard's share is 10, more than a dialog's.
+        await using var api = new TestApi(citus.ConnectionString + ";Maximum Pool Size=40");
+        var me = Users.New("alice");
+        using var client = api.Client(me);
+        var placements = api.Services.GetRequiredService<ShardPlacements>();
+        var flooded = Users.New("bob");
+        var shard = placements.Find(Users.Dialog(me, flooded)).ShardId;
+        var neighbour = Enumerable.Range(0, 10_000).Select(_ => Users.New("carol")).First(peer => placements.Find(Users.Dialog(me, peer)).ShardId == shard);
+        await client.SendOk(neighbour, "before");
+
+        // The lock each send of a dialog takes to commit in order (migration 0002), held as a slow send would hold it.
+        await using var holder = await citus.DataSource.OpenConnectionAsync(Ct);
+        await using (var take = new NpgsqlCommand("SELECT pg_advisory_lock(1147756908, uuid_hash($1))", holder))
+        {
+            take.Parameters.Add(new() { Value = Users.Dialog(me, flooded).Value });
+            await take.ExecuteNonQueryAsync(Ct);
+        }
+
+        var flood = Enumerable.Range(0, 3 * StoreBulkhead.DialogShare).Select(i => client.Send(flooded, $"flood {i}")).ToList();
+        await Task.Delay(TimeSpan.FromMilliseconds(300), Ct);
+
+        // Without a dialog's share the flood would hold all 10 of the shard's turns, and this read would wait for one.
+        var started = Stopwatch.GetTimestamp();
+        Assert.Single(await client.ListOk(neighbour));
+        Assert.InRange(Stopwatch.GetElapsedTime(started), TimeSpan.Zero, TimeSpan.FromSeconds(1));
+
+        await using (var release = new NpgsqlCommand("SELECT pg_advisory_unlock_all()", holder))
+        {
+            await release.ExecuteNonQueryAsync(Ct);
+        }
+
+        var statuses = (await Task.WhenAll(flood)).Select(response => response.StatusCode).ToList();
+        Assert.All(statuses, status => Assert.Contains(status, (HttpStatusCode[])[HttpStatusCode.OK, HttpStatusCode.ServiceUnavailable]));
+        Assert.Equal(statuses.Count(status => status == HttpStatusCode.OK), (await client.ListOk(flooded, "?limit=200")).Count);
+    }
+}
