@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using Dialogs.Api.Messaging;
 using Npgsql;
 
@@ -36,6 +37,7 @@ public sealed class StoreBulkhead(int shardShare)
     /// <exception cref="NoTurnException">None came in time.</exception>
     public async Task EnterAsync(DialogKey dialog, Placement placement, CancellationToken ct)
     {
+        var started = Stopwatch.GetTimestamp();
         var dialogTurns = DialogTurns(dialog);
         if (!await dialogTurns.WaitAsync(TurnTimeout, ct))
         {
@@ -44,7 +46,9 @@ public sealed class StoreBulkhead(int shardShare)
 
         try
         {
-            if (placement.ShardId is { } shard && !await ShardTurns(shard).WaitAsync(TurnTimeout, ct))
+            // Both turns within the one wait, not one wait each.
+            var left = TurnTimeout - Stopwatch.GetElapsedTime(started);
+            if (placement.ShardId is { } shard && !await ShardTurns(shard).WaitAsync(left > TimeSpan.Zero ? left : TimeSpan.Zero, ct))
             {
                 throw new NoTurnException($"Shard {shard} on {placement.Node} kept its {ShardShare} requests at work while this one waited");
             }
