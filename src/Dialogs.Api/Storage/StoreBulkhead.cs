@@ -23,12 +23,25 @@ public sealed class StoreBulkhead(int shardShare)
 
     private static readonly TimeSpan TurnTimeout = TimeSpan.FromSeconds(StorageSetup.ConnectTimeoutSeconds);
 
-    // Dialogs share turns by stripes, so there is no turn to create, or forget, per dialog; two on one stripe rarely
-    // both have requests at work.
-    private readonly SemaphoreSlim[] _dialogTurns = [.. Enumerable.Range(0, 4_096).Select(_ => new SemaphoreSlim(DialogShare, DialogShare))];
+    // Turns of the dialogs with requests at work or waiting, and no others: a dialog's entry goes with its last request,
+    // so there are as many as requests in flight. Each dialog has turns of its own: shared ones (stripes of a table)
+    // would let a flooded or locked dialog hold back the unrelated dialogs that happen to share them.
+    private readonly Dictionary<DialogKey, DialogTurns> _dialogTurns = [];
     private readonly ConcurrentDictionary<long, SemaphoreSlim> _shardTurns = new();
 
     public int ShardShare { get; } = shardShare;
+
+    /// <summary>How many dialogs have requests holding or waiting for their turns now.</summary>
+    internal int DialogsWithRequests
+    {
+        get
+        {
+            lock (_dialogTurns)
+            {
+                return _dialogTurns.Count;
+            }
+        }
+    }
 
     public static StoreBulkhead For(NpgsqlDataSource db) =>
         new(Math.Max(1, new NpgsqlConnectionStringBuilder(db.ConnectionString).MaxPoolSize / 4));
@@ -38,9 +51,21 @@ public sealed class StoreBulkhead(int shardShare)
     public async Task EnterAsync(DialogKey dialog, Placement placement, CancellationToken ct)
     {
         var started = Stopwatch.GetTimestamp();
-        var dialogTurns = DialogTurns(dialog);
-        if (!await dialogTurns.WaitAsync(TurnTimeout, ct))
+        var dialogTurns = Join(dialog);
+        bool entered;
+        try
         {
+            entered = await dialogTurns.WaitAsync(TurnTimeout, ct);
+        }
+        catch
+        {
+            Quit(dialog);
+            throw;
+        }
+
+        if (!entered)
+        {
+            Quit(dialog);
             throw new NoTurnException($"Dialog {dialog.Value} kept its {DialogShare} requests at work while this one waited");
         }
 
@@ -55,7 +80,7 @@ public sealed class StoreBulkhead(int shardShare)
         }
         catch
         {
-            dialogTurns.Release();
+            Quit(dialog).Release();
             throw;
         }
     }
@@ -67,12 +92,49 @@ public sealed class StoreBulkhead(int shardShare)
             ShardTurns(shard).Release();
         }
 
-        DialogTurns(dialog).Release();
+        Quit(dialog).Release();
     }
 
-    private SemaphoreSlim DialogTurns(DialogKey dialog) => _dialogTurns[(uint)dialog.Value.GetHashCode() % (uint)_dialogTurns.Length];
+    /// <summary>Counts a request in at its dialog's turns, which it then holds or waits for.</summary>
+    private SemaphoreSlim Join(DialogKey dialog)
+    {
+        lock (_dialogTurns)
+        {
+            if (!_dialogTurns.TryGetValue(dialog, out var turns))
+            {
+                turns = new DialogTurns();
+                _dialogTurns.Add(dialog, turns);
+            }
+
+            turns.Requests++;
+            return turns.Turns;
+        }
+    }
+
+    /// <summary>Counts a request out; the dialog's turns go with its last request. Returns them, to hand one back.</summary>
+    private SemaphoreSlim Quit(DialogKey dialog)
+    {
+        lock (_dialogTurns)
+        {
+            var turns = _dialogTurns[dialog];
+            if (--turns.Requests == 0)
+            {
+                _dialogTurns.Remove(dialog);
+            }
+
+            return turns.Turns;
+        }
+    }
 
     private SemaphoreSlim ShardTurns(long shard) => _shardTurns.GetOrAdd(shard, _ => new SemaphoreSlim(ShardShare, ShardShare));
+
+    /// <summary>One dialog's turns, and how many requests hold or wait for one (guarded by the bulkhead's table).</summary>
+    private sealed class DialogTurns
+    {
+        public SemaphoreSlim Turns { get; } = new(DialogShare, DialogShare);
+
+        public int Requests { get; set; }
+    }
 }
 
 /// <summary>A request that got no turn at the database in time (<see cref="StoreBulkhead"/>), refused without trying.</summary>

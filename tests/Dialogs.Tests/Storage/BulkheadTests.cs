@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net;
+using Dialogs.Api.Messaging;
 using Dialogs.Api.Storage;
 using Dialogs.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
@@ -24,7 +25,36 @@ public sealed class BulkheadTests(CitusCluster citus)
         var flooded = Users.New("bob");
         var shard = placements.Find(Users.Dialog(me, flooded)).ShardId;
         var neighbour = Enumerable.Range(0, 10_000).Select(_ => Users.New("carol")).First(peer => placements.Find(Users.Dialog(me, peer)).ShardId == shard);
-        await client.SendOk(neighbour, "before");
+
+        // Without a dialog's share the flood would hold all 10 of the shard's turns, and the read would wait for one.
+        await AssertServedPromptlyDuringFloodAsync(client, me, flooded, neighbour);
+    }
+
+    [Fact]
+    public async Task A_dialog_with_its_share_at_work_holds_back_no_other_dialog()
+    {
+        citus.Require();
+        await using var api = new TestApi(citus.ConnectionString + ";Maximum Pool Size=40");
+        var me = Users.New("alice");
+        using var client = api.Client(me);
+        var flooded = Users.New("bob");
+        // Dialog turns kept in a table of 4,096 stripes by hash code put this unrelated dialog on the flooded one's
+        // stripe: during a flood it waited behind it, and was refused while the flooded dialog's shard was locked.
+        var stripe = Stripe(Users.Dialog(me, flooded));
+        var unrelated = Enumerable.Range(0, 200_000).Select(_ => Users.New("carol")).First(peer => Stripe(Users.Dialog(me, peer)) == stripe);
+
+        await AssertServedPromptlyDuringFloodAsync(client, me, flooded, unrelated);
+    }
+
+    private static uint Stripe(DialogKey dialog) => (uint)dialog.Value.GetHashCode() % 4_096;
+
+    /// <summary>
+    /// Floods the dialog with sends that wait, as behind a slow send, and reads the other dialog meanwhile: it must be
+    /// served within a second. Then every send of the flood is either stored or refused with a 503.
+    /// </summary>
+    private async Task AssertServedPromptlyDuringFloodAsync(HttpClient client, string me, string flooded, string other)
+    {
+        await client.SendOk(other, "before");
 
         // The lock each send of a dialog takes to commit in order (migration 0002), held as a slow send would hold it.
         await using var holder = await citus.DataSource.OpenConnectionAsync(Ct);
@@ -37,9 +67,8 @@ public sealed class BulkheadTests(CitusCluster citus)
         var flood = Enumerable.Range(0, 3 * StoreBulkhead.DialogShare).Select(i => client.Send(flooded, $"flood {i}")).ToList();
         await Task.Delay(TimeSpan.FromMilliseconds(300), Ct);
 
-        // Without a dialog's share the flood would hold all 10 of the shard's turns, and this read would wait for one.
         var started = Stopwatch.GetTimestamp();
-        Assert.Single(await client.ListOk(neighbour));
+        Assert.Single(await client.ListOk(other));
         Assert.InRange(Stopwatch.GetElapsedTime(started), TimeSpan.Zero, TimeSpan.FromSeconds(1));
 
         await using (var release = new NpgsqlCommand("SELECT pg_advisory_unlock_all()", holder))
