@@ -57,6 +57,14 @@ public sealed partial class DatabaseUnavailableHandler(IProblemDetailsService pr
                 + "without one, read the dialog before sending it again.";
             problem.ProblemDetails.Extensions[OutcomeMember] = UnknownOutcome;
         }
+        else if (exception is NoTurnException refused)
+        {
+            // Not tried at all: the client learns it may retry as it likes, and whether its own requests were the crowd.
+            problem.ProblemDetails.Detail = (refused.AtDialog
+                    ? $"This dialog already had {StoreBulkhead.DialogShare} requests in progress"
+                    : "The database shard that holds this dialog was busy with other requests")
+                + $", and this request got no turn within {StoreBulkhead.TurnTimeout.TotalSeconds:0} s. It was not tried, so nothing was stored. Retry later.";
+        }
 
         return await problems.TryWriteAsync(problem);
     }

@@ -21,7 +21,8 @@ public sealed class StoreBulkhead(int shardShare)
     /// <summary>A dialog's sends commit one at a time, and a page takes a millisecond: more at once only wait.</summary>
     public const int DialogShare = 4;
 
-    private static readonly TimeSpan TurnTimeout = TimeSpan.FromSeconds(StorageSetup.ConnectTimeoutSeconds);
+    /// <summary>How long a request waits for its turns before it is refused.</summary>
+    public static readonly TimeSpan TurnTimeout = TimeSpan.FromSeconds(StorageSetup.ConnectTimeoutSeconds);
 
     // Turns of the dialogs with requests at work or waiting, and no others: a dialog's entry goes with its last request,
     // so there are as many as requests in flight. Each dialog has turns of its own: shared ones (stripes of a table)
@@ -66,7 +67,7 @@ public sealed class StoreBulkhead(int shardShare)
         if (!entered)
         {
             Quit(dialog);
-            throw new NoTurnException($"Dialog {dialog.Value} kept its {DialogShare} requests at work while this one waited");
+            throw new NoTurnException($"Dialog {dialog.Value} kept its {DialogShare} requests at work while this one waited", atDialog: true);
         }
 
         try
@@ -75,7 +76,7 @@ public sealed class StoreBulkhead(int shardShare)
             var left = TurnTimeout - Stopwatch.GetElapsedTime(started);
             if (placement.ShardId is { } shard && !await ShardTurns(shard).WaitAsync(left > TimeSpan.Zero ? left : TimeSpan.Zero, ct))
             {
-                throw new NoTurnException($"Shard {shard} on {placement.Node} kept its {ShardShare} requests at work while this one waited");
+                throw new NoTurnException($"Shard {shard} on {placement.Node} kept its {ShardShare} requests at work while this one waited", atDialog: false);
             }
         }
         catch
@@ -137,5 +138,11 @@ public sealed class StoreBulkhead(int shardShare)
     }
 }
 
-/// <summary>A request that got no turn at the database in time (<see cref="StoreBulkhead"/>), refused without trying.</summary>
-public sealed class NoTurnException(string reason) : Exception($"{reason}; refused without trying.");
+/// <summary>
+/// A request that got no turn at the database in time (<see cref="StoreBulkhead"/>), refused without trying: its
+/// dialog's own requests were at work (<see cref="AtDialog"/>), or its shard's.
+/// </summary>
+public sealed class NoTurnException(string reason, bool atDialog) : Exception($"{reason}; refused without trying.")
+{
+    public bool AtDialog { get; } = atDialog;
+}

@@ -8,6 +8,7 @@ using Dialogs.Api.Http;
 using Dialogs.Api.Storage;
 using Dialogs.Api.Telemetry;
 using Dialogs.Local.Cluster;
+using Dialogs.Tests.Api;
 using Dialogs.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -148,12 +149,19 @@ public sealed class WorkerDownTests
             Assert.Equal(2, await shardLock.WaitersAsync(Ct));
             Assert.Single(await client.ListOk(elsewhere));
 
+            var details = new List<string>();
             foreach (var response in await Task.WhenAll(piling))
             {
-                Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
                 Assert.NotNull(response.Headers.RetryAfter);
-                response.Dispose();
+                details.Add((await DialogsApiContract.AssertProblem(response, 503)).GetProperty("detail").GetString()!);
             }
+
+            // The two at the lock ran out of time; the others say whose requests were the crowd, and that they were not tried.
+            Assert.Equal(2, details.Count(detail => detail.StartsWith("The database is temporarily unavailable", StringComparison.Ordinal)));
+            Assert.Contains(details, detail => detail.StartsWith("This dialog already had 4 requests in progress", StringComparison.Ordinal));
+            Assert.Contains(details, detail => detail.StartsWith("The database shard that holds this dialog was busy", StringComparison.Ordinal));
+            Assert.All(details.Where(detail => !detail.StartsWith("The database is", StringComparison.Ordinal)),
+                detail => Assert.EndsWith("no turn within 2 s. It was not tried, so nothing was stored. Retry later.", detail));
         }
 
         Assert.Single(await client.ListOk(onLocked));
