@@ -25,7 +25,7 @@ public sealed class StoreBulkhead(int shardShare)
     public static readonly TimeSpan TurnTimeout = TimeSpan.FromSeconds(StorageSetup.ConnectTimeoutSeconds);
 
     // Turns of the dialogs with requests at work or waiting, and no others: a dialog's entry goes with its last request,
-    // so there are as many as requests in flight. Each dialog has turns of its own: shared ones (stripes of a table)
+    // so there are never more than requests in flight. Each dialog has turns of its own: shared ones (stripes of a table)
     // would let a flooded or locked dialog hold back the unrelated dialogs that happen to share them.
     private readonly Dictionary<DialogKey, DialogTurns> _dialogTurns = [];
     private readonly ConcurrentDictionary<long, SemaphoreSlim> _shardTurns = new();
