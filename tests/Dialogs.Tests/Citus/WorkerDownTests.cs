@@ -156,15 +156,20 @@ public sealed class WorkerDownTests
                 details.Add((await DialogsApiContract.AssertProblem(response, 503)).GetProperty("detail").GetString()!);
             }
 
-            // The two at the lock ran out of time; the others say whose requests were the crowd, and that they were not tried.
-            Assert.Equal(2, details.Count(detail => detail.StartsWith("The database is temporarily unavailable", StringComparison.Ordinal)));
-            Assert.Contains(details, detail => detail.StartsWith("This dialog already had 4 requests in progress", StringComparison.Ordinal));
-            Assert.Contains(details, detail => detail.StartsWith("The database shard that holds this dialog was busy", StringComparison.Ordinal));
-            Assert.All(details.Where(detail => !detail.StartsWith("The database is", StringComparison.Ordinal)),
-                detail => Assert.EndsWith("no turn within 2 s. It was not tried, so nothing was stored. Retry later.", detail));
+            // The two at the lock ran out of time; the others say whose requests were the crowd, and that they were not
+            // tried. The two that held the dialog's turns waited for the shard's; of the rest, those a turn at the dialog
+            // freed up just before their time ran out got no turn at the shard either, so the kinds' counts vary.
+            var (timedOut, refused) = (details.Where(IsTimeout).ToList(), details.Where(detail => !IsTimeout(detail)).ToList());
+            Assert.Equal(2, timedOut.Count);
+            Assert.InRange(refused.Count(detail => detail.StartsWith("The database shard that holds this dialog was busy", StringComparison.Ordinal)), 2, 10);
+            Assert.All(refused, detail => Assert.Matches(
+                "^(This dialog already had 4 requests in progress|The database shard that holds this dialog was busy with other requests), "
+                + @"and this request got no turn within 2 s\. It was not tried, so nothing was stored\. Retry later\.$", detail));
         }
 
         Assert.Single(await client.ListOk(onLocked));
+
+        static bool IsTimeout(string detail) => detail.StartsWith("The database is temporarily unavailable", StringComparison.Ordinal);
     }
 
     [Fact]
