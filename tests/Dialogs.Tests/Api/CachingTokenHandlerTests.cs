@@ -86,18 +86,31 @@ public sealed class CachingTokenHandlerTests
     }
 
     [Fact]
-    public async Task When_full_it_starts_over_rather_than_grow()
+    public async Task When_full_it_drops_the_quarter_used_least_recently_and_keeps_answering_the_rest()
     {
         var tokens = Enumerable.Range(0, CachingTokenHandler.Capacity + 1).Select(i => Tokens.Create($"u{i}", TimeSpan.FromHours(1))).ToList();
-        foreach (var token in tokens)
+        foreach (var token in tokens[..CachingTokenHandler.Capacity])
         {
+            _clock.Advance(TimeSpan.FromMilliseconds(1));
             await _handler.ValidateTokenAsync(token, Parameters);
         }
 
-        // The last one found the handler full of unexpired tokens, so it is the only one still kept.
-        await _handler.ValidateTokenAsync(tokens[^1], Parameters);
+        // The first token is used again, so the least recently used are the next quarter.
+        _clock.Advance(TimeSpan.FromMilliseconds(1));
         await _handler.ValidateTokenAsync(tokens[0], Parameters);
-        Assert.Equal(CachingTokenHandler.Capacity + 2, _inner.Calls);
+        _clock.Advance(TimeSpan.FromMilliseconds(1));
+        await _handler.ValidateTokenAsync(tokens[^1], Parameters);
+        Assert.Equal(CachingTokenHandler.Capacity + 1, _inner.Calls);
+
+        foreach (var kept in new[] { tokens[0], tokens[CachingTokenHandler.Capacity / 4 + 1], tokens[CachingTokenHandler.Capacity - 1], tokens[^1] })
+        {
+            await _handler.ValidateTokenAsync(kept, Parameters);
+        }
+
+        Assert.Equal(CachingTokenHandler.Capacity + 1, _inner.Calls);
+        await _handler.ValidateTokenAsync(tokens[1], Parameters);
+        await _handler.ValidateTokenAsync(tokens[CachingTokenHandler.Capacity / 4], Parameters);
+        Assert.Equal(CachingTokenHandler.Capacity + 3, _inner.Calls);
     }
 
     private sealed class CountingHandler : JsonWebTokenHandler
