@@ -55,6 +55,17 @@ public sealed class MessageStore(NpgsqlDataSource db, TransientRetry retry, Shar
     internal const string OlderPageSql = $"SELECT {Columns} FROM {Table} WHERE dialog_id = $1 AND id < $2 ORDER BY id DESC LIMIT $3";
     internal const string NewerPageSql = $"SELECT {Columns} FROM {Table} WHERE dialog_id = $1 AND id > $2 ORDER BY id ASC LIMIT $3";
 
+    /// <summary>
+    /// A statement's span name in traces, `{operation} {table}` as OpenTelemetry's database conventions have it, where
+    /// Npgsql would name every statement after the database alike; others (the shard map, the health check) keep that.
+    /// </summary>
+    internal static string? SpanNameOf(NpgsqlCommand command) => command.CommandText switch
+    {
+        InsertSql => $"INSERT {Table}",
+        FindExistingSql or OlderPageSql or NewerPageSql => $"SELECT {Table}",
+        _ => null,
+    };
+
     /// <exception cref="SendOutcomeUnknownException">It failed after an attempt that may have stored the message.</exception>
     public async Task<SendOutcome> SendAsync(NewMessage message, CancellationToken ct)
     {

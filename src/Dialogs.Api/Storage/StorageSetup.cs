@@ -26,6 +26,7 @@ public static class StorageSetup
             // no connection kept for it, since a new one takes milliseconds.
             dataSource.ConnectionStringBuilder.CancellationTimeout = -1;
             ApplyHotPathSettings(dataSource.ConnectionStringBuilder);
+            dataSource.ConfigureTracing(tracing => tracing.ConfigureCommandSpanNameProvider(MessageStore.SpanNameOf));
             return dataSource.UseLoggerFactory(services.GetRequiredService<ILoggerFactory>()).Build();
         });
         builder.Services.AddSingleton<WorkerLatency>();

@@ -41,7 +41,7 @@ public sealed class TelemetryTests(PlainPostgres plain, CitusCluster citus)
     }
 
     [Fact]
-    public async Task A_send_is_traced_as_http_then_store_then_npgsql_spans_naming_shard_and_worker()
+    public async Task A_send_and_a_page_read_are_traced_as_http_then_store_then_npgsql_spans_naming_shard_worker_and_statement()
     {
         await using var api = await TracedApi.StartAsync(citus);
         var (alice, bob) = (Users.New("alice"), Users.New("bob"));
@@ -56,12 +56,17 @@ public sealed class TelemetryTests(PlainPostgres plain, CitusCluster citus)
         var npgsql = trace.Where(span => span.Scope == "Npgsql" && span.ParentSpanId == store.SpanId).ToList();
         Assert.Equal("POST /dialog/{user_id}/send", server.Name);
         Assert.Equal(server.SpanId, store.ParentSpanId);
-        Assert.NotEmpty(npgsql);
+        Assert.Contains(npgsql, span => span.Name == "INSERT messages");
         var expected = await PlacementOfAsync(alice, bob);
         Assert.Equal(expected.Node, store.Attributes[StoreTelemetry.WorkerTag]);
         Assert.Equal(expected.ShardId.ToString(), store.Attributes[StoreTelemetry.ShardTag]);
         Assert.Equal("send", store.Attributes[StoreTelemetry.OperationTag]);
         Assert.DoesNotContain(api.Receiver.Spans(), span => span.Attributes.GetValueOrDefault("url.path") == "/health");
+
+        (await client.GetAsync($"/dialog/{bob}/list", Ct)).Dispose();
+        var read = await api.TraceOfAsync($"/dialog/{bob}/list", Ct);
+        var page = Assert.Single(read, span => span.Scope == StoreTelemetry.Name);
+        Assert.Contains(read, span => span.Scope == "Npgsql" && span.ParentSpanId == page.SpanId && span.Name == "SELECT messages");
     }
 
     [Fact]
