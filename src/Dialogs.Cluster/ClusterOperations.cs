@@ -70,6 +70,7 @@ public sealed class ClusterOperations(NpgsqlDataSource db)
     /// The coordinator cannot reach it, it runs without wal_level=logical, it is the coordinator or a registered worker
     /// under another name, or Citus could not add it (no citus extension).
     /// </exception>
+    /// <exception cref="RebalanceAlreadyRunningException">A rebalance job is running, and the worker is new or drained.</exception>
     public async Task<int> AddWorkerAsync(NodeAddress worker, CancellationToken ct)
     {
         await using var turn = await TakeTurnAsync(ct);
@@ -101,12 +102,14 @@ public sealed class ClusterOperations(NpgsqlDataSource db)
             case { IsCoordinator: true }:
                 throw new WorkerNotReadyException($"{worker} is the coordinator; a worker is another PostgreSQL server.");
             case { TakesShards: false } drained:
+                await RefuseWhileRebalanceRunsAsync($"add {worker} again", ct);
                 await SetShouldHaveShardsAsync(worker, true, ct);
                 return drained.Id;
             case { } node:
                 return node.Id;
         }
 
+        await RefuseWhileRebalanceRunsAsync($"add {worker}", ct);
         await RefuseRegisteredServerAsync(worker, ct);
         await using var add = Command("SELECT citus_add_node($1, $2)");
         add.Parameters.Add(new() { Value = worker.Host });
@@ -219,12 +222,14 @@ public sealed class ClusterOperations(NpgsqlDataSource db)
 
     /// <summary>Removes a drained worker; Citus refuses while it still holds a shard.</summary>
     /// <exception cref="UnknownWorkerException">No worker is registered at that address (the coordinator is none).</exception>
+    /// <exception cref="RebalanceAlreadyRunningException">A rebalance job is running.</exception>
     /// <exception cref="ClusterChangeRefusedException">Citus refused: the worker still holds shards.</exception>
     public async Task RemoveWorkerAsync(NodeAddress worker, CancellationToken ct)
     {
         await using var turn = await TakeTurnAsync(ct);
         // Refuses an unknown node and the coordinator, which citus_remove_node would take out of the metadata too.
         await WorkerShouldHaveShardsAsync(worker, ct);
+        await RefuseWhileRebalanceRunsAsync($"remove {worker}", ct);
         await using var remove = Command("SELECT citus_remove_node($1, $2)");
         remove.Parameters.Add(new() { Value = worker.Host });
         remove.Parameters.Add(new() { Value = worker.Port });
@@ -236,6 +241,24 @@ public sealed class ClusterOperations(NpgsqlDataSource db)
                                           && !CitusErrors.IsWorkerConnectionFailure(e))
         {
             throw new ClusterChangeRefusedException(e.MessageText, e);
+        }
+    }
+
+    /// <summary>
+    /// Refuses to change the nodes while a rebalance job runs, as Citus refuses a second job. The job planned its moves
+    /// when it started: a worker removed under it, one of whose moves lands there, leaves the job retrying a node that
+    /// no longer exists for good, and every later change refused; a worker it drains, marked as taking shards again,
+    /// gets them back at the next rebalance. Called in the turn, so no job started by these operations slips in
+    /// between.
+    /// </summary>
+    /// <exception cref="RebalanceAlreadyRunningException">A rebalance job is running.</exception>
+    private async Task RefuseWhileRebalanceRunsAsync(string change, CancellationToken ct)
+    {
+        await using var running = Command(
+            "SELECT min(job_id) FROM pg_dist_background_job WHERE job_type = 'rebalance' AND state NOT IN ('finished', 'failed', 'cancelled')");
+        if (await running.ExecuteScalarAsync(ct) is long job)
+        {
+            throw new RebalanceAlreadyRunningException($"A rebalance is already running as job {job}: {change} once it is over.");
         }
     }
 
@@ -441,8 +464,8 @@ public sealed class ClusterOperations(NpgsqlDataSource db)
     }
 }
 
-/// <summary>Citus runs one rebalance at a time.</summary>
-public sealed class RebalanceAlreadyRunningException(string message, Exception inner) : InvalidOperationException(message, inner);
+/// <summary>Citus runs one rebalance at a time, and the nodes stay as they are while it runs.</summary>
+public sealed class RebalanceAlreadyRunningException(string message, Exception? inner = null) : InvalidOperationException(message, inner);
 
 /// <summary>Citus refused a change for the cluster's state: a drain no other worker could take the shards of, a removal of a worker that holds some.</summary>
 public sealed class ClusterChangeRefusedException(string message, Exception inner) : InvalidOperationException(message, inner);

@@ -101,6 +101,10 @@ public static class AdminApi
         {
             return Problems.Status(StatusCodes.Status422UnprocessableEntity, "The worker cannot join the cluster", e.Message);
         }
+        catch (RebalanceAlreadyRunningException e)
+        {
+            return RebalanceRunning(e);
+        }
     }
 
     public static Task<Results<Accepted<RebalanceStatus>, Ok<NothingToMove>, ProblemHttpResult>> StartRebalanceAsync(
@@ -141,6 +145,10 @@ public static class AdminApi
         {
             return NoSuchWorker(e);
         }
+        catch (RebalanceAlreadyRunningException e)
+        {
+            return RebalanceRunning(e);
+        }
         catch (ClusterChangeRefusedException e)
         {
             return Problems.Status(StatusCodes.Status409Conflict, "The worker cannot be removed",
@@ -177,13 +185,16 @@ public static class AdminApi
         }
         catch (RebalanceAlreadyRunningException e)
         {
-            return Problems.Status(StatusCodes.Status409Conflict, "A rebalance is running", e.Message);
+            return RebalanceRunning(e);
         }
         catch (ClusterChangeRefusedException e)
         {
             return Problems.Status(StatusCodes.Status409Conflict, "Citus refused to start the job", e.Message);
         }
     }
+
+    private static ProblemHttpResult RebalanceRunning(RebalanceAlreadyRunningException e) =>
+        Problems.Status(StatusCodes.Status409Conflict, "A rebalance is running", e.Message);
 
     private static ProblemHttpResult NoSuchWorker(UnknownWorkerException e) =>
         Problems.Status(StatusCodes.Status404NotFound, "No such worker", e.Message);
