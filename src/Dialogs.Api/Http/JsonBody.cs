@@ -13,7 +13,7 @@ namespace Dialogs.Api.Http;
 /// Reads a JSON request body with the contract's answers for each way it can be wrong: 415 for another content
 /// type, a declared charset other than UTF-8 or a content coding (gzip, ...), 413 past the size limit (also for
 /// chunked bodies with no Content-Length), 400 for malformed JSON or JSON of another shape, and for a body that
-/// breaks its own framing, 408 for one that stops arriving.
+/// breaks its own framing, 408 for one that stops arriving, 503 for one still arriving when the instance stops.
 /// </summary>
 public static class JsonBody
 {
@@ -44,12 +44,16 @@ public static class JsonBody
             return (null, TooLarge(maxBytes));
         }
 
+        // Kestrel stops timing a slow body once the instance is stopping, so one trickling in would hold the stop until
+        // its shutdown timeout (30 s) and then get a reset: it is answered at once instead, and retried elsewhere.
+        var stopping = request.HttpContext.RequestServices.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
+        using var reading = CancellationTokenSource.CreateLinkedTokenSource(ct, stopping);
         var buffer = ArrayPool<byte>.Shared.Rent(maxBytes + 1);
         try
         {
             var length = 0;
             int read;
-            while (length <= maxBytes && (read = await request.Body.ReadAsync(buffer.AsMemory(length, maxBytes + 1 - length), ct)) > 0)
+            while (length <= maxBytes && (read = await request.Body.ReadAsync(buffer.AsMemory(length, maxBytes + 1 - length), reading.Token)) > 0)
             {
                 length += read;
             }
@@ -85,6 +89,12 @@ public static class JsonBody
         catch (BadHttpRequestException e)
         {
             return (null, Unreadable(e, maxBytes));
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested && !ct.IsCancellationRequested)
+        {
+            request.HttpContext.Response.Headers.RetryAfter = "1";
+            return (null, Problems.Status(StatusCodes.Status503ServiceUnavailable, "Service unavailable",
+                "This instance is stopping, and the body had not arrived in full. Nothing was stored: retry."));
         }
         finally
         {

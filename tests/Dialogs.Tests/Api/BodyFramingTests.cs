@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
@@ -52,6 +53,26 @@ public sealed class BodyFramingTests(PlainPostgres plain) : IAsyncLifetime
         await AssertNothingStoredAsync();
     }
 
+    [Fact]
+    public async Task A_body_still_arriving_when_the_service_stops_is_503_and_holds_the_stop_up_no_longer()
+    {
+        var stream = await StartRawAsync("Content-Length: 100", Send);
+        // The request is in its handler, waiting for the rest of its body, well within Kestrel's grace for it.
+        await Task.Delay(TimeSpan.FromMilliseconds(500), Ct);
+        var stopping = Stopwatch.StartNew();
+        var stop = _api.DisposeAsync().AsTask();
+        var (status, problem, headers) = await ReadAnswerAsync(stream);
+        await stop;
+
+        Assert.Equal(503, status);
+        Assert.Equal(503, problem.GetProperty("status").GetInt32());
+        Assert.Contains("retry-after: 1", headers.ToLowerInvariant());
+        Assert.True(stopping.Elapsed < TimeSpan.FromSeconds(10), $"the stop took {stopping.Elapsed}");
+        await using var stored = plain.DataSource.CreateCommand("SELECT count(*) FROM messages WHERE sender_id = $1");
+        stored.Parameters.Add(new() { Value = Alice });
+        Assert.Equal(0L, await stored.ExecuteScalarAsync(Ct));
+    }
+
     public async ValueTask DisposeAsync() => await _api.DisposeAsync();
 
     private static TestApi KestrelApi(PlainPostgres plain)
@@ -66,21 +87,34 @@ public sealed class BodyFramingTests(PlainPostgres plain) : IAsyncLifetime
     /// <summary>A send with the given framing headers and body bytes; the status and problem of the answer.</summary>
     private async Task<(int Status, JsonElement Problem)> SendRawAsync(string framing, string body)
     {
-        using var tcp = new TcpClient();
+        var (status, problem, _) = await ReadAnswerAsync(await StartRawAsync(framing, body));
+        return (status, problem);
+    }
+
+    /// <summary>Writes a send with the given framing headers and body bytes; the connection's stream, to read the answer from.</summary>
+    private async Task<NetworkStream> StartRawAsync(string framing, string body)
+    {
+        var tcp = new TcpClient();
         await tcp.ConnectAsync(_address.Host, _address.Port, Ct);
-        var stream = tcp.GetStream();
+        var stream = tcp.GetStream(); // owns the socket: disposing it closes the connection
         var request = $"POST /dialog/{Bob}/send HTTP/1.1\r\nHost: {_address.Authority}\r\n"
             + $"Authorization: Bearer {_api.Tokens.Create(Alice, TimeSpan.FromMinutes(5))}\r\n"
             + $"Content-Type: application/json\r\n{framing}\r\n\r\n{body}";
         await stream.WriteAsync(Encoding.ASCII.GetBytes(request), Ct);
+        return stream;
+    }
 
-        // The server closes the connection after such a request: its framing is lost. The answer comes chunked; the
-        // problem is the one JSON object in it.
+    /// <summary>
+    /// The server closes the connection after such a request: its framing is lost, or the body unread. The answer comes
+    /// chunked; the problem is the one JSON object in it.
+    /// </summary>
+    private static async Task<(int Status, JsonElement Problem, string Headers)> ReadAnswerAsync(NetworkStream stream)
+    {
         using var reader = new StreamReader(stream, Encoding.UTF8);
         var response = await reader.ReadToEndAsync(Ct).WaitAsync(TimeSpan.FromSeconds(30), Ct);
         Assert.Contains("content-type: application/problem+json", response.ToLowerInvariant());
         var problem = response[response.IndexOf('{')..(response.LastIndexOf('}') + 1)];
-        return (int.Parse(response.Split(' ', 3)[1]), JsonDocument.Parse(problem).RootElement.Clone());
+        return (int.Parse(response.Split(' ', 3)[1]), JsonDocument.Parse(problem).RootElement.Clone(), response[..response.IndexOf("\r\n\r\n", StringComparison.Ordinal)]);
     }
 
     private async Task AssertNothingStoredAsync()
