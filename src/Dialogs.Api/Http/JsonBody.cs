@@ -71,6 +71,12 @@ public static class JsonBody
                 json = json[Utf8ByteOrderMark.Length..];
             }
 
+            // The reader's own words for this speak of its final block of data.
+            if (json.Trim(JsonWhitespace).IsEmpty)
+            {
+                return (null, Problems.Invalid("body", $"The body is empty: it must be a JSON object like {shape}."));
+            }
+
             // Checked first: the serializer's answer would blame the shape of the body, not its bytes.
             if (!Utf8.IsValid(json))
             {
@@ -103,6 +109,9 @@ public static class JsonBody
     }
 
     private static ReadOnlySpan<byte> Utf8ByteOrderMark => [0xEF, 0xBB, 0xBF];
+
+    /// <summary>Space, tab, line feed and carriage return: all that RFC 8259 allows around a value.</summary>
+    private static ReadOnlySpan<byte> JsonWhitespace => " \t\n\r"u8;
 
     private static bool HasContentCoding(HttpRequest request)
     {

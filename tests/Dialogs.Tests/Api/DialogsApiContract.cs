@@ -356,6 +356,8 @@ public abstract class DialogsApiContract(Database database)
     [Theory]
     [InlineData("""{"text":"hi",}""", "The body is not valid JSON at $ (line 1, byte 14): The JSON object contains a trailing comma at the end which is not supported in this mode.")]
     [InlineData("{\n\"text\":\"hi\" // why", "The body is not valid JSON at $ (line 2, byte 13): '/' is invalid after a value. Expected either ',', '}', or ']'.")]
+    [InlineData("", """The body is empty: it must be a JSON object like {"text": "..."}.""")]
+    [InlineData("\uFEFF \r\n", """The body is empty: it must be a JSON object like {"text": "..."}.""")] // a byte order mark and whitespace
     public async Task JSON_that_does_not_parse_is_400_saying_why_and_where(string body, string error)
     {
         var (alice, bob) = (Users.New("alice"), Users.New("bob"));
