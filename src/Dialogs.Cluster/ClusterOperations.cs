@@ -208,6 +208,12 @@ public sealed class ClusterOperations(NpgsqlDataSource db)
     {
         await using var turn = await TakeTurnAsync(ct);
         var wasTakingShards = await WorkerShouldHaveShardsAsync(worker, ct);
+        // Citus would refuse too, in words about replication factors.
+        if (!await AnotherWorkerTakesShardsAsync(worker, ct))
+        {
+            throw new ClusterChangeRefusedException($"No other worker takes shards, so those of {worker} would have nowhere to go: add a worker first.");
+        }
+
         await SetShouldHaveShardsAsync(worker, false, ct);
         try
         {
@@ -271,6 +277,17 @@ public sealed class ClusterOperations(NpgsqlDataSource db)
         select.Parameters.Add(new() { Value = worker.Host });
         select.Parameters.Add(new() { Value = worker.Port });
         return await select.ExecuteScalarAsync(ct) as bool? ?? throw new UnknownWorkerException(worker);
+    }
+
+    private async Task<bool> AnotherWorkerTakesShardsAsync(NodeAddress worker, CancellationToken ct)
+    {
+        await using var select = Command("""
+            SELECT EXISTS (SELECT FROM pg_dist_node WHERE noderole = 'primary' AND groupid <> 0 AND isactive AND shouldhaveshards
+                                                      AND NOT (nodename = $1 AND nodeport = $2))
+            """);
+        select.Parameters.Add(new() { Value = worker.Host });
+        select.Parameters.Add(new() { Value = worker.Port });
+        return (bool)(await select.ExecuteScalarAsync(ct))!;
     }
 
     private async Task SetShouldHaveShardsAsync(NodeAddress worker, bool value, CancellationToken ct)
@@ -468,14 +485,17 @@ public sealed class ClusterOperations(NpgsqlDataSource db)
 public sealed class RebalanceAlreadyRunningException(string message, Exception? inner = null) : InvalidOperationException(message, inner);
 
 /// <summary>Citus refused a change for the cluster's state: a drain no other worker could take the shards of, a removal of a worker that holds some.</summary>
-public sealed class ClusterChangeRefusedException(string message, Exception inner) : InvalidOperationException(message, inner);
+public sealed class ClusterChangeRefusedException(string message, Exception? inner = null) : InvalidOperationException(message, inner);
 
 /// <summary>A worker the coordinator cannot reach, or one that cannot take part in online shard moves.</summary>
 public sealed class WorkerNotReadyException(string message) : InvalidOperationException(message);
 
 /// <summary>No worker is registered at the address given.</summary>
 public sealed class UnknownWorkerException(NodeAddress worker)
-    : InvalidOperationException($"No worker is registered at {worker}; `cluster status` lists the nodes.");
+    : InvalidOperationException($"No worker is registered at {worker}; `cluster status` lists the nodes.")
+{
+    public NodeAddress Worker { get; } = worker;
+}
 
 /// <summary>A node as pg_dist_node lists it, with the count of its shard placements.</summary>
 internal sealed record ListedNode(int NodeId, NodeAddress Address, int Group, bool IsActive, bool ShouldHaveShards, int Shards)

@@ -70,7 +70,9 @@ public sealed class WorkerRegistrationTests
         var (coordinator, worker) = (nodes.Cluster.Coordinator.Address, nodes.Cluster.Workers[0].Address);
         var unknown = $"{LocalNode.Host}:{LocalNode.FreePorts(1)[0]}";
 
-        await DialogsApiContract.AssertProblem(await admin.PostAsync($"/admin/cluster/workers/{unknown}/drain", null, Ct), 404);
+        using var unknownDrained = await admin.PostAsync($"/admin/cluster/workers/{unknown}/drain", null, Ct);
+        Assert.Contains($"No worker is registered at {unknown}; GET /admin/cluster lists the nodes.", await unknownDrained.Content.ReadAsStringAsync(Ct));
+        await DialogsApiContract.AssertProblem(unknownDrained, 404);
         await DialogsApiContract.AssertProblem(await admin.DeleteAsync($"/admin/cluster/workers/{unknown}", Ct), 404);
         await DialogsApiContract.AssertProblem(await admin.DeleteAsync($"/admin/cluster/workers/{coordinator}", Ct), 404);
         using var coordinatorAdded = await admin.PostAsJsonAsync("/admin/cluster/workers",
@@ -82,9 +84,10 @@ public sealed class WorkerRegistrationTests
         Assert.Contains($"is the PostgreSQL server registered as worker {worker}", await workerRenamed.Content.ReadAsStringAsync(Ct));
         await DialogsApiContract.AssertProblem(workerRenamed, 422);
 
-        // The only worker: no other node may hold shards, so Citus refuses the drain.
+        // The only worker: no other node may hold shards, so the drain is refused.
         using var refused = await admin.PostAsync($"/admin/cluster/workers/{worker}/drain", null, Ct);
-        Assert.Contains("should_have_shards", await refused.Content.ReadAsStringAsync(Ct));
+        Assert.Contains($"No other worker takes shards, so those of {worker} would have nowhere to go: add a worker first.",
+            await refused.Content.ReadAsStringAsync(Ct));
         await DialogsApiContract.AssertProblem(refused, 409);
         // Nor may it be removed while it holds them.
         using var kept = await admin.DeleteAsync($"/admin/cluster/workers/{worker}", Ct);
