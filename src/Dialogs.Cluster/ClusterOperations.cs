@@ -336,6 +336,30 @@ public sealed class ClusterOperations(NpgsqlDataSource db)
         return status.IsOver ? status : status with { Moving = await MovingShardsAsync(ct) };
     }
 
+    /// <summary>
+    /// Cancels a rebalance (or drain) job that is not over: Citus stops its running move and schedules no more. A move
+    /// is switched over at its end only, so the shards moved so far stay where they are and the others where they were.
+    /// A job whose moves keep failing (Citus retries them with growing pauses) would otherwise run, and hold off every
+    /// change of the cluster, for good.
+    /// </summary>
+    /// <returns>The job's status after the cancellation; null if there is no such job.</returns>
+    /// <exception cref="ClusterChangeRefusedException">The job is over already.</exception>
+    public async Task<RebalanceStatus?> CancelRebalanceAsync(long jobId, CancellationToken ct)
+    {
+        switch (await GetRebalanceAsync(jobId, ct))
+        {
+            case null:
+                return null;
+            case { IsOver: true } over:
+                throw new ClusterChangeRefusedException($"Job {jobId} is over already: it ended {over.State}.");
+        }
+
+        await using var cancel = Command("SELECT citus_job_cancel($1)");
+        cancel.Parameters.Add(new() { Value = jobId });
+        await cancel.ExecuteNonQueryAsync(ct);
+        return await GetRebalanceAsync(jobId, ct);
+    }
+
     /// <summary>Polls the job until it is over, reporting each state; the returned status says whether it succeeded.</summary>
     public async Task<RebalanceStatus> WaitForRebalanceAsync(long jobId, IProgress<RebalanceStatus>? progress, CancellationToken ct)
     {

@@ -7,7 +7,7 @@ namespace Dialogs.Migrator;
 public static class ClusterCommands
 {
     public const string Usage =
-        "usage: cluster status | cluster add-worker HOST:PORT | cluster rebalance | cluster drain HOST:PORT | cluster remove HOST:PORT";
+        "usage: cluster status | cluster add-worker HOST:PORT | cluster rebalance | cluster drain HOST:PORT | cluster remove HOST:PORT | cluster cancel JOB";
 
     public static async Task<int> RunAsync(string[] operation, ClusterOperations cluster, TextWriter errors, CancellationToken ct)
     {
@@ -28,6 +28,8 @@ public static class ClusterCommands
                 await cluster.RemoveWorkerAsync(NodeAddress.Parse(address), ct);
                 AnsiConsole.MarkupLineInterpolated($"Removed worker {address}.");
                 return MigratorApp.Succeeded;
+            case ["cancel", var job] when long.TryParse(job, System.Globalization.CultureInfo.InvariantCulture, out var jobId):
+                return await CancelAsync(jobId, cluster, errors, ct);
             default:
                 return MigratorApp.Fail(errors, MigratorApp.BadConfiguration, Usage);
         }
@@ -67,6 +69,20 @@ public static class ClusterCommands
 
         return MigratorApp.Fail(errors, MigratorApp.Failed,
             $"{what} ended {final.State} after {final.MovesDone} of {final.MovesTotal} tasks (job {job}): {final.Error ?? "no error recorded"}");
+    }
+
+    /// <summary>Cancels the job and waits until Citus has stopped it.</summary>
+    private static async Task<int> CancelAsync(long jobId, ClusterOperations cluster, TextWriter errors, CancellationToken ct)
+    {
+        if (await cluster.CancelRebalanceAsync(jobId, ct) is null)
+        {
+            return MigratorApp.Fail(errors, MigratorApp.Failed, $"There is no rebalance job {jobId}.");
+        }
+
+        var final = await cluster.WaitForRebalanceAsync(jobId, progress: null, ct);
+        AnsiConsole.MarkupLineInterpolated(
+            $"Job {jobId} ended {final.State} after {final.MovesDone} of {final.MovesTotal} tasks; the shards moved so far stay where they are.");
+        return MigratorApp.Succeeded;
     }
 
     private static string Describe(RebalanceStatus status) =>

@@ -10,7 +10,7 @@ namespace Dialogs.Migrator;
 
 /// <summary>
 /// With no verb: applies the schema and the cluster topology, then exits. With `cluster ...`: an operation on the
-/// running cluster (status, add-worker, rebalance, drain, remove). Exit codes: 0 done, 1 failed (unreachable node,
+/// running cluster (status, add-worker, rebalance, drain, remove, cancel). Exit codes: 0 done, 1 failed (unreachable node,
 /// bad credentials, a node without wal_level=logical, a failed rebalance, ...), 2 bad configuration or usage; the
 /// failures with a one-line reason on standard error.
 /// </summary>

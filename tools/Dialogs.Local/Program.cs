@@ -43,7 +43,7 @@ public static class Program
         var addWorker = new Command("add-worker", "Start one more Citus worker on a free port and register it with the coordinator");
         addWorker.SetAction((_, ct) => ClusterCommand.AddWorkerAsync(ct));
 
-        var operation = new Argument<string[]>("operation") { Description = "status | rebalance | drain HOST:PORT | remove HOST:PORT", Arity = ArgumentArity.OneOrMore };
+        var operation = new Argument<string[]>("operation") { Description = "status | rebalance | drain HOST:PORT | remove HOST:PORT | cancel JOB", Arity = ArgumentArity.OneOrMore };
         var cluster = new Command("cluster", "Cluster operations on the local coordinator (the migrator's cluster verbs)") { operation };
         cluster.SetAction((result, ct) => ClusterCommand.RunAsync(result.GetValue(operation)!, ct));
 

@@ -58,6 +58,10 @@ public static class AdminApi
             .WithName("GetRebalance")
             .WithSummary("A rebalance job with its progress")
             .ProducesProblem(StatusCodes.Status404NotFound);
+        admin.MapDelete("/rebalance/{jobId:long}", CancelRebalanceAsync)
+            .WithName("CancelRebalance")
+            .WithSummary("Cancel a rebalance or drain job that is not over; the shards moved so far stay where they are")
+            .ProducesProblem(StatusCodes.Status404NotFound);
         return admin;
     }
 
@@ -172,6 +176,22 @@ public static class AdminApi
             ? TypedResults.Ok(status)
             : Problems.Status(StatusCodes.Status404NotFound, "No such rebalance job",
                 jobId is null ? "There is no rebalance job to report." : $"There is no rebalance job {jobId}.");
+
+    /// <summary>202 with the job's status (cancelling, or cancelled already), 404 for no such job, 409 for one that is over.</summary>
+    public static async Task<Results<Accepted<RebalanceStatus>, ProblemHttpResult>> CancelRebalanceAsync(
+        long jobId, ClusterOperations cluster, CancellationToken ct)
+    {
+        try
+        {
+            return await cluster.CancelRebalanceAsync(jobId, ct) is { } status
+                ? TypedResults.Accepted($"{Prefix}/rebalance/{jobId}", status)
+                : Problems.Status(StatusCodes.Status404NotFound, "No such rebalance job", $"There is no rebalance job {jobId}.");
+        }
+        catch (ClusterChangeRefusedException e)
+        {
+            return Problems.Status(StatusCodes.Status409Conflict, "The job cannot be cancelled", e.Message);
+        }
+    }
 
     /// <summary>Starts a background job: 202 with its status, 200 when nothing needs moving, 409 while another runs.</summary>
     private static async Task<Results<Accepted<RebalanceStatus>, Ok<NothingToMove>, ProblemHttpResult>> StartJobAsync(

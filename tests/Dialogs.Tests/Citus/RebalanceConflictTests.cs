@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using Dialogs.Cluster;
 using Dialogs.LoadVerifier.Cluster;
 using Dialogs.Local.Cluster;
+using Dialogs.Migrator;
 using Dialogs.Tests.Api;
 using Dialogs.Tests.Infrastructure;
 using Npgsql;
@@ -12,8 +13,8 @@ namespace Dialogs.Tests.Citus;
 /// <summary>
 /// Citus runs one rebalance at a time, and the nodes stay as they are while it runs: a second rebalance, a drain, a
 /// worker added or removed while one runs is the admin API's 409, not a 500, changes nothing, and the running job
-/// still succeeds. On a cluster of its own, because it grows the cluster and other tests assert the shared one's
-/// topology.
+/// still succeeds; a job cancelled leaves every message in place and the cluster open to changes. On clusters of
+/// their own, because they grow the cluster and other tests assert the shared one's topology.
 /// </summary>
 public sealed class RebalanceConflictTests
 {
@@ -62,6 +63,64 @@ public sealed class RebalanceConflictTests
             await Eventually.UntilAsync(async () => (ended = await admin.GetRebalanceAsync(job, Ct)).IsOver,
                 $"job {job} to end (a move Citus keeps retrying leaves it running, its error in its status)", Ct, TimeSpan.FromMinutes(2));
             Assert.True(ended!.Succeeded, $"job {job} ended {ended.State}: {ended.Error}");
+        }
+    }
+
+    [Fact]
+    public async Task A_running_rebalance_cancelled_stops_keeping_every_message_and_the_cluster_takes_changes_again()
+    {
+        await using var nodes = await TemporaryCluster.StartCitusAsync(workers: 2, shardCount: 8, "the rebalance cancel test", Ct);
+        var connectionString = nodes.Cluster.Coordinator.ConnectionString();
+        await using var api = new TestApi(connectionString);
+        using var http = api.Client("operator", "admin");
+        var admin = new AdminClient(http, api.Tokens);
+        var alice = Users.New("alice");
+        using var user = api.Client(alice);
+        var peers = Enumerable.Range(0, 16).Select(_ => Users.New("bob")).ToList();
+        foreach (var peer in peers)
+        {
+            await user.SendOk(peer, $"before the move, to {peer}");
+        }
+
+        var worker = await nodes.Cluster.AddWorkerAsync();
+        await admin.AddWorkerAsync(LocalNode.Host, worker.Port, Ct);
+        var running = await admin.StartRebalanceAsync(Ct) ?? throw new InvalidOperationException("Citus found nothing to move onto the new worker.");
+
+        using (var cancel = await http.DeleteAsync($"/admin/cluster/rebalance/{running.JobId}", Ct))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, cancel.StatusCode);
+        }
+
+        RebalanceStatus? ended = null;
+        await Eventually.UntilAsync(async () => (ended = await admin.GetRebalanceAsync(running.JobId, Ct)).IsOver, $"job {running.JobId} to stop", Ct);
+        Assert.Equal("cancelled", ended!.State);
+        using (var again = await http.DeleteAsync($"/admin/cluster/rebalance/{running.JobId}", Ct))
+        {
+            Assert.Contains($"Job {running.JobId} is over already: it ended cancelled.", await again.Content.ReadAsStringAsync(Ct));
+            await DialogsApiContract.AssertProblem(again, (int)HttpStatusCode.Conflict);
+        }
+
+        await DialogsApiContract.AssertProblem(await http.DeleteAsync($"/admin/cluster/rebalance/{running.JobId + 1000}", Ct), (int)HttpStatusCode.NotFound);
+        var errors = new StringWriter();
+        Assert.Equal(MigratorApp.Failed, await MigratorApp.RunAsync(
+            ["cluster", "cancel", $"{running.JobId}", $"--ConnectionStrings:dialogs={connectionString}"], errors, Ct));
+        Assert.Contains("is over already", errors.ToString());
+
+        // Every shard is still placed once, on an active node, and every message is there; the next rebalance runs.
+        var next = await admin.StartRebalanceAsync(Ct);
+        if (next is not null)
+        {
+            await Eventually.UntilAsync(async () => (next = await admin.GetRebalanceAsync(next.JobId, Ct)).IsOver, $"job {next.JobId} to end", Ct,
+                TimeSpan.FromMinutes(2));
+            Assert.True(next.Succeeded, $"the rebalance after the cancelled one ended {next.State}: {next.Error}");
+        }
+
+        var status = await admin.GetClusterAsync(Ct);
+        Assert.Equal(8, status.Nodes.Sum(node => node.Shards));
+        Assert.All(status.Nodes.Where(node => node.Shards > 0), node => Assert.True(node.IsActive));
+        foreach (var peer in peers)
+        {
+            Assert.Equal([$"before the move, to {peer}"], (await user.ListOk(peer)).Select(message => message.Text));
         }
     }
 
