@@ -192,6 +192,7 @@ public sealed class ClusterOperations(NpgsqlDataSource db)
     public async Task<long?> StartRebalanceAsync(CancellationToken ct)
     {
         await using var turn = await TakeTurnAsync(ct);
+        await RefuseWhileRebalanceRunsAsync("start another", ct);
         return await StartJobAsync("SELECT citus_rebalance_start(shard_transfer_mode => 'auto')", ct);
     }
 
@@ -208,6 +209,8 @@ public sealed class ClusterOperations(NpgsqlDataSource db)
     {
         await using var turn = await TakeTurnAsync(ct);
         var wasTakingShards = await WorkerShouldHaveShardsAsync(worker, ct);
+        // Before the mark: set for a moment under a running job that moves shards onto the worker, it would fail a move.
+        await RefuseWhileRebalanceRunsAsync($"drain {worker}", ct);
         // Citus would refuse too, in words about replication factors.
         if (!await AnotherWorkerTakesShardsAsync(worker, ct))
         {
@@ -251,11 +254,11 @@ public sealed class ClusterOperations(NpgsqlDataSource db)
     }
 
     /// <summary>
-    /// Refuses to change the nodes while a rebalance job runs, as Citus refuses a second job. The job planned its moves
-    /// when it started: a worker removed under it, one of whose moves lands there, leaves the job retrying a node that
-    /// no longer exists for good, and every later change refused; a worker it drains, marked as taking shards again,
-    /// gets them back at the next rebalance. Called in the turn, so no job started by these operations slips in
-    /// between.
+    /// Refuses to change the nodes, or to start another job, while a rebalance job runs: Citus refuses a second job
+    /// too, but not the others, and only after a drain has marked its worker. The job planned its moves when it
+    /// started: a worker removed under it, one of whose moves lands there, leaves the job retrying a node that no
+    /// longer exists for good, and every later change refused; a worker it drains, marked as taking shards again, gets
+    /// them back at the next rebalance. Called in the turn, so no job started by these operations slips in between.
     /// </summary>
     /// <exception cref="RebalanceAlreadyRunningException">A rebalance job is running.</exception>
     private async Task RefuseWhileRebalanceRunsAsync(string change, CancellationToken ct)
@@ -508,7 +511,10 @@ public sealed class ClusterOperations(NpgsqlDataSource db)
 /// <summary>Citus runs one rebalance at a time, and the nodes stay as they are while it runs.</summary>
 public sealed class RebalanceAlreadyRunningException(string message, Exception? inner = null) : InvalidOperationException(message, inner);
 
-/// <summary>Citus refused a change for the cluster's state: a drain no other worker could take the shards of, a removal of a worker that holds some.</summary>
+/// <summary>
+/// A change refused for the cluster's state: a drain no other worker could take the shards of, a removal of a worker
+/// that holds some, the cancellation of a job that is over.
+/// </summary>
 public sealed class ClusterChangeRefusedException(string message, Exception? inner = null) : InvalidOperationException(message, inner);
 
 /// <summary>A worker the coordinator cannot reach, or one that cannot take part in online shard moves.</summary>

@@ -2,7 +2,10 @@ using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Dialogs.Api.Http;
 
-/// <summary>The answers the API's handlers choose for a request they refuse (4xx, or 503 from a stopping instance): each a ProblemDetails that says what to fix.</summary>
+/// <summary>
+/// The answers the API's handlers choose for a request they refuse (4xx, or 503 from a stopping instance): each a
+/// ProblemDetails that says what to fix.
+/// </summary>
 public static class Problems
 {
     /// <summary>400 with the RFC 9457 "errors" member naming each invalid field.</summary>
