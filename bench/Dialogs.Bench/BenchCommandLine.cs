@@ -15,7 +15,8 @@ public static class BenchCommandLine
         var duration = Positive("--duration", 5, "Seconds an API throughput run lasts; the raw run does the same number of operations");
         var runs = Positive("--runs", 3, "Measured runs of everything, alternating API and raw");
         var dialogs = Positive("--dialogs", 1024, "Distinct dialogs (user pairs) the sends and page reads spread over");
-        var messages = Positive("--messages", 1_000_000, "Messages in the big dialog");
+        var messages = AtLeast(MinimumMessages, "--messages", 1_000_000,
+            "Messages in the big dialog (at least four pages, so that its newest, middle and oldest pages are apart)");
         var pageRequests = Positive("--page-requests", 500, "Timed requests per run for each page of the big dialog");
         var stealRepeats = AtLeast(0, "--steal-repeats", 2,
             "Times a run pair is measured again while the machine's host takes a tenth or more of the cores (0: never)");
@@ -24,7 +25,8 @@ public static class BenchCommandLine
         var shards = Positive("--shards", 32, "Shards of the messages table on Citus");
         var durability = new Option<Durability>("--durability")
         {
-            Description = "Safe: fsync and synchronous commit on, as a deployment. Fast: off, so the disk does not bound the sends",
+            Description = "Safe: fsync on, as a deployment. Fast: fsync and full-page writes off, so the disk does not bound the sends "
+                + "(synchronous commit stays on: an online shard move needs it)",
             DefaultValueFactory = _ => Durability.Safe,
         };
         var apiSettings = new Option<string[]>("--api-setting")
@@ -34,11 +36,16 @@ public static class BenchCommandLine
         };
         apiSettings.Validators.Add(result =>
         {
+            var keys = new HashSet<string>(StringComparer.OrdinalIgnoreCase); // as configuration compares them
             foreach (var setting in result.GetValueOrDefault<string[]>() ?? [])
             {
                 if (setting.IndexOf('=', StringComparison.Ordinal) < 1)
                 {
                     result.AddError($"--api-setting '{setting}' is not Section:Key=value.");
+                }
+                else if (!keys.Add(setting[..setting.IndexOf('=', StringComparison.Ordinal)]))
+                {
+                    result.AddError($"--api-setting '{setting}' sets a key given before: give each key once.");
                 }
             }
         });
@@ -82,6 +89,9 @@ public static class BenchCommandLine
         return root;
     }
 
+    /// <summary>Four pages of the API's default size: the newest, middle and oldest page of the big dialog lie apart.</summary>
+    public const int MinimumMessages = 4 * Api.Messaging.PageRequest.DefaultLimit;
+
     private static Option<int> Positive(string name, int defaultValue, string description) => AtLeast(1, name, defaultValue, description);
 
     private static Option<int> AtLeast(int minimum, string name, int defaultValue, string description)
@@ -89,6 +99,12 @@ public static class BenchCommandLine
         var option = new Option<int>(name) { Description = description, DefaultValueFactory = _ => defaultValue };
         option.Validators.Add(result =>
         {
+            // A value that is no number is the parser's error to report; reading it here would throw.
+            if (result.Tokens is [.., var token] && !int.TryParse(token.Value, System.Globalization.CultureInfo.InvariantCulture, out _))
+            {
+                return;
+            }
+
             if (result.GetValueOrDefault<int>() < minimum)
             {
                 result.AddError($"{name} must be at least {minimum}.");

@@ -21,18 +21,37 @@ public sealed class WorkFolder : IDisposable
         _claim = claim;
     }
 
-    /// <summary>Takes the folder for this run (<see cref="FolderClaim"/>: the folder itself is deleted at the end).</summary>
+    /// <summary>
+    /// Takes the folder for this run (<see cref="FolderClaim"/>: the folder itself is deleted at the end). A folder that
+    /// holds anything but what an earlier run left (its mark) is refused: deleting it would take someone's files.
+    /// </summary>
     public static WorkFolder Claim(string path, PostgresInstallation postgres)
     {
         var fullPath = System.IO.Path.GetFullPath(path);
-        return new WorkFolder(fullPath, postgres, FolderClaim.TryTake(fullPath) ?? throw new InvalidOperationException(
-            $"Another benchmark run is using {fullPath} ({FolderClaim.LockPath(fullPath)} is locked): wait for it to end, or give this one its own --work folder."));
+        var claim = FolderClaim.TryTake(fullPath) ?? throw new InvalidOperationException(
+            $"Another benchmark run is using {fullPath} ({FolderClaim.LockPath(fullPath)} is locked): wait for it to end, or give this one its own --work folder.");
+        if (Directory.Exists(fullPath) && Directory.EnumerateFileSystemEntries(fullPath).Any() && !File.Exists(MarkPath(fullPath)))
+        {
+            claim.Dispose();
+            throw new InvalidOperationException(
+                $"{fullPath} holds files that no benchmark run made, and a run deletes its work folder: give --work a new or empty folder.");
+        }
+
+        return new WorkFolder(fullPath, postgres, claim);
     }
 
     public string Path { get; }
     public string ApiBuild => System.IO.Path.Combine(Path, "api");
 
     public string ClusterFolder(ClusterKind kind) => System.IO.Path.Combine(Path, kind.ToString().ToLowerInvariant());
+
+    /// <summary>Clears what an earlier run left, then makes the folder anew, marked as this tool's.</summary>
+    public async Task StartAfreshAsync()
+    {
+        await CleanUpAsync();
+        Directory.CreateDirectory(Path);
+        await File.WriteAllTextAsync(MarkPath(Path), "The work folder of a Dialogs benchmark run; deleted when the run ends.\n");
+    }
 
     public async Task CleanUpAsync()
     {
@@ -48,4 +67,6 @@ public sealed class WorkFolder : IDisposable
     }
 
     public void Dispose() => _claim.Dispose();
+
+    private static string MarkPath(string folder) => System.IO.Path.Combine(folder, ".dialogs-bench-work");
 }

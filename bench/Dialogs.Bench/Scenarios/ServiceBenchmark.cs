@@ -33,7 +33,7 @@ public static class ServiceBenchmark
 
         using var work = WorkFolder.Claim(options.WorkFolder, postgres);
         // A run killed outright (SIGKILL) could not clean up after itself: its processes are stopped now.
-        await work.CleanUpAsync();
+        await work.StartAfreshAsync();
         try
         {
             ProgressLog.Step($"Building the API (Release) into {work.ApiBuild} ...");
