@@ -32,7 +32,7 @@ public sealed record LoadSettings(
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(ContactsPerUser);
         if (ContactsPerUser * 2 >= Users)
         {
-            throw new ArgumentOutOfRangeException(nameof(ContactsPerUser), "Each user needs fewer contacts than half the users.");
+            throw new ArgumentException("--contacts must be fewer than half of --users: each user talks to the next ones, one dialog per pair.");
         }
 
         if (SendShare is < 0 or > 1)

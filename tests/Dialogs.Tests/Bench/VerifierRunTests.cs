@@ -29,4 +29,23 @@ public sealed class VerifierRunTests
         Assert.False(ran);
         Assert.False(Directory.Exists(folder), "a refused run started a cluster in its folder");
     }
+
+    [Theory]
+    [InlineData("reshard --bogus")]
+    [InlineData("reshard --duration abc")]
+    [InlineData("reshard --rate 0")]
+    [InlineData("reshard --sends 1.5")]
+    [InlineData("reshard --contacts 5 --users 10")]
+    [InlineData("worker-down --down-for -5")]
+    [InlineData("worker-down --worker 3")]
+    [InlineData("no-such-scenario")]
+    public async Task A_bad_command_line_is_refused_as_a_run_that_could_not_be_set_up_before_anything_starts(string arguments)
+    {
+        var folder = Path.Combine(Path.GetTempPath(), $"verifier-run-{Guid.NewGuid():N}");
+
+        var exitCode = await Dialogs.LoadVerifier.Program.Main([.. arguments.Split(' '), "--out", folder]);
+
+        Assert.Equal(VerifierRun.CouldNotRun, exitCode);
+        Assert.False(Directory.Exists(folder), "a refused run started a cluster in its folder");
+    }
 }
