@@ -47,7 +47,7 @@ public static class Program
 
             var missed = report.Targets.Count(target => !target.Met);
             AnsiConsole.MarkupLine(missed == 0 ? "[green]All targets met.[/]" : $"[yellow]{missed} target(s) missed.[/]");
-            if (ServiceReport.HostStealWarning(report.Clusters) is { } warning)
+            foreach (var warning in ServiceReport.NoisyMachineWarnings(report.Clusters))
             {
                 AnsiConsole.MarkupLineInterpolated($"[yellow]{warning}[/]");
             }

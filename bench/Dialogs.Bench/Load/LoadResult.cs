@@ -14,18 +14,15 @@ public sealed record LoadResult(long Succeeded, long Failed, TimeSpan Elapsed, L
     /// The share of the machine's core time (elapsed × cores) that its host took during a metered run (steal): on a
     /// virtual machine, what the run could not have whatever it needed. A slow phase of the machine shows here.
     /// </summary>
-    public double? HostStealShare
-    {
-        get
-        {
-            if (Cpu is null || !Cpu.TryGetValue(CpuMeter.Steal, out var steal) || Elapsed <= TimeSpan.Zero)
-            {
-                return null;
-            }
+    public double? HostStealShare => ShareOfCores(CpuMeter.Steal);
 
-            return steal / (Elapsed * Environment.ProcessorCount);
-        }
-    }
+    /// <summary>The share of the machine's core time that processes outside the benchmark took during a metered run.</summary>
+    public double? OtherProcessesShare => ShareOfCores(CpuMeter.Other);
+
+    private double? ShareOfCores(string part) =>
+        Cpu is not null && Cpu.TryGetValue(part, out var time) && Elapsed > TimeSpan.Zero
+            ? time / (Elapsed * Environment.ProcessorCount)
+            : null;
 
     /// <summary>One run made of several pieces run at different times: their operations, time and CPU added up.</summary>
     public static LoadResult Combine(IReadOnlyList<LoadResult> pieces) => new(

@@ -4,7 +4,7 @@ namespace Dialogs.Bench.Load;
 /// Several measured runs of one thing, reduced to what a report shows: the median of the runs' throughputs (with
 /// the lowest and highest, to show the spread, and each run's in order), latency percentiles over every operation of every run, and, for
 /// metered runs, the CPU time per successful operation of each part of the system, in microseconds, and the share of
-/// the machine's cores its host took meanwhile.
+/// the machine's cores its host, and processes outside the benchmark, took meanwhile.
 /// </summary>
 public sealed record SeriesSummary(
     int Runs,
@@ -19,7 +19,8 @@ public sealed record SeriesSummary(
     long Failed,
     string? FirstError,
     IReadOnlyDictionary<string, double>? CpuMicrosecondsPerOperation,
-    double? HostStealShare)
+    double? HostStealShare,
+    double? OtherProcessesShare)
 {
     public static SeriesSummary Of(IReadOnlyList<LoadResult> runs)
     {
@@ -44,7 +45,8 @@ public sealed record SeriesSummary(
             all.Failed,
             all.FirstError,
             CpuPerOperation(all),
-            all.HostStealShare);
+            all.HostStealShare,
+            all.OtherProcessesShare);
     }
 
     private static Dictionary<string, double>? CpuPerOperation(LoadResult all) =>

@@ -32,7 +32,7 @@ public static class ServiceReport
             markdown.AppendLine(table.ToMarkdown());
         }
 
-        if (HostStealWarning(report.Clusters) is { } warning)
+        foreach (var warning in NoisyMachineWarnings(report.Clusters))
         {
             markdown.AppendLine($"**{warning}**").AppendLine();
         }
@@ -41,21 +41,36 @@ public static class ServiceReport
     }
 
     /// <summary>
-    /// A warning when the machine's host took <see cref="SideBySide.NoisyHostSteal"/> or more of the cores during a
-    /// measured series (either side of a comparison, or a page of the big dialog) even after its noisiest run pairs
-    /// were measured again, so a missed target is read with its phase.
+    /// Warnings for a run measured while something else took a tenth of the cores (<see cref="SideBySide.NoisyHostSteal"/>)
+    /// or more during a measured series (either side of a comparison, or of a page of the big dialog): the machine's
+    /// host, even after the noisiest run pairs were measured again, or other processes of the machine. A missed target
+    /// is then read with its phase.
     /// </summary>
-    public static string? HostStealWarning(IReadOnlyList<ClusterResult> clusters)
+    public static IEnumerable<string> NoisyMachineWarnings(IReadOnlyList<ClusterResult> clusters)
     {
-        var highest = clusters
-            .SelectMany(cluster => new[] { cluster.Send.Result, cluster.Read.Result }.Concat(cluster.BigDialog.Pages.Select(page => page.Result)))
-            .SelectMany(result => new[] { result.Api.HostStealShare, result.Raw.HostStealShare })
-            .Max() ?? 0;
-        return highest < SideBySide.NoisyHostSteal
-            ? null
-            : string.Create(CultureInfo.InvariantCulture, $"The machine's host took up to {highest:P0} of the cores' time during a measured series (the host steal columns): ")
-                + "this run's figures are not comparable with a quiet run's; run it again later (docs/benchmarks.md, \"The same, run to run\").";
+        foreach (var (what, share) in new (string What, Func<SeriesSummary, double?> Share)[]
+                 {
+                     ("the machine's host took", series => series.HostStealShare),
+                     ("processes outside the benchmark took", series => series.OtherProcessesShare),
+                 })
+        {
+            var noisiest = MeteredSeries(clusters).Select(series => (series.Where, Share: share(series.Summary) ?? 0)).MaxBy(series => series.Share);
+            if (noisiest.Share >= SideBySide.NoisyHostSteal)
+            {
+                yield return string.Create(CultureInfo.InvariantCulture, $"During a measured series {what} up to {noisiest.Share:P0} of the cores' time ")
+                    + $"({noisiest.Where}): this run's figures are not comparable with a quiet run's; run it again later "
+                    + "(docs/benchmarks.md, \"The same, run to run\").";
+            }
+        }
     }
+
+    /// <summary>Every measured series with where it was: the cluster, the operation or page, the side.</summary>
+    private static IEnumerable<(string Where, SeriesSummary Summary)> MeteredSeries(IReadOnlyList<ClusterResult> clusters) =>
+        from cluster in clusters
+        from series in new[] { (cluster.Send.Operation, cluster.Send.Result), (cluster.Read.Operation, cluster.Read.Result) }
+            .Concat(cluster.BigDialog.Pages.Select(page => ($"{page.Page} page", page.Result)))
+        from side in new[] { ("API", series.Result.Api), ("raw", series.Result.Raw) }
+        select ($"{cluster.Kind}, {series.Item1}, {side.Item1} side", side.Item2);
 
     private static ReportTable Throughput(BenchReport report)
     {
@@ -72,8 +87,8 @@ public static class ServiceReport
             foreach (var comparison in new[] { cluster.Send, cluster.Read })
             {
                 var (api, raw) = (comparison.Result.Api, comparison.Result.Raw);
-                table.AddRow(cluster.Kind.ToString(), comparison.Operation, $"{comparison.OperationsPerRun:N0}",
-                    Throughput(api), Throughput(raw), $"{comparison.Result.ThroughputRatio:P0}", PairRange(comparison.Result),
+                table.AddRow(cluster.Kind.ToString(), comparison.Operation, $"{api.OperationsPerRun:N0}",
+                    Throughput(api), Throughput(raw), Ratio(comparison.Result.ThroughputRatio), PairRange(comparison.Result),
                     Ms(api.P50Ms), Ms(api.P99Ms), Ms(raw.P50Ms), Ms(raw.P99Ms), $"{api.Failed + raw.Failed}",
                     $"{Share(api.HostStealShare)} / {Share(raw.HostStealShare)}", Repeated(comparison.Result));
             }
@@ -89,6 +104,9 @@ public static class ServiceReport
     /// <summary>The lowest and highest run-pair ratio, as "63–73 %".</summary>
     public static string PairRange(SideBySideResult result) =>
         $"{result.RunPairRatios.Lowest * 100:0}–{result.RunPairRatios.Highest:P0}";
+
+    /// <summary>A throughput ratio to a tenth of a point, so that one just under a target never reads as on it.</summary>
+    public static string Ratio(double ratio) => $"{ratio:P1}";
 
     /// <summary>Where each operation's CPU went: with every process on the same cores, this bounds the throughput.</summary>
     private static ReportTable Cpu(BenchReport report)

@@ -18,7 +18,7 @@ public sealed record SideBySideResult(SeriesSummary Api, SeriesSummary Raw)
     public double ThroughputRatio => SeriesSummary.Median(PairRatios);
 
     /// <summary>The lowest and highest API/raw ratio of one run pair: how far the ratio moves within one series.</summary>
-    public (double Lowest, double Highest) RunPairRatios => (PairRatios.Min(), PairRatios.Max());
+    public RatioRange RunPairRatios => new(PairRatios.Min(), PairRatios.Max());
 
     /// <summary>
     /// The host's share of the cores during each run pair that was measured again because of it (see
@@ -29,6 +29,9 @@ public sealed record SideBySideResult(SeriesSummary Api, SeriesSummary Raw)
     private IEnumerable<double> PairRatios =>
         Api.RunThroughputs.Zip(Raw.RunThroughputs, (api, raw) => raw > 0 ? api / raw : 0);
 }
+
+/// <summary>A record rather than a tuple, whose members the JSON report would leave out.</summary>
+public sealed record RatioRange(double Lowest, double Highest);
 
 /// <summary>
 /// Runs the same operation through the API and through the raw baseline under one load plan, several runs each,

@@ -22,7 +22,7 @@ public static class Targets
                 var result = comparison.Result;
                 checks.Add(new TargetCheck(
                     $"{comparison.Operation}: API throughput ≥ {MinThroughputRatio:P0} of raw (Citus)",
-                    $"{result.ThroughputRatio:P0} (median of {result.Api.Runs} run pairs; pairs {ServiceReport.PairRange(result)})",
+                    $"{ServiceReport.Ratio(result.ThroughputRatio)} (median of {result.Api.Runs} run pairs; pairs {ServiceReport.PairRange(result)})",
                     result.ThroughputRatio >= MinThroughputRatio && result.Api.Failed + result.Raw.Failed == 0));
             }
 
@@ -37,11 +37,13 @@ public static class Targets
 
         foreach (var cluster in clusters)
         {
-            var peak = Math.Max(cluster.ApiMemory.PeakRssMb, cluster.ApiMemory.HighWaterMb);
+            // The readings are MiB (kB/1024, as /proc gives them); the target is in MB.
+            var peakMib = Math.Max(cluster.ApiMemory.PeakRssMb, cluster.ApiMemory.HighWaterMb);
+            var peakMb = peakMib * 1024 * 1024 / 1_000_000;
             checks.Add(new TargetCheck(
                 $"API process memory < {MaxApiMemoryMb} MB ({cluster.Kind})",
-                $"{peak:0} MB",
-                peak < MaxApiMemoryMb));
+                $"{peakMb:0} MB ({peakMib:0} MiB)",
+                peakMb < MaxApiMemoryMb));
         }
 
         return checks;
