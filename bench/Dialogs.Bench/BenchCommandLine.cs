@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Dialogs.Local;
 using Dialogs.Local.Cluster;
 
 namespace Dialogs.Bench;
@@ -94,22 +95,6 @@ public static class BenchCommandLine
 
     private static Option<int> Positive(string name, int defaultValue, string description) => AtLeast(1, name, defaultValue, description);
 
-    private static Option<int> AtLeast(int minimum, string name, int defaultValue, string description)
-    {
-        var option = new Option<int>(name) { Description = description, DefaultValueFactory = _ => defaultValue };
-        option.Validators.Add(result =>
-        {
-            // A value that is no number is the parser's error to report; reading it here would throw.
-            if (result.Tokens is [.., var token] && !int.TryParse(token.Value, System.Globalization.CultureInfo.InvariantCulture, out _))
-            {
-                return;
-            }
-
-            if (result.GetValueOrDefault<int>() < minimum)
-            {
-                result.AddError($"{name} must be at least {minimum}.");
-            }
-        });
-        return option;
-    }
+    private static Option<int> AtLeast(int minimum, string name, int defaultValue, string description) =>
+        new Option<int>(name) { Description = description, DefaultValueFactory = _ => defaultValue }.AtLeast(minimum);
 }

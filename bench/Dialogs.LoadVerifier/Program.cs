@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Dialogs.Local;
 using Dialogs.LoadVerifier.Cli;
 using Dialogs.LoadVerifier.Reporting;
 using Dialogs.LoadVerifier.Scenarios;

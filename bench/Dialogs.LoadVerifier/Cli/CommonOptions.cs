@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Dialogs.Local;
 using Dialogs.LoadVerifier.Load;
 
 namespace Dialogs.LoadVerifier.Cli;

@@ -2,11 +2,11 @@ using System.CommandLine;
 using System.Globalization;
 using System.Numerics;
 
-namespace Dialogs.LoadVerifier.Cli;
+namespace Dialogs.Local;
 
 /// <summary>
-/// Bounds on an option's value, checked as the command line is parsed: a value out of range is refused with the
-/// option's name before any cluster starts (exit code 2), as a value that is no number is.
+/// Bounds on an option's value, checked as the command line is parsed (the benchmark's, the load verifier's): a value
+/// out of range is refused with the option's name before anything starts, as a value that is no number is.
 /// </summary>
 public static class OptionRules
 {
