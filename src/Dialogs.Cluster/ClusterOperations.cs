@@ -232,13 +232,20 @@ public sealed class ClusterOperations(NpgsqlDataSource db)
     /// <summary>Removes a drained worker; Citus refuses while it still holds a shard.</summary>
     /// <exception cref="UnknownWorkerException">No worker is registered at that address (the coordinator is none).</exception>
     /// <exception cref="RebalanceAlreadyRunningException">A rebalance job is running.</exception>
-    /// <exception cref="ClusterChangeRefusedException">Citus refused: the worker still holds shards.</exception>
+    /// <exception cref="ClusterChangeRefusedException">The worker still holds shards, or Citus refused.</exception>
     public async Task RemoveWorkerAsync(NodeAddress worker, CancellationToken ct)
     {
         await using var turn = await TakeTurnAsync(ct);
         // Refuses an unknown node and the coordinator, which citus_remove_node would take out of the metadata too.
         await WorkerShouldHaveShardsAsync(worker, ct);
         await RefuseWhileRebalanceRunsAsync($"remove {worker}", ct);
+        // Citus's own refusal names one shard, in words with a typo and a hint to undistribute the tables.
+        if (await ShardsOnAsync(worker, ct) is > 0 and var shards)
+        {
+            throw new ClusterChangeRefusedException(
+                $"Worker {worker} still holds {shards} {(shards == 1 ? "shard" : "shards")}: drain it first, and remove it once the drain's job has finished.");
+        }
+
         await using var remove = Command("SELECT citus_remove_node($1, $2)");
         remove.Parameters.Add(new() { Value = worker.Host });
         remove.Parameters.Add(new() { Value = worker.Port });
@@ -249,7 +256,7 @@ public sealed class ClusterOperations(NpgsqlDataSource db)
         catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.ObjectNotInPrerequisiteState or PostgresErrorCodes.InternalError
                                           && !CitusErrors.IsWorkerConnectionFailure(e))
         {
-            throw new ClusterChangeRefusedException(e.MessageText, e);
+            throw new ClusterChangeRefusedException($"Citus refused: {e.MessageText}", e);
         }
     }
 
@@ -280,6 +287,17 @@ public sealed class ClusterOperations(NpgsqlDataSource db)
         select.Parameters.Add(new() { Value = worker.Host });
         select.Parameters.Add(new() { Value = worker.Port });
         return await select.ExecuteScalarAsync(ct) as bool? ?? throw new UnknownWorkerException(worker);
+    }
+
+    private async Task<int> ShardsOnAsync(NodeAddress worker, CancellationToken ct)
+    {
+        await using var select = Command("""
+            SELECT count(*)::int FROM pg_dist_placement p JOIN pg_dist_node n ON n.groupid = p.groupid
+            WHERE n.nodename = $1 AND n.nodeport = $2
+            """);
+        select.Parameters.Add(new() { Value = worker.Host });
+        select.Parameters.Add(new() { Value = worker.Port });
+        return (int)(await select.ExecuteScalarAsync(ct))!;
     }
 
     private async Task<bool> AnotherWorkerTakesShardsAsync(NodeAddress worker, CancellationToken ct)

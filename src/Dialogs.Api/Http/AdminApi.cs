@@ -156,7 +156,7 @@ public static class AdminApi
         catch (ClusterChangeRefusedException e)
         {
             return Problems.Status(StatusCodes.Status409Conflict, "The worker cannot be removed",
-                $"Drain it first (POST /admin/cluster/workers/{worker}/drain) and remove it once that job has finished. Citus: {e.Message}");
+                $"{e.Message} To drain it: POST {Prefix}/workers/{worker}/drain.");
         }
     }
 

@@ -91,7 +91,8 @@ public sealed class WorkerRegistrationTests
         await DialogsApiContract.AssertProblem(refused, 409);
         // Nor may it be removed while it holds them.
         using var kept = await admin.DeleteAsync($"/admin/cluster/workers/{worker}", Ct);
-        Assert.Contains("Drain it first", await kept.Content.ReadAsStringAsync(Ct));
+        Assert.Contains($"Worker {worker} still holds 4 shards: drain it first, and remove it once the drain's job has finished. To drain it: POST /admin/cluster/workers/{worker}/drain.",
+            await kept.Content.ReadAsStringAsync(Ct));
         await DialogsApiContract.AssertProblem(kept, 409);
 
         var nodesAfter = (await StatusAsync(admin)).GetProperty("nodes").EnumerateArray().ToList();
