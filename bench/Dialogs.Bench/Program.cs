@@ -36,7 +36,10 @@ public static class Program
             var report = await ServiceBenchmark.RunAsync(options, command, ct);
             foreach (var table in ServiceReport.Tables(report))
             {
-                AnsiConsole.Write(table.ToConsole());
+                foreach (var part in table.ToConsole(AnsiConsole.Profile.Width))
+                {
+                    AnsiConsole.Write(part);
+                }
             }
 
             var name = $"dialogs-bench-{report.StartedAt:yyyyMMdd-HHmmss}";

@@ -21,17 +21,43 @@ public sealed class ReportTable(string title, params ReportColumn[] columns)
         return this;
     }
 
-    public Table ToConsole()
+    /// <summary>
+    /// The table for a console <paramref name="width"/> columns wide. Spectre.Console squeezes a table wider than its
+    /// console by wrapping every cell, breaking headers and numbers across lines; so the columns are split into parts
+    /// that fit, each repeating the leading text columns that name a row.
+    /// </summary>
+    public IEnumerable<Table> ToConsole(int width)
     {
-        var table = new Table { Title = new TableTitle(Markup.Escape(Title)) }.Border(TableBorder.Rounded);
-        foreach (var column in columns)
+        var keys = Math.Min(columns.TakeWhile(column => !column.Numeric).Count(), columns.Length - 1);
+        // A column takes its widest cell, a space either side and one border; the reports' characters ("µ", "≥", "–"
+        // among them) each take one column of a console.
+        var widths = columns.Select((column, i) => _rows.Select(row => row[i].Length).Prepend(column.Name.Length).Max() + 3).ToArray();
+        var keysWidth = 1 + widths[..keys].Sum();
+        var parts = new List<List<int>> { new() };
+        for (var i = keys; i < columns.Length; i++)
+        {
+            if (parts[^1].Count > 0 && keysWidth + parts[^1].Sum(column => widths[column]) + widths[i] > width)
+            {
+                parts.Add([]);
+            }
+
+            parts[^1].Add(i);
+        }
+
+        return parts.Select((part, n) => Render(parts.Count == 1 ? Title : $"{Title} ({n + 1}/{parts.Count})", [.. Enumerable.Range(0, keys), .. part]));
+    }
+
+    private Table Render(string title, int[] shown)
+    {
+        var table = new Table { Title = new TableTitle(Markup.Escape(title)) }.Border(TableBorder.Rounded);
+        foreach (var column in shown.Select(i => columns[i]))
         {
             table.AddColumn(new TableColumn(Markup.Escape(column.Name)) { Alignment = column.Numeric ? Justify.Right : Justify.Left });
         }
 
         foreach (var row in _rows)
         {
-            table.AddRow(row.Select(Markup.Escape).ToArray());
+            table.AddRow(shown.Select(i => Markup.Escape(row[i])).ToArray());
         }
 
         return table;
