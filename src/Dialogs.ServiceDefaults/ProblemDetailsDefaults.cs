@@ -19,6 +19,7 @@ public static class ProblemDetailsDefaults
         services.AddProblemDetails(options => options.CustomizeProblemDetails = context =>
         {
             var problem = context.ProblemDetails;
+            problem.Detail ??= RoutingDetail(context.HttpContext.Request, problem.Status);
             if (problem.Status is not >= StatusCodes.Status500InternalServerError)
             {
                 return;
@@ -31,6 +32,14 @@ public static class ProblemDetailsDefaults
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IProblemDetailsWriter, AnyAcceptProblemWriter>());
         return services;
     }
+
+    /// <summary>What routing's answers, which come without a detail, mean for the request.</summary>
+    private static string? RoutingDetail(HttpRequest request, int? status) => status switch
+    {
+        StatusCodes.Status404NotFound => $"Nothing is served at {request.Path}.",
+        StatusCodes.Status405MethodNotAllowed => $"{request.Method} is not served at {request.Path}; the Allow header lists the methods that are.",
+        _ => null,
+    };
 
     /// <summary>The trace id when tracing is on, so a reported id leads straight to the trace.</summary>
     public static string RequestId(HttpContext context) =>

@@ -25,7 +25,8 @@ public static class AdminApi
             .AddEndpointFilter(RefuseWithoutCitus)
             // The typed results cannot declare these: a ProblemHttpResult carries whatever status its handler chose, and
             // authorization, the filter above (409) and the exception handler answer from outside the handlers.
-            .ProducesAuthorizedServerProblems()
+            .ProducesAuthenticatedServerProblems()
+            .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status409Conflict);
 
         admin.MapGet("", GetOverviewAsync)

@@ -1,5 +1,9 @@
+using System.Globalization;
+using Dialogs.Api.Messaging;
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
 
 namespace Dialogs.Api.Http;
 
@@ -37,8 +41,9 @@ public static class BearerAuthentication
             }
 
             options.Events ??= new JwtBearerEvents();
-            options.Events.OnTokenValidated = RefuseCriticalHeaderParameters;
-            options.Events.OnForbidden = ChallengeInsufficientScope;
+            options.Events.OnTokenValidated = RefuseUnusableTokens;
+            options.Events.OnChallenge = ChallengeAsync;
+            options.Events.OnForbidden = ChallengeInsufficientScopeAsync;
 
             // After MapInboundClaims, which the options pass on to the handlers they hold.
             for (var i = 0; i < options.TokenHandlers.Count; i++)
@@ -59,22 +64,70 @@ public static class BearerAuthentication
     }
 
     /// <summary>
-    /// RFC 6750 (3.1): a valid token without the rights a request needs (a user's on the admin endpoints) is answered 403
-    /// with the error insufficient_scope; the handler sends the 403 alone.
+    /// 401 with what is wrong with the token, in the WWW-Authenticate header (RFC 6750, 3) and as the ProblemDetails'
+    /// detail, in words of our own: JwtBearer's name an audience "(null)" and print times without their zone.
     /// </summary>
-    private static Task ChallengeInsufficientScope(ForbiddenContext context)
+    private static Task ChallengeAsync(JwtBearerChallengeContext context)
+    {
+        context.HandleResponse();
+        var detail = Describe(context.AuthenticateFailure);
+        // RFC 6750 (3.1): a request that carried no token gets the bare challenge, without an error code.
+        context.Response.Headers.WWWAuthenticate = context.AuthenticateFailure is null
+            ? JwtBearerDefaults.AuthenticationScheme
+            : $"{JwtBearerDefaults.AuthenticationScheme} error=\"invalid_token\", error_description=\"{detail}\"";
+        return WriteProblemAsync(context.HttpContext, StatusCodes.Status401Unauthorized, "Unauthorized", detail);
+    }
+
+    private static string Describe(Exception? failure) => failure switch
+    {
+        null => "This request needs a bearer token (Authorization: Bearer <token>).",
+        SecurityTokenExpiredException expired => $"The token expired at {Utc(expired.Expires)}.",
+        SecurityTokenNotYetValidException early => $"The token is not valid before {Utc(early.NotBefore)}.",
+        SecurityTokenNoExpirationException => "The token has no expiry (exp).",
+        SecurityTokenInvalidAudienceException => "The token is meant for another audience (aud) than this service.",
+        SecurityTokenInvalidIssuerException => "The token comes from an issuer (iss) this service does not trust.",
+        SecurityTokenSignatureKeyNotFoundException or SecurityTokenInvalidSignatureException or SecurityTokenInvalidAlgorithmException =>
+            "The token's signature does not verify with a key and algorithm this service trusts.",
+        // RefuseUnusableTokens's own words.
+        AuthenticationFailureException refused => refused.Message,
+        _ => "The token is not a well-formed, signed JWT.",
+    };
+
+    private static string Utc(DateTime time) => time.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+
+    /// <summary>
+    /// RFC 6750 (3.1): a valid token without the rights a request needs (a user's on the admin endpoints) is answered 403
+    /// with the error insufficient_scope.
+    /// </summary>
+    private static Task ChallengeInsufficientScopeAsync(ForbiddenContext context)
     {
         context.Response.Headers.WWWAuthenticate = $"{JwtBearerDefaults.AuthenticationScheme} error=\"insufficient_scope\"";
-        return Task.CompletedTask;
+        return WriteProblemAsync(context.HttpContext, StatusCodes.Status403Forbidden, "Forbidden",
+            $"This request needs a token with the {AdminRole} role.");
+    }
+
+    private static Task WriteProblemAsync(HttpContext context, int status, string title, string detail)
+    {
+        context.Response.StatusCode = status;
+        return context.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = context,
+            ProblemDetails = { Status = status, Title = title, Detail = detail },
+        }).AsTask();
     }
 
     /// <summary>
-    /// RFC 7515 (4.1.11): a recipient must refuse a token whose "crit" header names extensions it does not understand.
-    /// IdentityModel does not look at it, and this service understands none.
+    /// The token identifies the current user (the contract), so one whose subject is no user id is refused as a token,
+    /// 401, like any other that cannot be used. And RFC 7515 (4.1.11): a recipient must refuse a token whose "crit"
+    /// header names extensions it does not understand; IdentityModel does not look at it, and this service understands none.
     /// </summary>
-    private static Task RefuseCriticalHeaderParameters(TokenValidatedContext context)
+    private static Task RefuseUnusableTokens(TokenValidatedContext context)
     {
-        if (context.SecurityToken is JsonWebToken token && token.TryGetHeaderValue<object>("crit", out _))
+        if (!UserId.TryParse(context.Principal?.FindFirst(SubjectClaim)?.Value, out _))
+        {
+            context.Fail($"The token's subject (sub) is not a user id: {UserId.Rule}.");
+        }
+        else if (context.SecurityToken is JsonWebToken token && token.TryGetHeaderValue<object>("crit", out _))
         {
             context.Fail("The token names critical header parameters (crit), and this service understands none.");
         }

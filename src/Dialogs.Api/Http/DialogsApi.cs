@@ -22,7 +22,7 @@ public static class DialogsApi
     public static RouteGroupBuilder MapDialogsApi(this IEndpointRouteBuilder app)
     {
         var dialog = app.MapGroup("/dialog/{user_id}").WithTags("Dialogs").RequireAuthorization()
-            .ProducesAuthorizedServerProblems();
+            .ProducesAuthenticatedServerProblems();
 
         dialog.MapPost("/send", SendAsync)
             .WithName("SendMessage")
@@ -124,8 +124,7 @@ public static class DialogsApi
         peer = default;
         if (!UserId.TryParse(principal.FindFirstValue(BearerAuthentication.SubjectClaim), out me))
         {
-            return Problems.Status(StatusCodes.Status403Forbidden, "Forbidden",
-                $"The token's subject is not a valid user id ({UserId.Rule}).");
+            throw new InvalidOperationException("Authentication let a token through whose subject is no user id.");
         }
 
         if (!UserId.TryParse(userId, out peer))

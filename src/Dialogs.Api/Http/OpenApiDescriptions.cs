@@ -46,11 +46,10 @@ public static class OpenApiDescriptions
 
     /// <summary>
     /// What every endpoint of a group that requires a token and reads the database may answer besides its own results:
-    /// no or a bad token, a token without the right, and the server's errors (503 while the database is out of reach).
+    /// no or a bad token, and the server's errors (503 while the database is out of reach).
     /// </summary>
-    public static RouteGroupBuilder ProducesAuthorizedServerProblems(this RouteGroupBuilder group) => group
+    public static RouteGroupBuilder ProducesAuthenticatedServerProblems(this RouteGroupBuilder group) => group
         .ProducesProblem(StatusCodes.Status401Unauthorized)
-        .ProducesProblem(StatusCodes.Status403Forbidden)
         .ProducesProblem(StatusCodes.Status500InternalServerError)
         .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
 

@@ -8,7 +8,10 @@ namespace Dialogs.Api.Http;
 /// </summary>
 public static class Problems
 {
-    /// <summary>400 with the RFC 9457 "errors" member naming each invalid field.</summary>
+    /// <summary>
+    /// 400 with the RFC 9457 "errors" member naming each invalid field, and every error in the detail too, for a client
+    /// that shows only that.
+    /// </summary>
     public static ProblemHttpResult Invalid(string field, string error) =>
         Invalid(new Dictionary<string, string[]> { [field] = [error] });
 
@@ -17,6 +20,7 @@ public static class Problems
         {
             Status = StatusCodes.Status400BadRequest,
             Title = "Invalid input",
+            Detail = string.Join(' ', errors.Values.SelectMany(messages => messages)),
         });
 
     public static ProblemHttpResult Status(int status, string title, string detail) =>

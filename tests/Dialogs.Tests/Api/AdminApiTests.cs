@@ -24,7 +24,8 @@ public sealed class AdminApiTests(PlainPostgres plain, CitusCluster citus)
             // RFC 6750 (3.1): a valid token without the rights asked for is 403, and says so to the client.
             var challenge = Assert.Single(refused.Headers.WwwAuthenticate);
             Assert.Equal(("Bearer", "error=\"insufficient_scope\""), (challenge.Scheme, challenge.Parameter));
-            await DialogsApiContract.AssertProblem(refused, 403);
+            Assert.Equal("This request needs a token with the admin role.",
+                (await DialogsApiContract.AssertProblem(refused, 403)).GetProperty("detail").GetString());
         }
     }
 
