@@ -81,7 +81,8 @@ public static class Extensions
             .ConfigureResource(describeService)
             .WithTracing(tracing => tracing
                 .AddSource(appName, "Microsoft.AspNetCore", "System.Net.Http", "Npgsql")
-                .AddProcessor(new HttpServerSpans()))
+                .AddProcessor(new HttpServerSpans())
+                .AddProcessor(new DatabaseSpansOfRecordedWork()))
             .WithMetrics(metrics => metrics.AddMeter(appName, "Microsoft.AspNetCore.Hosting",
                 "Microsoft.AspNetCore.Server.Kestrel", "System.Net.Http", "System.Runtime", "Npgsql"))
             .UseOtlpExporter(protocol, endpoint)));

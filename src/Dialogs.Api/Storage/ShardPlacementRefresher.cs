@@ -15,7 +15,7 @@ public sealed partial class ShardPlacementRefresher(ShardPlacements placements, 
     /// much, not Npgsql's connection and command timeouts; the map then loads on a later tick.</summary>
     internal static readonly TimeSpan FirstLoadLimit = TimeSpan.FromSeconds(5);
 
-    private static readonly TimeSpan Interval = TimeSpan.FromSeconds(2);
+    internal static readonly TimeSpan Interval = TimeSpan.FromSeconds(2);
 
     private bool _refreshing = true;
 

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text.Json;
 using Dialogs.Api.Messaging;
 using Dialogs.Api.Storage;
@@ -67,6 +68,36 @@ public sealed class TelemetryTests(PlainPostgres plain, CitusCluster citus)
         var read = await api.TraceOfAsync($"/dialog/{bob}/list", Ct);
         var page = Assert.Single(read, span => span.Scope == StoreTelemetry.Name);
         Assert.Contains(read, span => span.Scope == "Npgsql" && span.ParentSpanId == page.SpanId && span.Name == "SELECT messages");
+    }
+
+    [Fact]
+    public async Task A_statement_is_traced_only_inside_a_recorded_span_even_by_a_sampler_that_records_every_span()
+    {
+        // What Aspire's always_on sampler does in Development: every span recorded, whatever its parent's flags.
+        using var alwaysOn = new ActivityListener
+        {
+            ShouldListenTo = source => source.Name is "Npgsql" or "Microsoft.AspNetCore",
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+        };
+        ActivitySource.AddActivityListener(alwaysOn);
+        await using var api = await TracedApi.StartAsync(citus);
+        var bob = Users.New("bob");
+        using var client = api.Client(Users.New("alice"));
+        for (var i = 0; i < 3; i++)
+        {
+            (await client.GetAsync("/health", Ct)).Dispose();
+        }
+
+        await client.SendOk(bob, "traced");
+        // The shard placements' refresher queries once more meanwhile.
+        await Task.Delay(ShardPlacementRefresher.Interval * 1.5, Ct);
+        await api.TraceOfAsync($"/dialog/{bob}/send", Ct);
+
+        var spans = api.Receiver.Spans();
+        var statements = spans.Where(span => span.Scope == "Npgsql").ToList();
+        Assert.Contains(statements, span => span.Name == "INSERT messages");
+        // Neither a root trace per refresh nor the statements of the health probes, whose spans are dropped.
+        Assert.All(statements, statement => Assert.Contains(spans, span => span.SpanId == statement.ParentSpanId));
     }
 
     [Fact]
