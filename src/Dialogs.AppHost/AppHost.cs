@@ -11,8 +11,8 @@ var jwtSigningKey = builder.AddParameter("jwt-signing-key",
 var migrator = builder.AddProject<Projects.Dialogs_Migrator>("migrator");
 
 // Probes are experimental in Aspire 13 (ASPIREPROBES001). Each also adds the health check the dashboard and WaitFor
-// use. Deployed, they become the container app's probes: where WaitForCompletion has no effect, readiness keeps
-// traffic away until /health finds the schema applied, and liveness restarts a hung process.
+// use. Aspire's own Azure publishers turn them into the container app's probes; azd's manifest does not carry them
+// (docs/aspire.md, "Deploy"), so under `azd up` they are added to the generated infrastructure.
 #pragma warning disable ASPIREPROBES001
 var api = builder.AddProject<Projects.Dialogs_Api>("api")
     .WithBearerTokens(jwtSigningKey)
