@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net.Sockets;
 using Dialogs.Cluster;
 using Microsoft.Extensions.Configuration;
@@ -68,6 +69,9 @@ public static partial class MigratorApp
         using var stopping = CancellationTokenSource.CreateLinkedTokenSource(ct,
             host.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping);
         var work = stopping.Token;
+        // A migration's root span, where telemetry is exported: the dashboard shows how long it took, and whether it
+        // failed and why.
+        using var migration = verb is [] ? MigratorTelemetry.Source.StartActivity("migrate") : null;
         try
         {
             return verb switch
@@ -79,17 +83,30 @@ public static partial class MigratorApp
         }
         catch (Exception e) when (e is NpgsqlException or InvalidOperationException or TimeoutException or FormatException)
         {
-            return Fail(errors, e is FormatException ? BadConfiguration : Failed, Describe(e, connectionString));
+            return FailTraced(e is FormatException ? BadConfiguration : Failed, Describe(e, connectionString));
         }
         // Stopped by a signal: one line, as for any failure. A caller that cancels (the local tool, the tests) gets
         // its cancellation back, as before.
         catch (OperationCanceledException) when (work.IsCancellationRequested && !ct.IsCancellationRequested)
         {
-            return Fail(errors, Failed, "stopped before it finished; what was applied is committed, and a new run goes on from there.");
+            return FailTraced(Failed, "stopped before it finished; what was applied is committed, and a new run goes on from there.");
         }
         finally
         {
             await host.StopAsync(CancellationToken.None);
+        }
+
+        // A migration's failure also where telemetry goes: the console's one line reaches no dashboard. (An operator's
+        // cluster verb has only that line: they read it where they typed the command.)
+        int FailTraced(int exitCode, string reason)
+        {
+            if (migration is not null)
+            {
+                migration.SetStatus(ActivityStatusCode.Error, reason);
+                LogFailed(loggers.CreateLogger(typeof(MigratorApp)), reason);
+            }
+
+            return Fail(errors, exitCode, reason);
         }
     }
 
@@ -102,7 +119,6 @@ public static partial class MigratorApp
     private static async Task<int> MigrateAsync(NpgsqlDataSource dataSource, CitusOptions citus, ClusterOperations cluster,
         ILoggerFactory loggers, CancellationToken ct)
     {
-        using var activity = MigratorTelemetry.Source.StartActivity("migrate");
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         await using (var tryLock = new NpgsqlCommand($"SELECT pg_try_advisory_lock({AdvisoryLockKey})", connection))
         {
@@ -161,6 +177,9 @@ public static partial class MigratorApp
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Another migrator is applying the schema; waiting for it to finish")]
     private static partial void LogWaitingForLock(ILogger logger);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Failed: {Reason}")]
+    private static partial void LogFailed(ILogger logger, string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Database ready: {Applied} migrations applied now ({Mode})")]
     private static partial void LogDone(ILogger logger, int applied, string mode);

@@ -20,6 +20,17 @@ public sealed class MigratorTraceTests
     }
 
     [Fact]
+    public async Task A_failed_migration_is_an_error_span_saying_why()
+    {
+        await using var receiver = await OtlpReceiver.StartAsync();
+        // Workers named for a coordinator without Citus: refused after the connection, inside the migration.
+        var port = await MigrateExportingToAsync(receiver, MigratorApp.Failed, "--Citus:Workers:0=127.0.0.1:1");
+
+        var migrate = MigrateSpan(receiver.Spans(), port);
+        Assert.Equal(2, migrate.Status);
+    }
+
+    [Fact]
     public async Task Traces_and_logs_reach_a_collector_whose_endpoint_has_a_path()
     {
         // A collector behind a proxy at /otlp: every signal's path goes under it, logs too (they once went to /v1/logs).
@@ -43,13 +54,13 @@ public sealed class MigratorTraceTests
     /// Migrates a fresh plain PostgreSQL node with its telemetry exported over OTLP/HTTP to <paramref name="receiver"/>;
     /// returns the node's port.
     /// </summary>
-    private static async Task<string> MigrateExportingToAsync(OtlpReceiver receiver)
+    private static async Task<string> MigrateExportingToAsync(OtlpReceiver receiver, int expectedExitCode = MigratorApp.Succeeded, params string[] more)
     {
         await using var database = await TemporaryCluster.StartAsync(await PostgresInstallation.FindAsync(), citus: false, workers: 0);
         var exitCode = await MigratorApp.RunAsync(
-            [.. database.Cluster.MigratorArguments, $"--OTEL_EXPORTER_OTLP_ENDPOINT={receiver.Endpoint}", "--OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf"],
-            ct: TestContext.Current.CancellationToken);
-        Assert.Equal(MigratorApp.Succeeded, exitCode);
+            [.. database.Cluster.MigratorArguments, $"--OTEL_EXPORTER_OTLP_ENDPOINT={receiver.Endpoint}", "--OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf", .. more],
+            TextWriter.Null, TestContext.Current.CancellationToken);
+        Assert.Equal(expectedExitCode, exitCode);
         return database.Cluster.Coordinator.Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
     }
 }
