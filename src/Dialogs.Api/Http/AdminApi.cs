@@ -23,6 +23,7 @@ public static class AdminApi
             .WithTags("Cluster administration")
             .RequireAuthorization(BearerAuthentication.AdminPolicy)
             .AddEndpointFilter(RefuseWithoutCitus)
+            .AddEndpointFilter(NotStored)
             // The typed results cannot declare these: a ProblemHttpResult carries whatever status its handler chose, and
             // authorization, the filter above (409) and the exception handler answer from outside the handlers.
             .ProducesAuthenticatedServerProblems()
@@ -234,6 +235,13 @@ public static class AdminApi
             invalid = Problems.Invalid("address", e.Message);
             return false;
         }
+    }
+
+    /// <summary>The cluster's state changes by the second, and what an operator sees of it is theirs alone (RFC 9111, 5.2.2.5).</summary>
+    private static ValueTask<object?> NotStored(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        context.HttpContext.Response.Headers.CacheControl = "no-store";
+        return next(context);
     }
 
     /// <summary>On plain PostgreSQL there is no cluster to administer: a clear 409, not a 500.</summary>

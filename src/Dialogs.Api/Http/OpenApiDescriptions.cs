@@ -83,7 +83,7 @@ public static class OpenApiDescriptions
                 serverError.Headers ??= new Dictionary<string, IOpenApiHeader>();
                 serverError.Headers[HeaderNames.RetryAfter] = new OpenApiHeader
                 {
-                    Description = $"Seconds to wait before trying again; a send may be retried with the same {DialogsApi.IdempotencyKeyHeader}.",
+                    Description = "Seconds to wait before trying again.",
                     Schema = new OpenApiSchema { Type = JsonSchemaType.Integer, Minimum = "0" },
                 };
             }
@@ -136,6 +136,11 @@ public static class OpenApiDescriptions
                 },
             },
         };
+        if (operation.Responses?.GetValueOrDefault("503") is OpenApiResponse unavailable)
+        {
+            unavailable.Description = $"Not stored, or, where the body says \"outcome\": \"unknown\", perhaps stored: a retry with the {DialogsApi.IdempotencyKeyHeader} it was sent with stores it once either way.";
+        }
+
         operation.Parameters ??= [];
         operation.Parameters.Add(new OpenApiParameter
         {
@@ -181,6 +186,12 @@ public static class OpenApiDescriptions
                 Maximum = PageRequest.MaxLimit.ToString(CultureInfo.InvariantCulture),
                 Default = PageRequest.DefaultLimit,
             };
+        }
+
+        // Read as strings so that any value gets the API's own 400; a cursor is a message's id, a UUID.
+        foreach (var cursor in operation.Parameters?.OfType<OpenApiParameter>().Where(p => p.Name is "before" or "after") ?? [])
+        {
+            cursor.Schema = new OpenApiSchema { Type = JsonSchemaType.String, Format = "uuid" };
         }
 
         return Task.CompletedTask;

@@ -34,7 +34,10 @@ public sealed class AdminApiTests(PlainPostgres plain, CitusCluster citus)
     {
         using var admin = plain.Client(Users.New("ops"), "admin");
 
-        await DialogsApiContract.AssertProblem(await admin.GetAsync("/admin/cluster", Ct), 409);
+        using var overview = await admin.GetAsync("/admin/cluster", Ct);
+        // Not kept by any cache, whatever the answer.
+        Assert.True(overview.Headers.CacheControl?.NoStore);
+        await DialogsApiContract.AssertProblem(overview, 409);
         await DialogsApiContract.AssertProblem(await admin.PostAsync("/admin/cluster/rebalance", null, Ct), 409);
     }
 

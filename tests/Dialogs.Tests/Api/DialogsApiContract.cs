@@ -758,6 +758,10 @@ public abstract class DialogsApiContract(Database database)
         var limit = Parameter(list, "limit").GetProperty("schema");
         Assert.Equal("integer", limit.GetProperty("type").GetString());
         Assert.Equal((1, 200, 50), (limit.GetProperty("minimum").GetInt32(), limit.GetProperty("maximum").GetInt32(), limit.GetProperty("default").GetInt32()));
+        Assert.All(new[] { "before", "after" }, cursor => Assert.Equal("uuid", Parameter(list, cursor).GetProperty("schema").GetProperty("format").GetString()));
+        // Only a send has a key to retry with.
+        Assert.Contains("Idempotency-Key", send.GetProperty("responses").GetProperty("503").GetProperty("description").GetString());
+        Assert.DoesNotContain("Idempotency-Key", list.GetProperty("responses").GetProperty("503").GetRawText());
     }
 
     [Fact]
