@@ -1,8 +1,8 @@
 namespace Dialogs.Api.Messaging;
 
 /// <summary>
-/// A message to store. <see cref="SendId"/> is chosen when the request arrives, so a retried insert is recognised;
-/// its time is the message's created_at. The message's own id is stamped by the insert, in commit order.
+/// A message to store. <see cref="SendId"/> is chosen when the request arrives, so a retried insert is recognised.
+/// The message's own id is stamped by the insert, in commit order, and its time is the message's created_at.
 /// </summary>
 public sealed record NewMessage(DialogKey Dialog, MessageId SendId, UserId From, UserId To, string Text, string? IdempotencyKey);
 

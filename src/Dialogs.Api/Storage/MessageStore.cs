@@ -25,7 +25,8 @@ public sealed class MessageStore(NpgsqlDataSource db, TransientRetry retry, Shar
     /// <summary>Whether the migrator has applied every migration the statements below need: never an error.</summary>
     internal const string SchemaAppliedSql = $"SELECT to_regclass('{Table}') IS NOT NULL AND to_regprocedure('{IdFunction}(uuid)') IS NOT NULL";
 
-    private const string Columns = "id, sender_id, recipient_id, body, created_at";
+    // No created_at: a message's time is its id's (ReadMessage).
+    private const string Columns = "id, sender_id, recipient_id, body";
 
     /// <summary>
     /// How long one statement may run. They take milliseconds, and a shard move's cutover holds writes for well under a
@@ -37,7 +38,8 @@ public sealed class MessageStore(NpgsqlDataSource db, TransientRetry retry, Shar
     /// </summary>
     internal const int StatementTimeoutSeconds = 5;
 
-    // The id is stamped in the statement, in commit order (see migration 0002_commit_order). No conflict target: a
+    // The id is stamped in the statement, in commit order (see migration 0002_commit_order); created_at keeps when the
+    // API accepted the send, for the record, as it did before that. No conflict target: a
     // repeat of this very insert (same send id, after a lost commit acknowledgement) and a reuse of the
     // idempotency key both end here without a second row, and return no id.
     internal const string InsertSql = $"""
@@ -178,7 +180,7 @@ public sealed class MessageStore(NpgsqlDataSource db, TransientRetry retry, Shar
         {
             telemetry.MessageSent();
             return new SendOutcome.Stored(new DialogMessage(
-                id.ToString("D"), message.From.Value, message.To.Value, message.Text, message.SendId.CreatedAt));
+                id.ToString("D"), message.From.Value, message.To.Value, message.Text, new MessageId(id).CreatedAt));
         }
 
         var existing = await FindExistingAsync(message, ct)
@@ -238,12 +240,16 @@ public sealed class MessageStore(NpgsqlDataSource db, TransientRetry retry, Shar
         return await reader.ReadAsync(ct) ? ReadMessage(reader) : null;
     }
 
-    private static DialogMessage ReadMessage(NpgsqlDataReader reader) => new(
-        Id: reader.GetGuid(0).ToString("D"),
-        From: reader.GetString(1),
-        To: reader.GetString(2),
-        Text: reader.GetString(3),
-        CreatedAt: reader.GetFieldValue<DateTime>(4));
+    /// <summary>
+    /// A message's time is the one in its id, stamped as it was stored, in commit order: so times never run backwards
+    /// down a page, as the time its send was accepted could (a send held up on its way commits after a later one).
+    /// </summary>
+    private static DialogMessage ReadMessage(NpgsqlDataReader reader)
+    {
+        var id = reader.GetGuid(0);
+        return new(Id: id.ToString("D"), From: reader.GetString(1), To: reader.GetString(2), Text: reader.GetString(3),
+            CreatedAt: new MessageId(id).CreatedAt);
+    }
 }
 
 /// <summary>

@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Dialogs.Api.Messaging;
 using Dialogs.Tests.Infrastructure;
+using Npgsql;
 
 namespace Dialogs.Tests.Api;
 
@@ -27,6 +28,32 @@ public abstract class DialogsApiContract(Database database)
         Assert.Equal(7, id.Version);
         Assert.InRange(sent.CreatedAt, before, DateTime.UtcNow.AddSeconds(1));
         Assert.Equal(DateTimeKind.Utc, sent.CreatedAt.Kind);
+    }
+
+    [Fact]
+    public async Task A_messages_created_at_is_when_it_was_stored_so_a_page_is_in_time_order_too()
+    {
+        var (alice, bob) = (Users.New("alice"), Users.New("bob"));
+        // The dialog's send lock (migration 0002), which a send takes before it stamps its id: held, the send waits.
+        await using var holder = await database.DataSource.OpenConnectionAsync(Ct);
+        await SendLockAsync(holder, "pg_advisory_lock", Users.Dialog(alice, bob).Value);
+        var accepted = DateTime.UtcNow;
+        var heldUp = database.Client(alice).SendOk(bob, "held up");
+        await Task.Delay(TimeSpan.FromMilliseconds(500), Ct);
+        await SendLockAsync(holder, "pg_advisory_unlock", Users.Dialog(alice, bob).Value);
+
+        var sent = await heldUp;
+
+        Assert.True(sent.CreatedAt >= accepted.AddMilliseconds(400), $"{sent.CreatedAt:O}, accepted at {accepted:O}");
+        Assert.Equal(new MessageId(Guid.Parse(sent.Id)).CreatedAt, sent.CreatedAt);
+        Assert.Equal(sent, Assert.Single(await database.Client(bob).ListOk(alice)));
+    }
+
+    private static async Task SendLockAsync(NpgsqlConnection connection, string function, Guid dialog)
+    {
+        await using var command = new NpgsqlCommand($"SELECT {function}(1147756908, uuid_hash($1))", connection);
+        command.Parameters.Add(new() { Value = dialog });
+        await command.ExecuteNonQueryAsync(Ct);
     }
 
     [Fact]

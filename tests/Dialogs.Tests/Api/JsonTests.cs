@@ -48,11 +48,17 @@ public sealed class JsonTests(PlainPostgres database)
     public async Task A_message_time_always_has_three_fraction_digits_even_when_they_are_zeros()
     {
         var (alice, bob) = (Users.New("alice"), Users.New("bob"));
-        // Stored at a whole second, as one message in a thousand is; written by default it would read "...:01Z".
+        // Stored at a whole second, as one message in a thousand is (its id's time); written by default it would read "...:01Z".
         var onTheSecond = new MessageIdGenerator(new ManualClock(new DateTimeOffset(2026, 11, 23, 3, 54, 1, TimeSpan.Zero))).Next();
-        await using (var insert = MessageStore.CreateInsert(database.DataSource,
-                         new NewMessage(Users.Dialog(alice, bob), onTheSecond, Users.Id(alice), Users.Id(bob), "on the second", "key")))
+        await using (var insert = database.DataSource.CreateCommand("""
+                         INSERT INTO messages (dialog_id, id, sender_id, recipient_id, body, created_at, idempotency_key)
+                         VALUES ($1, $2, $3, $4, 'on the second', now(), 'key')
+                         """))
         {
+            insert.Parameters.Add(new() { Value = Users.Dialog(alice, bob).Value });
+            insert.Parameters.Add(new() { Value = onTheSecond.Value });
+            insert.Parameters.Add(new() { Value = alice });
+            insert.Parameters.Add(new() { Value = bob });
             await insert.ExecuteNonQueryAsync(TestContext.Current.CancellationToken);
         }
 
