@@ -5,8 +5,8 @@ using Npgsql;
 namespace Dialogs.Bench.Dialogs;
 
 /// <summary>
-/// The baseline: the API store's own commands, built and bound by its own code (<see cref="MessageStore.CreateInsert"/>,
-/// <see cref="MessageStore.CreatePageQuery"/>), over a data source set up as the API sets up its own, from this process. What
+/// The baseline: the API store's own commands, built and bound, and their rows decoded, by its own code
+/// (<see cref="MessageStore.CreateInsert"/>, <see cref="MessageStore.CreatePageQuery"/>, <see cref="MessageStore.ReadMessage"/>), over a data source set up as the API sets up its own, from this process. What
 /// the API adds on top (HTTP, authentication, JSON, its process) is the difference between the two.
 /// </summary>
 public sealed class RawDialogClient(NpgsqlDataSource db, MessageIdGenerator ids) : IDialogClient
@@ -39,12 +39,7 @@ public sealed class RawDialogClient(NpgsqlDataSource db, MessageIdGenerator ids)
         await using var reader = await select.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
         {
-            // Every column is decoded, as the store does to build its messages.
-            _ = reader.GetGuid(0);
-            _ = reader.GetString(1);
-            _ = reader.GetString(2);
-            _ = reader.GetString(3);
-            _ = reader.GetFieldValue<DateTime>(4);
+            _ = MessageStore.ReadMessage(reader);
         }
     }
 }

@@ -242,9 +242,10 @@ public sealed class MessageStore(NpgsqlDataSource db, TransientRetry retry, Shar
 
     /// <summary>
     /// A message's time is the one in its id, stamped as it was stored, in commit order: so times never run backwards
-    /// down a page, as the time its send was accepted could (a send held up on its way commits after a later one).
+    /// down a page, as the time its send was accepted could (a send held up on its way commits after a later one). The
+    /// benchmark's raw baseline decodes its rows with this too.
     /// </summary>
-    private static DialogMessage ReadMessage(NpgsqlDataReader reader)
+    internal static DialogMessage ReadMessage(NpgsqlDataReader reader)
     {
         var id = reader.GetGuid(0);
         return new(Id: id.ToString("D"), From: reader.GetString(1), To: reader.GetString(2), Text: reader.GetString(3),
