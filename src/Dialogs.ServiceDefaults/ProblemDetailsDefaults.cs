@@ -20,6 +20,12 @@ public static class ProblemDetailsDefaults
         {
             var problem = context.ProblemDetails;
             problem.Detail ??= RoutingDetail(context.HttpContext.Request, problem.Status);
+            // ASP.NET Core links 422 to WebDAV's RFC 4918, which HTTP itself has defined since RFC 9110.
+            if (problem.Status == StatusCodes.Status422UnprocessableEntity)
+            {
+                problem.Type = "https://tools.ietf.org/html/rfc9110#section-15.5.21";
+            }
+
             if (problem.Status is not >= StatusCodes.Status500InternalServerError)
             {
                 return;

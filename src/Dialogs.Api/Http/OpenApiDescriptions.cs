@@ -21,6 +21,9 @@ public static class OpenApiDescriptions
         services.AddOpenApi(options => options
             .AddDocumentTransformer((document, _, _) =>
             {
+                // The document would name the server by the request's Host header, whatever a client put there, and a
+                // cache could pass that on; without servers, a client reaches the API where it fetched the document.
+                document.Servers = [];
                 document.Components ??= new OpenApiComponents();
                 document.Components.SecuritySchemes ??= new Dictionary<string, IOpenApiSecurityScheme>();
                 document.Components.SecuritySchemes[BearerScheme] = new OpenApiSecurityScheme
