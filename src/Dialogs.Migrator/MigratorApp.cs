@@ -71,7 +71,7 @@ public static partial class MigratorApp
         var work = stopping.Token;
         // A migration's root span, where telemetry is exported: the dashboard shows how long it took, and whether it
         // failed and why.
-        using var migration = verb is [] ? MigratorTelemetry.Source.StartActivity("migrate") : null;
+        var migration = verb is [] ? MigratorTelemetry.Source.StartActivity("migrate") : null;
         try
         {
             return verb switch
@@ -93,6 +93,8 @@ public static partial class MigratorApp
         }
         finally
         {
+            // Ended before the host stops: the span measures the migration, not the shutdown.
+            migration?.Dispose();
             await host.StopAsync(CancellationToken.None);
         }
 
