@@ -22,7 +22,9 @@ app.UseAuthentication();
 app.UseAuthorization();
 
 app.MapDefaultEndpoints();
-app.MapOpenApi();
+// The one document, at its own path: the framework's "/openapi/{documentName}.json" answers any other name with a
+// plain-text 404 of its own, where an unknown path gets the service's problem.
+app.MapOpenApi("/openapi/v1.json");
 app.MapDialogsApi();
 app.MapAdminApi();
 

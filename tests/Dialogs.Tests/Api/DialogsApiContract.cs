@@ -669,6 +669,7 @@ public abstract class DialogsApiContract(Database database)
     [Theory]
     [InlineData(null, "GET", "/dialog/bob/list", 401)]
     [InlineData("alice", "GET", "/no/such/path", 404)]
+    [InlineData("alice", "GET", "/openapi/v2.json", 404)]
     [InlineData("alice", "PUT", "/dialog/bob/list", 405)]
     [InlineData("alice", "GET", "/admin/cluster", 403)]
     [InlineData("alice", "GET", "/dialog/bob/list?limit=0", 400)]
