@@ -36,7 +36,7 @@ public static class AdminApi
         admin.MapPost("/workers", AddWorkerAsync)
             .WithName("AddWorker")
             .WithSummary("Register a worker (citus_add_node) once it has shown it can take online shard moves; registering it again changes nothing")
-            .Accepts<WorkerRequest>("application/json")
+            .ReadsJsonBody<WorkerRequest>()
             .ProducesJsonBodyProblems()
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
         admin.MapPost("/workers/{address}/drain", DrainAsync)

@@ -108,37 +108,41 @@ public static class OpenApiDescriptions
     };
 
     /// <summary>
-    /// The body and the header the handler reads itself: the body so that every way it can be wrong gets one answer,
-    /// after authentication (declared with Accepts, a body of another type would be refused by routing, before it and
-    /// in other words); the header to tell one key from several.
+    /// A JSON body of <typeparamref name="T"/> that the handler reads itself (<see cref="JsonBody.ReadAsync"/>), so
+    /// that every way it can be wrong gets one answer, after authentication: declared with Accepts, a body of another
+    /// type would be refused by routing, before authentication and in other words.
+    /// </summary>
+    public static RouteHandlerBuilder ReadsJsonBody<T>(this RouteHandlerBuilder endpoint) =>
+        endpoint.AddOpenApiOperationTransformer(async (operation, context, ct) =>
+            operation.RequestBody = JsonRequestBody(await context.GetOrCreateSchemaAsync(typeof(T), cancellationToken: ct)));
+
+    private static OpenApiRequestBody JsonRequestBody(IOpenApiSchema schema) => new()
+    {
+        Required = true,
+        Content = new Dictionary<string, OpenApiMediaType> { ["application/json"] = new() { Schema = schema } },
+    };
+
+    /// <summary>
+    /// The body and the header the handler reads itself: the body as <see cref="ReadsJsonBody{T}"/> has it, with the
+    /// text's rules; the header to tell one key from several.
     /// </summary>
     public static Task DescribeSend(OpenApiOperation operation, OpenApiOperationTransformerContext context, CancellationToken ct)
     {
-        operation.RequestBody = new OpenApiRequestBody
+        operation.RequestBody = JsonRequestBody(new OpenApiSchema
         {
-            Required = true,
-            Content = new Dictionary<string, OpenApiMediaType>
+            Type = JsonSchemaType.Object,
+            Required = new HashSet<string> { "text" },
+            Properties = new Dictionary<string, IOpenApiSchema>
             {
-                ["application/json"] = new()
+                ["text"] = new OpenApiSchema
                 {
-                    Schema = new OpenApiSchema
-                    {
-                        Type = JsonSchemaType.Object,
-                        Required = new HashSet<string> { "text" },
-                        Properties = new Dictionary<string, IOpenApiSchema>
-                        {
-                            ["text"] = new OpenApiSchema
-                            {
-                                Type = JsonSchemaType.String,
-                                MinLength = 1,
-                                MaxLength = MessageText.MaxLength,
-                                Description = $"Trimmed, then 1..{MessageText.MaxLength} characters; no control characters but tab, line feed and carriage return.",
-                            },
-                        },
-                    },
+                    Type = JsonSchemaType.String,
+                    MinLength = 1,
+                    MaxLength = MessageText.MaxLength,
+                    Description = $"Trimmed, then 1..{MessageText.MaxLength} characters; no control characters but tab, line feed and carriage return.",
                 },
             },
-        };
+        });
         if (operation.Responses?.GetValueOrDefault("503") is OpenApiResponse unavailable)
         {
             unavailable.Description = $"Not stored, or, where the body says \"outcome\": \"unknown\", perhaps stored: a retry with the {DialogsApi.IdempotencyKeyHeader} it was sent with stores it once either way.";

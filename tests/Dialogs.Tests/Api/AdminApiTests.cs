@@ -95,6 +95,26 @@ public sealed class AdminApiTests(PlainPostgres plain, CitusCluster citus)
     }
 
     [Theory]
+    [InlineData(null)]
+    [InlineData("text/plain")]
+    public async Task A_worker_body_of_another_media_type_is_refused_only_after_authentication_and_authorization(string? contentType)
+    {
+        HttpContent Body() => new ByteArrayContent("""{"host":"w1"}"""u8.ToArray())
+        {
+            Headers = { ContentType = contentType is null ? null : new(contentType) },
+        };
+        using var anonymous = plain.Client();
+        using var user = plain.Client(Users.New());
+        using var admin = citus.Client(Users.New("ops"), "admin");
+
+        await DialogsApiContract.AssertProblem(await anonymous.PostAsync("/admin/cluster/workers", Body(), Ct), 401);
+        await DialogsApiContract.AssertProblem(await user.PostAsync("/admin/cluster/workers", Body(), Ct), 403);
+        using var refused = await admin.PostAsync("/admin/cluster/workers", Body(), Ct);
+        Assert.Equal("The body must be UTF-8 JSON (Content-Type: application/json).",
+            (await DialogsApiContract.AssertProblem(refused, 415)).GetProperty("detail").GetString());
+    }
+
+    [Theory]
     [InlineData("POST", "127.0.0.1:+1/drain")]
     [InlineData("POST", "127.0.0.1:/drain")]
     [InlineData("DELETE", "fe80::1:5432")]
@@ -154,7 +174,8 @@ public sealed class AdminApiTests(PlainPostgres plain, CitusCluster citus)
         });
 
         // The port may be left out: 5432, as for a host given alone in a path.
-        var body = document.GetProperty("components").GetProperty("schemas").GetProperty(nameof(WorkerRequest));
+        var body = document.GetProperty("paths").GetProperty("/admin/cluster/workers").GetProperty("post")
+            .GetProperty("requestBody").GetProperty("content").GetProperty("application/json").GetProperty("schema");
         Assert.Equal(["host"], body.GetProperty("required").EnumerateArray().Select(name => name.GetString()));
     }
 
