@@ -19,6 +19,9 @@ public sealed partial class ShardPlacementRefresher(ShardPlacements placements, 
 
     private bool _refreshing = true;
 
+    /// <summary>Refreshes failed in a row: an outage is logged as it begins and as it ends, not on every tick.</summary>
+    private int _failures;
+
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
         using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -29,7 +32,7 @@ public sealed partial class ShardPlacementRefresher(ShardPlacements placements, 
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            LogRefreshFailed(logger, $"no answer within {FirstLoadLimit.TotalSeconds:0} s at startup");
+            Failed($"no answer within {FirstLoadLimit.TotalSeconds:0} s at startup");
         }
 
         await base.StartAsync(cancellationToken);
@@ -49,17 +52,35 @@ public sealed partial class ShardPlacementRefresher(ShardPlacements placements, 
     {
         try
         {
-            return await placements.RefreshAsync(db, ct);
+            var more = await placements.RefreshAsync(db, ct);
+            if (_failures > 0)
+            {
+                LogRefreshedAgain(logger, _failures);
+                _failures = 0;
+            }
+
+            return more;
         }
         // Any failure, not only the database's: one that ended this service would stop the whole API (the host's
         // default for a failed background service), for a map that only names shards in telemetry and circuits.
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            LogRefreshFailed(logger, $"{e.GetType().Name}: {e.Message}"); // keep the last known map; the next tick tries again
+            Failed($"{e.GetType().Name}: {e.Message}"); // keep the last known map; the next tick tries again
             return true;
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not refresh the shard placements: {Reason}")]
-    private static partial void LogRefreshFailed(ILogger logger, string reason);
+    private void Failed(string reason)
+    {
+        if (_failures++ == 0)
+        {
+            LogRefreshFailed(logger, reason, Interval.TotalSeconds);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not refresh the shard placements: {Reason}. Trying again every {IntervalSeconds} s, logged once it works again.")]
+    private static partial void LogRefreshFailed(ILogger logger, string reason, double intervalSeconds);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Refreshed the shard placements again, after {Failures} failed tries.")]
+    private static partial void LogRefreshedAgain(ILogger logger, int failures);
 }

@@ -1,7 +1,9 @@
 using System.Net;
 using System.Text.Json;
+using Dialogs.Api.Storage;
 using Dialogs.Local.Cluster;
 using Dialogs.Tests.Infrastructure;
+using Microsoft.Extensions.Logging;
 
 namespace Dialogs.Tests.Api;
 
@@ -39,6 +41,19 @@ public sealed class UnavailableDatabaseTests : IAsyncDisposable
             Assert.False(string.IsNullOrEmpty(body.GetProperty("request_id").GetString()));
             Assert.DoesNotContain("Npgsql", body.GetRawText());
         }
+    }
+
+    [Fact]
+    public async Task The_shard_map_logs_an_outage_once_not_on_every_refresh()
+    {
+        var logs = new CapturedLogs();
+        await using var api = new TestApi($"Host=127.0.0.1;Port={LocalNode.FreePorts(1)[0]};Username=postgres;Database=dialogs", logs: logs);
+
+        _ = api.Services; // started: the first refresh fails
+        await Task.Delay(ShardPlacementRefresher.Interval * 2.5, TestContext.Current.CancellationToken);
+
+        var warning = Assert.Single(logs.Of(nameof(ShardPlacementRefresher), LogLevel.Warning));
+        Assert.Contains("Could not refresh the shard placements", warning);
     }
 
     [Fact]

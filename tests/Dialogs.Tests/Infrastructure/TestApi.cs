@@ -1,6 +1,7 @@
 using Dialogs.Local;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.Logging;
 
 namespace Dialogs.Tests.Infrastructure;
 
@@ -10,14 +11,19 @@ namespace Dialogs.Tests.Infrastructure;
 /// </summary>
 public sealed class TestApi : IAsyncDisposable
 {
-    public TestApi(string connectionString, IReadOnlyDictionary<string, string>? settings = null)
+    public TestApi(string connectionString, IReadOnlyDictionary<string, string>? settings = null, CapturedLogs? logs = null)
     {
         Factory = new WebApplicationFactory<Program>().WithWebHostBuilder(web =>
         {
-            web.UseSetting("ConnectionStrings:dialogs", connectionString);
+            web.UseSetting($"ConnectionStrings:{Dialogs.Cluster.DialogsDatabase.ConnectionStringName}", connectionString);
             foreach (var (key, value) in Tokens.ApiConfiguration.Concat(settings ?? new Dictionary<string, string>()))
             {
                 web.UseSetting(key, value);
+            }
+
+            if (logs is not null)
+            {
+                web.ConfigureLogging(logging => logging.AddProvider(logs));
             }
         });
     }
