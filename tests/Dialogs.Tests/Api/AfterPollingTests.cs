@@ -57,8 +57,10 @@ public abstract class AfterPollingTests(Database database)
                     // migrator another test keeps waiting, which would let the poll below run too early to test anything.
                     "SELECT count(*) FROM pg_locks WHERE NOT granted AND locktype = 'advisory' AND classid = 1147756908 AND objsubid = 2"),
                 "bob's send to wait for alice's", waiting.Token);
-            await Task.WhenAny(later, waitsForAlice);
+            var first = await Task.WhenAny(later, waitsForAlice);
             await waiting.CancelAsync();
+            // Neither within the patience: the wait gave up, and the poll below would test nothing.
+            await first;
         }
 
         var polled = await asBob.ListOk(alice, $"?after={seen.Id}");

@@ -31,7 +31,7 @@ public abstract class DialogsApiContract(Database database)
     }
 
     [Fact]
-    public async Task A_messages_created_at_is_when_it_was_stored_so_a_page_is_in_time_order_too()
+    public async Task A_messages_created_at_is_when_it_was_stored_not_when_its_send_was_accepted()
     {
         var (alice, bob) = (Users.New("alice"), Users.New("bob"));
         // The dialog's send lock (migration 0002), which a send takes before it stamps its id: held, the send waits.

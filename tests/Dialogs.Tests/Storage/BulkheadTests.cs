@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using Dialogs.Api.Messaging;
 using Dialogs.Api.Storage;
 using Dialogs.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
@@ -29,24 +28,6 @@ public sealed class BulkheadTests(CitusCluster citus)
         // Without a dialog's share the flood would hold all 10 of the shard's turns, and the read would wait for one.
         await AssertServedPromptlyDuringFloodAsync(client, me, flooded, neighbour);
     }
-
-    [Fact]
-    public async Task A_dialog_with_its_share_at_work_holds_back_no_other_dialog()
-    {
-        citus.Require();
-        await using var api = new TestApi(citus.ConnectionString + ";Maximum Pool Size=40");
-        var me = Users.New("alice");
-        using var client = api.Client(me);
-        var flooded = Users.New("bob");
-        // Dialog turns kept in a table of 4,096 stripes by hash code put this unrelated dialog on the flooded one's
-        // stripe: during a flood it waited behind it, and was refused while the flooded dialog's shard was locked.
-        var stripe = Stripe(Users.Dialog(me, flooded));
-        var unrelated = Enumerable.Range(0, 200_000).Select(_ => Users.New("carol")).First(peer => Stripe(Users.Dialog(me, peer)) == stripe);
-
-        await AssertServedPromptlyDuringFloodAsync(client, me, flooded, unrelated);
-    }
-
-    private static uint Stripe(DialogKey dialog) => (uint)dialog.Value.GetHashCode() % 4_096;
 
     /// <summary>
     /// Floods the dialog with sends that wait, as behind a slow send, and reads the other dialog meanwhile: it must be

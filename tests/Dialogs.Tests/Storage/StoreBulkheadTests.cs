@@ -35,6 +35,31 @@ public sealed class StoreBulkheadTests
     }
 
     [Fact]
+    public void A_dialog_with_its_share_at_work_holds_back_no_other_dialog()
+    {
+        // One turn of the shard left for the others.
+        var bulkhead = new StoreBulkhead(shardShare: StoreBulkhead.DialogShare + 1);
+        var busy = NewDialog();
+        for (var i = 0; i < StoreBulkhead.DialogShare; i++)
+        {
+            Assert.True(bulkhead.EnterAsync(busy, OnShard, Ct).IsCompletedSuccessfully);
+        }
+
+        // Turns kept by anything coarser than the dialog (they were 4,096 stripes by hash code) would put some of these
+        // dialogs behind the busy one.
+        foreach (var other in Enumerable.Range(0, 20_000).Select(_ => NewDialog()))
+        {
+            Assert.True(bulkhead.EnterAsync(other, OnShard, Ct).IsCompletedSuccessfully, $"dialog {other.Value} waited");
+            bulkhead.Leave(other, OnShard);
+        }
+
+        for (var i = 0; i < StoreBulkhead.DialogShare; i++)
+        {
+            bulkhead.Leave(busy, OnShard);
+        }
+    }
+
+    [Fact]
     public async Task Requests_refused_or_cancelled_while_waiting_hold_no_turn_and_leave_nothing_behind()
     {
         var bulkhead = new StoreBulkhead(shardShare: StoreBulkhead.DialogShare);
