@@ -27,6 +27,7 @@ public sealed class CachingTokenHandler(TokenHandler inner, TimeProvider time) :
     public static readonly TimeSpan MaxAge = TimeSpan.FromMinutes(10);
 
     private readonly ConcurrentDictionary<string, Validated> _validated = new(StringComparer.Ordinal);
+    private readonly Lock _makingRoom = new();
 
     public override async Task<TokenValidationResult> ValidateTokenAsync(string token, TokenValidationParameters validationParameters)
     {
@@ -64,19 +65,28 @@ public sealed class CachingTokenHandler(TokenHandler inner, TimeProvider time) :
             return;
         }
 
-        foreach (var (token, kept) in _validated)
+        lock (_makingRoom)
         {
-            if (kept.Until <= now)
+            // Requests that found it full together make room once, not a quarter each.
+            if (_validated.Count < Capacity)
             {
-                _validated.TryRemove(KeyValuePair.Create(token, kept));
+                return;
             }
-        }
 
-        if (_validated.Count >= Capacity)
-        {
-            foreach (var (token, kept) in _validated.OrderBy(entry => entry.Value.LastUsed).Take(Capacity / 4).ToList())
+            foreach (var (token, kept) in _validated)
             {
-                _validated.TryRemove(KeyValuePair.Create(token, kept));
+                if (kept.Until <= now)
+                {
+                    _validated.TryRemove(KeyValuePair.Create(token, kept));
+                }
+            }
+
+            if (_validated.Count >= Capacity)
+            {
+                foreach (var (token, kept) in _validated.OrderBy(entry => entry.Value.LastUsed).Take(Capacity / 4).ToList())
+                {
+                    _validated.TryRemove(KeyValuePair.Create(token, kept));
+                }
             }
         }
     }

@@ -5,7 +5,8 @@ namespace Dialogs.Api.Storage;
 
 /// <summary>
 /// Retries a database operation that failed for a passing reason (a shard move's cutover, a node restarting, a lost
-/// connection), with growing, jittered pauses, for at most <see cref="Budget"/>. Safe for every store operation: a
+/// connection), with growing, jittered pauses, starting no attempt later than <see cref="Budget"/> after the first
+/// (an attempt then runs its course, up to its statement timeout). Safe for every store operation: a
 /// page read changes nothing, and a send repeats its insert with the same send id, so it never stores twice.
 /// Past the budget the error surfaces and becomes a 503. A worker Citus cannot reach, or a statement nobody answered,
 /// gets the short budget, so a dialog on a dead worker fails within about a second while the other workers' dialogs
@@ -24,22 +25,23 @@ public sealed partial class TransientRetry(StoreTelemetry telemetry, ILogger<Tra
         var pause = FirstPause;
         for (var attempt = 1; ; attempt++)
         {
+            var wait = pause * (0.5 + Random.Shared.NextDouble());
             try
             {
                 return await action(ct);
             }
             catch (Exception e) when (DatabaseErrors.IsTransient(e) && !ct.IsCancellationRequested
-                                      && Stopwatch.GetElapsedTime(started) + pause
+                                      && Stopwatch.GetElapsedTime(started) + wait
                                          < (DatabaseErrors.IsWorkerUnreachable(e) || DatabaseErrors.IsUnanswered(e) ? UnreachableNodeBudget : Budget))
             {
-                LogRetry(logger, operation, attempt, pause.TotalMilliseconds, e.Message);
+                LogRetry(logger, operation, attempt, (int)wait.TotalMilliseconds, e.Message);
                 telemetry.Retried(operation, e);
-                await Task.Delay(pause * (0.5 + Random.Shared.NextDouble()), ct);
+                await Task.Delay(wait, ct);
                 pause = TimeSpan.FromTicks(Math.Min(pause.Ticks * 3, LongestPause.Ticks));
             }
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "{Operation} failed on attempt {Attempt}, retrying in ~{PauseMs} ms: {Reason}")]
-    private static partial void LogRetry(ILogger logger, string operation, int attempt, double pauseMs, string reason);
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Operation} failed on attempt {Attempt}, retrying in {PauseMs} ms: {Reason}")]
+    private static partial void LogRetry(ILogger logger, string operation, int attempt, int pauseMs, string reason);
 }

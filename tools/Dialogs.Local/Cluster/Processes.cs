@@ -157,7 +157,15 @@ public static class Processes
             return;
         }
 
-        await RunAsync("kill", ["-TERM", pid.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        try
+        {
+            await RunAsync("kill", ["-TERM", pid.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        }
+        catch (InvalidOperationException) when (!IsAlive(pid, commandLineContains))
+        {
+            return; // It ended between the check and the signal.
+        }
+
         var deadline = DateTime.UtcNow + grace;
         while (IsAlive(pid, commandLineContains) && DateTime.UtcNow < deadline)
         {
