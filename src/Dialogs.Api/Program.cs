@@ -1,6 +1,7 @@
 using Dialogs.Api.Http;
 using Dialogs.Api.Messaging;
 using Dialogs.Api.Storage;
+using Dialogs.Cluster;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -10,6 +11,7 @@ builder.AddBearerAuthentication();
 builder.Services.AddExceptionHandler<DatabaseUnavailableHandler>();
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddSingleton<MessageIdGenerator>();
+builder.Services.AddSingleton<ClusterOperations>(); // the admin endpoints', over the store's data source
 builder.Services.AddDialogsOpenApi();
 builder.Services.ConfigureHttpJsonOptions(options => DialogsJson.Configure(options.SerializerOptions));
 

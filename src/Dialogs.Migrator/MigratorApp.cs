@@ -37,7 +37,7 @@ public static partial class MigratorApp
             Args = args[verb.Length..],
             ApplicationName = typeof(MigratorApp).Assembly.GetName().Name,
         });
-        builder.AddServiceDefaults();
+        builder.ConfigureOpenTelemetry(); // of the service defaults, the telemetry alone: a console host serves no health checks or problems
         using var host = builder.Build();
         var loggers = host.Services.GetRequiredService<ILoggerFactory>();
         string connectionString;

@@ -20,7 +20,9 @@ internal sealed class AnyAcceptProblemWriter(IOptions<ProblemDetailsOptions> pro
     {
         var (http, problem) = (context.HttpContext, context.ProblemDetails);
         problem.Status ??= http.Response.StatusCode;
-        // The framework's defaults for the status, its type link and title: its problem result applies them as it is made.
+        // The framework's defaults for the status, its type link and title, which it applies only as its problem result is
+        // made (the helper that does it is internal). Made and dropped: executed, it would write through the problem
+        // details service, and so come back to this writer.
         _ = TypedResults.Problem(problem);
         var options = json.Value.SerializerOptions;
         problem.Extensions[options.PropertyNamingPolicy?.ConvertName("traceId") ?? "traceId"] = Activity.Current?.Id ?? http.TraceIdentifier;

@@ -15,7 +15,10 @@ using OpenTelemetry.Trace;
 
 namespace Microsoft.Extensions.Hosting;
 
-/// <summary>Cross-cutting defaults shared by the API and the migrator: telemetry, health checks and the contract's ProblemDetails.</summary>
+/// <summary>
+/// Cross-cutting defaults: telemetry, which the migrator takes too (<see cref="ConfigureOpenTelemetry"/>), and for the
+/// API health checks and the contract's ProblemDetails.
+/// </summary>
 public static class Extensions
 {
     public const string HealthEndpointPath = "/health";

@@ -186,7 +186,7 @@ public static class AdminApi
         try
         {
             return await cluster.CancelRebalanceAsync(jobId, ct) is { } status
-                ? TypedResults.Accepted($"{Prefix}/rebalance/{jobId}", status)
+                ? TypedResults.Accepted(JobLocation(jobId), status)
                 : Problems.Status(StatusCodes.Status404NotFound, "No such rebalance job", $"There is no rebalance job {jobId}.");
         }
         catch (ClusterChangeRefusedException e)
@@ -202,7 +202,7 @@ public static class AdminApi
         try
         {
             return await start(ct) is { } job && await cluster.GetRebalanceAsync(job, ct) is { } status
-                ? TypedResults.Accepted($"/admin/cluster/rebalance/{job}", status)
+                ? TypedResults.Accepted(JobLocation(job), status)
                 : TypedResults.Ok(new NothingToMove("The shards are already where they should be: nothing to move."));
         }
         catch (RebalanceAlreadyRunningException e)
@@ -214,6 +214,8 @@ public static class AdminApi
             return Problems.Status(StatusCodes.Status409Conflict, "Citus refused to start the job", e.Message);
         }
     }
+
+    private static string JobLocation(long job) => $"{Prefix}/rebalance/{job}";
 
     private static ProblemHttpResult RebalanceRunning(RebalanceAlreadyRunningException e) =>
         Problems.Status(StatusCodes.Status409Conflict, "A rebalance is running", e.Message);

@@ -6,8 +6,9 @@ namespace Dialogs.Api.Http;
 
 /// <summary>
 /// A page of messages, 200 OK with a JSON array, written message by message (<see cref="DialogsJson.WriteMessage"/>)
-/// and sent in pieces of <see cref="FlushBytes"/>, so a 200-message page of long texts is never held whole. A HEAD
-/// request gets the status and headers alone.
+/// and sent in pieces of <see cref="FlushBytes"/>, so the JSON of a 200-message page of long texts is never held whole
+/// (its messages are: the page is read whole from the database first). A HEAD request gets the status and headers
+/// alone.
 /// </summary>
 public sealed class MessagePageResult(IReadOnlyList<DialogMessage> messages) : IResult, IEndpointMetadataProvider
 {

@@ -52,7 +52,7 @@ public static class DatabaseErrors
     /// </summary>
     public static bool MayHaveTakenEffect(Exception exception) => exception switch
     {
-        PostgresException postgres => postgres.SqlState is PostgresErrorCodes.QueryCanceled or "57P01" or "57P02"
+        PostgresException postgres => postgres.SqlState is PostgresErrorCodes.QueryCanceled or PostgresErrorCodes.AdminShutdown or PostgresErrorCodes.CrashShutdown
                                       || CitusErrors.IsWorkerConnectionFailure(postgres)
                                       || CitusErrors.IsCoordinatorGone(postgres)
                                       // Citus reports a worker's connection breaking under the statement and one that
@@ -84,15 +84,15 @@ public static class DatabaseErrors
     {
         ['0', '8', _, _, _] => true,                     // connection exceptions; Citus reports an unreachable worker as 08006
         ['5', '3', _, _, _] => true,                     // insufficient resources, e.g. 53300 too many connections
-        "57P01" or "57P02" or "57P03" => true,           // admin shutdown, crash shutdown, cannot connect now
-        "40001" or "40P01" => true,                      // serialization failure, (distributed) deadlock
-        "55P03" or "57014" => true,                      // lock timeout, statement timeout or cancel
-        "58000" or "58030" => true,                      // system and I/O errors
+        PostgresErrorCodes.AdminShutdown or PostgresErrorCodes.CrashShutdown or PostgresErrorCodes.CannotConnectNow => true,
+        PostgresErrorCodes.SerializationFailure or PostgresErrorCodes.DeadlockDetected => true, // a distributed deadlock too
+        PostgresErrorCodes.LockNotAvailable or PostgresErrorCodes.QueryCanceled => true, // lock timeout, statement timeout or cancel
+        PostgresErrorCodes.SystemError or PostgresErrorCodes.IoError => true,
         // A shard that moved or split between planning and execution (citus notes §2), a worker lost mid-statement, or
         // the coordinator's server gone under the statement.
-        "XX000" => e.MessageText.StartsWith("could not find valid entry for shard", StringComparison.Ordinal)
+        PostgresErrorCodes.InternalError => e.MessageText.StartsWith("could not find valid entry for shard", StringComparison.Ordinal)
                    || CitusErrors.IsWorkerConnectionFailure(e) || CitusErrors.IsCoordinatorGone(e),
-        "42P01" => IsShardRelation(e.MessageText),
+        PostgresErrorCodes.UndefinedTable => IsShardRelation(e.MessageText),
         _ => false,
     };
 

@@ -6,7 +6,8 @@ using NpgsqlTypes;
 namespace Dialogs.Api.Storage;
 
 /// <summary>
-/// All SQL of the service. Every statement filters on dialog_id = $1, the distribution column, so on Citus each is
+/// All SQL of the messages (the cluster's own metadata is read by <see cref="ShardPlacements"/> and the cluster's
+/// operations). Every statement filters on dialog_id = $1, the distribution column, so on Citus each is
 /// a single-shard fast-path router query, and on plain PostgreSQL the same statements run unchanged.
 /// </summary>
 public sealed class MessageStore(NpgsqlDataSource db, TransientRetry retry, ShardPlacements placements, WorkerCircuit circuit,

@@ -38,7 +38,6 @@ public static class StorageSetup
         builder.Services.AddSingleton(services => StoreBulkhead.For(services.GetRequiredService<NpgsqlDataSource>()));
         builder.Services.AddSingleton(_ => CoordinatorProbe.For(connectionString));
         builder.Services.AddSingleton<MessageStore>();
-        builder.Services.AddSingleton<ClusterOperations>();
         builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database");
         return builder;
     }
