@@ -4,7 +4,9 @@ using System.Security.Cryptography;
 namespace Dialogs.Api.Messaging;
 
 /// <summary>
-/// Makes UUIDv7 ids without coordination between API instances. Within one instance ids strictly increase, even
+/// Makes UUIDv7 ids without coordination between API instances: a send's own id, which recognises a repeat of its
+/// insert (a stored message's id the database stamps, in commit order: migration 0002), and the ids of the
+/// benchmark's synthetic history, loaded without the API. Within one instance ids strictly increase, even
 /// for many sends in one millisecond or when the clock steps back (RFC 9562 §6.2, method 1: a 12-bit counter
 /// seeded at random each millisecond; on overflow the timestamp borrows the next millisecond).
 /// </summary>
