@@ -59,7 +59,7 @@ public static class ServiceReport
             {
                 yield return string.Create(CultureInfo.InvariantCulture, $"During a measured series {what} up to {noisiest.Share:P0} of the cores' time ")
                     + $"({noisiest.Where}): this run's figures are not comparable with a quiet run's; run it again later "
-                    + "(docs/benchmarks.md, \"The same, run to run\").";
+                    + "(docs/benchmark-runs.md, \"The same, run to run\").";
             }
         }
     }

@@ -47,7 +47,7 @@ public sealed class SideBySide(IDialogClient api, IDialogClient raw, CpuMeter cp
     /// <summary>
     /// The host's share of the cores above which a run's figures say more about the machine than about the service:
     /// at about a tenth (a quick run of 2026-11-22 06:09) each operation cost a third to a half more CPU and page
-    /// reads fell by several points (docs/benchmarks.md, "The same, run to run").
+    /// reads fell by several points (docs/benchmark-runs.md, "The same, run to run").
     /// </summary>
     public const double NoisyHostSteal = 0.10;
 
