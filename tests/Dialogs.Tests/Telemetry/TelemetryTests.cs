@@ -73,16 +73,18 @@ public sealed class TelemetryTests(PlainPostgres plain, CitusCluster citus)
     [Fact]
     public async Task A_statement_is_traced_only_inside_a_recorded_span_even_by_a_sampler_that_records_every_span()
     {
-        // What Aspire's always_on sampler does in Development: every span recorded, whatever its parent's flags.
+        await using var api = await TracedApi.StartAsync(citus);
+        var bob = Users.New("bob");
+        using var client = api.Client(Users.New("alice")); // the API started, its telemetry listening
+        // What Aspire's always_on sampler does in Development: every span recorded, whatever its parent's flags. Added
+        // once the API's telemetry listens, which sees every span start from then on; a span that other tests' work
+        // began before, this listener recording it, would end in the API's exporter unseen by its processors.
         using var alwaysOn = new ActivityListener
         {
             ShouldListenTo = source => source.Name is "Npgsql" or "Microsoft.AspNetCore",
             Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
         };
         ActivitySource.AddActivityListener(alwaysOn);
-        await using var api = await TracedApi.StartAsync(citus);
-        var bob = Users.New("bob");
-        using var client = api.Client(Users.New("alice"));
         // The probes' requests in a trace of their own, told apart from what other tests' requests send meanwhile: the
         // listeners are the process's.
         var probes = ActivityTraceId.CreateRandom();
