@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using Dialogs.Local.Cluster;
 
 namespace Dialogs.Tests.Infrastructure;
@@ -9,14 +8,12 @@ namespace Dialogs.Tests.Infrastructure;
 /// </summary>
 public sealed class SuspendedNode : IDisposable
 {
-    private const int SigCont = 18, SigStop = 19; // Linux on x86-64 and arm64
-
     private readonly List<int> _processes;
 
     private SuspendedNode(List<int> processes)
     {
         _processes = processes;
-        Signal(SigStop);
+        Signal(Processes.SigStop);
     }
 
     public static SuspendedNode Suspend(LocalNode node)
@@ -25,17 +22,14 @@ public sealed class SuspendedNode : IDisposable
         return new SuspendedNode([postmaster, .. Processes.ChildrenOf(postmaster).Select(child => child.Pid)]);
     }
 
-    public void Dispose() => Signal(SigCont);
+    public void Dispose() => Signal(Processes.SigCont);
 
     /// <summary>Signals each process; one that has ended meanwhile is skipped.</summary>
     private void Signal(int signal)
     {
         foreach (var pid in _processes)
         {
-            _ = kill(pid, signal);
+            _ = Processes.Signal(pid, signal);
         }
     }
-
-    [DllImport("libc", SetLastError = true)]
-    private static extern int kill(int pid, int signal);
 }

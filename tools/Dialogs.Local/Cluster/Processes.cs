@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Runtime.InteropServices;
 
 namespace Dialogs.Local.Cluster;
 
@@ -149,6 +150,14 @@ public static class Processes
             .Select(folder => int.TryParse(Path.GetFileName(folder), out var pid) ? pid : -1)
             .Where(pid => pid > 0);
 
+    public const int SigTerm = 15, SigCont = 18, SigStop = 19; // Linux on x86-64 and arm64
+
+    /// <summary>Sends <paramref name="signal"/>; false if the process has ended (or was never there).</summary>
+    public static bool Signal(int pid, int signal) => kill(pid, signal) == 0;
+
+    [DllImport("libc", SetLastError = true)]
+    private static extern int kill(int pid, int signal);
+
     /// <summary>SIGTERM, then SIGKILL if the process has not ended within the grace period.</summary>
     public static async Task StopAsync(int pid, string commandLineContains, TimeSpan grace)
     {
@@ -157,13 +166,12 @@ public static class Processes
             return;
         }
 
-        try
+        // Straight after the check: a pid is reused soon on a busy machine (pid_max is 32,768 here), and a signal sent
+        // later, by a kill process started for it, could reach whatever took the pid. One that has ended meanwhile
+        // is not signalled.
+        if (!Signal(pid, SigTerm))
         {
-            await RunAsync("kill", ["-TERM", pid.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
-        }
-        catch (InvalidOperationException) when (!IsAlive(pid, commandLineContains))
-        {
-            return; // It ended between the check and the signal.
+            return;
         }
 
         var deadline = DateTime.UtcNow + grace;
