@@ -83,6 +83,20 @@ public sealed class LocalClusterTests
     }
 
     [Fact]
+    public async Task A_node_that_fails_while_its_database_is_made_says_which_and_why_from_its_log()
+    {
+        await using var nodes = await TemporaryCluster.StartAsync(await PostgresInstallation.FindAsync(), citus: false, workers: 0);
+        var node = nodes.Cluster.Coordinator;
+        await nodes.Cluster.StopAsync();
+
+        var failed = await Assert.ThrowsAsync<InvalidOperationException>(() => node.CreateDatabaseAsync(citus: false));
+
+        Assert.Contains($"The {node.Name} node started on port {node.Port}, then failed while its database was made", failed.Message);
+        Assert.Contains(node.LogPath, failed.Message);
+        Assert.Contains("database system is shut down", failed.Message);
+    }
+
+    [Fact]
     public async Task A_node_that_cannot_start_says_which_and_why_from_its_log_and_stopping_counts_only_running_nodes()
     {
         await using var nodes = await TemporaryCluster.StartAsync(await PostgresInstallation.FindAsync(), citus: false, workers: 0);

@@ -87,11 +87,17 @@ public sealed class LocalNode(PostgresInstallation postgres, string name, string
         catch (InvalidOperationException e)
         {
             // pg_ctl says only "could not start server, examine the log output"; the reason (a port taken, ...) is there.
-            var logEnd = File.Exists(LogPath) ? File.ReadLines(LogPath).TakeLast(LogLinesOnFailure) : [];
-            throw new InvalidOperationException(
-                $"The {Name} node did not start on port {Port}. The end of its log, {LogPath}:{Environment.NewLine}  "
-                + string.Join($"{Environment.NewLine}  ", logEnd), e);
+            throw Failure($"did not start on port {Port}", e);
         }
+    }
+
+    /// <summary>What went wrong with this node, and its log's last lines, which say why.</summary>
+    private InvalidOperationException Failure(string what, Exception inner)
+    {
+        var logEnd = File.Exists(LogPath) ? File.ReadLines(LogPath).TakeLast(LogLinesOnFailure) : [];
+        return new InvalidOperationException(
+            $"The {Name} node {what}. The end of its log, {LogPath}:{Environment.NewLine}  "
+            + string.Join($"{Environment.NewLine}  ", logEnd), inner);
     }
 
     /// <summary>
@@ -154,7 +160,20 @@ public sealed class LocalNode(PostgresInstallation postgres, string name, string
     }
 
     /// <summary>The application database, with Citus created in it where the cluster uses Citus.</summary>
+    /// <exception cref="InvalidOperationException">The server failed meanwhile; the message ends with its log's last lines.</exception>
     public async Task CreateDatabaseAsync(bool citus)
+    {
+        try
+        {
+            await CreateDatabaseAndExtensionAsync(citus);
+        }
+        catch (NpgsqlException e)
+        {
+            throw Failure($"started on port {Port}, then failed while its database was made ({e.Message})", e);
+        }
+    }
+
+    private async Task CreateDatabaseAndExtensionAsync(bool citus)
     {
         await using (var admin = new NpgsqlConnection(ConnectionString("postgres")))
         {
