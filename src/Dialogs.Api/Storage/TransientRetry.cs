@@ -25,14 +25,11 @@ public sealed partial class TransientRetry(StoreTelemetry telemetry, ILogger<Tra
         var pause = FirstPause;
         for (var attempt = 1; ; attempt++)
         {
-            var wait = pause * (0.5 + Random.Shared.NextDouble());
             try
             {
                 return await action(ct);
             }
-            catch (Exception e) when (DatabaseErrors.IsTransient(e) && !ct.IsCancellationRequested
-                                      && Stopwatch.GetElapsedTime(started) + wait
-                                         < (DatabaseErrors.IsWorkerUnreachable(e) || DatabaseErrors.IsUnanswered(e) ? UnreachableNodeBudget : Budget))
+            catch (Exception e) when (!ct.IsCancellationRequested && Retries(e, started, pause, out var wait))
             {
                 LogRetry(logger, operation, attempt, (int)wait.TotalMilliseconds, e.Message);
                 telemetry.Retried(operation, e);
@@ -40,6 +37,14 @@ public sealed partial class TransientRetry(StoreTelemetry telemetry, ILogger<Tra
                 pause = TimeSpan.FromTicks(Math.Min(pause.Ticks * 3, LongestPause.Ticks));
             }
         }
+    }
+
+    /// <summary>Whether a failure is tried again, and after what pause: not one whose pause would end past its budget.</summary>
+    private static bool Retries(Exception e, long started, TimeSpan pause, out TimeSpan wait)
+    {
+        wait = pause * (0.5 + Random.Shared.NextDouble());
+        var budget = DatabaseErrors.IsWorkerUnreachable(e) || DatabaseErrors.IsUnanswered(e) ? UnreachableNodeBudget : Budget;
+        return DatabaseErrors.IsTransient(e) && Stopwatch.GetElapsedTime(started) + wait < budget;
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{Operation} failed on attempt {Attempt}, retrying in {PauseMs} ms: {Reason}")]

@@ -150,9 +150,9 @@ public static class Processes
             .Select(folder => int.TryParse(Path.GetFileName(folder), out var pid) ? pid : -1)
             .Where(pid => pid > 0);
 
-    public const int SigTerm = 15, SigCont = 18, SigStop = 19; // Linux on x86-64 and arm64
+    public const int SigKill = 9, SigTerm = 15, SigCont = 18, SigStop = 19; // Linux on x86-64 and arm64
 
-    /// <summary>Sends <paramref name="signal"/>; false if the process has ended (or was never there).</summary>
+    /// <summary>Sends <paramref name="signal"/>; false if the process has ended, was never there or may not be signalled.</summary>
     public static bool Signal(int pid, int signal) => kill(pid, signal) == 0;
 
     [DllImport("libc", SetLastError = true)]
@@ -166,9 +166,8 @@ public static class Processes
             return;
         }
 
-        // Straight after the check: a pid is reused soon on a busy machine (pid_max is 32,768 here), and a signal sent
-        // later, by a kill process started for it, could reach whatever took the pid. One that has ended meanwhile
-        // is not signalled.
+        // Each signal straight after the check: a pid is reused soon on a busy machine (pid_max is 32,768 here), and a
+        // signal sent later, by a kill process started for it, could reach whatever took the pid.
         if (!Signal(pid, SigTerm))
         {
             return;
@@ -182,15 +181,7 @@ public static class Processes
 
         if (IsAlive(pid, commandLineContains))
         {
-            try
-            {
-                using var process = Process.GetProcessById(pid);
-                process.Kill();
-            }
-            catch (Exception e) when (e is ArgumentException or InvalidOperationException)
-            {
-                // It ended between the check and the kill.
-            }
+            _ = Signal(pid, SigKill);
         }
     }
 
