@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using Dialogs.Local.Cluster;
 using Dialogs.Tests.Infrastructure;
+using Npgsql;
 
 namespace Dialogs.Tests.Local;
 
@@ -80,6 +81,28 @@ public sealed class LocalClusterTests
                 Directory.Delete(folder, recursive: true);
             }
         }
+    }
+
+    [Fact]
+    public async Task A_node_started_again_on_its_port_is_reached_afresh_not_through_connections_pooled_before_it_stopped()
+    {
+        await using var nodes = await TemporaryCluster.StartAsync(await PostgresInstallation.FindAsync(), citus: false, workers: 0);
+        var node = nodes.Cluster.Coordinator;
+        foreach (var database in (string[])["postgres", LocalNode.Database])
+        {
+            await using var pooled = new NpgsqlConnection(node.ConnectionString(database));
+            await pooled.OpenAsync(TestContext.Current.CancellationToken); // and back into the pool
+        }
+
+        await nodes.Cluster.StopAsync();
+        await node.StartAsync();
+
+        // As a new node on a port that came round does: tests make many.
+        await node.CreateDatabaseAsync(citus: false);
+        await using var again = new NpgsqlConnection(node.ConnectionString());
+        await again.OpenAsync(TestContext.Current.CancellationToken);
+        await using var query = new NpgsqlCommand("SELECT 1", again);
+        Assert.Equal(1, await query.ExecuteScalarAsync(TestContext.Current.CancellationToken));
     }
 
     [Fact]

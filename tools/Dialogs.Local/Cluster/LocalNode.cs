@@ -131,6 +131,14 @@ public sealed class LocalNode(PostgresInstallation postgres, string name, string
         }
 
         await Processes.RunAsync(postgres.Tool("pg_ctl"), ["-D", DataDirectory, "-m", "fast", "-w", "-t", "60", "stop"], asPostgres: true);
+        // This process's pooled connections to the node are dead now; kept, a node started later on the same port
+        // would hand them out.
+        foreach (var database in (string[])[Database, "postgres"])
+        {
+            await using var pooled = new NpgsqlConnection(ConnectionString(database));
+            NpgsqlConnection.ClearPool(pooled);
+        }
+
         return true;
     }
 
@@ -175,7 +183,10 @@ public sealed class LocalNode(PostgresInstallation postgres, string name, string
 
     private async Task CreateDatabaseAndExtensionAsync(bool citus)
     {
-        await using (var admin = new NpgsqlConnection(ConnectionString("postgres")))
+        // Unpooled: Npgsql pools by connection string, so by port, and a port comes round to the next new node (tests
+        // make many): a pooled connection to an earlier node on it, ended when that node stopped, would answer the
+        // first statement with its "terminating connection due to administrator command".
+        await using (var admin = new NpgsqlConnection($"{ConnectionString("postgres")};Pooling=false"))
         {
             await admin.OpenAsync();
             await using var exists = new NpgsqlCommand($"SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = '{Database}')", admin);
@@ -188,7 +199,7 @@ public sealed class LocalNode(PostgresInstallation postgres, string name, string
 
         if (citus)
         {
-            await using var connection = new NpgsqlConnection(ConnectionString());
+            await using var connection = new NpgsqlConnection($"{ConnectionString()};Pooling=false");
             await connection.OpenAsync();
             await using var extension = new NpgsqlCommand("CREATE EXTENSION IF NOT EXISTS citus", connection);
             await extension.ExecuteNonQueryAsync();
