@@ -99,10 +99,7 @@ public sealed class AdminApiTests(PlainPostgres plain, CitusCluster citus)
     [InlineData("text/plain")]
     public async Task A_worker_body_of_another_media_type_is_refused_only_after_authentication_and_authorization(string? contentType)
     {
-        HttpContent Body() => new ByteArrayContent("""{"host":"w1"}"""u8.ToArray())
-        {
-            Headers = { ContentType = contentType is null ? null : new(contentType) },
-        };
+        HttpContent Body() => DialogsHttp.Labelled("""{"host":"w1"}"""u8.ToArray(), contentType);
         using var anonymous = plain.Client();
         using var user = plain.Client(Users.New());
         using var admin = citus.Client(Users.New("ops"), "admin");

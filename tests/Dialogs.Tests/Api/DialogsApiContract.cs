@@ -510,10 +510,7 @@ public abstract class DialogsApiContract(Database database)
     public async Task A_body_of_another_media_type_is_refused_after_authentication_with_one_answer(string? contentType)
     {
         var (alice, bob) = (Users.New("alice"), Users.New("bob"));
-        HttpContent Body() => new ByteArrayContent("""{"text":"hi"}"""u8.ToArray())
-        {
-            Headers = { ContentType = contentType is null ? null : new(contentType) },
-        };
+        HttpContent Body() => DialogsHttp.Labelled("""{"text":"hi"}"""u8.ToArray(), contentType);
         using var anonymous = database.Client();
         using var client = database.Client(alice);
 

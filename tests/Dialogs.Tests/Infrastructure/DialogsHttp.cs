@@ -4,9 +4,13 @@ using Dialogs.Api.Messaging;
 
 namespace Dialogs.Tests.Infrastructure;
 
-/// <summary>The two operations of the contract, as a client calls them.</summary>
+/// <summary>The two operations of the contract, as a client calls them, and bodies as any client might send them.</summary>
 public static class DialogsHttp
 {
+    /// <summary><paramref name="body"/> as it is, labelled <paramref name="contentType"/>, or with no Content-Type at all.</summary>
+    public static HttpContent Labelled(byte[] body, string? contentType) =>
+        new ByteArrayContent(body) { Headers = { ContentType = contentType is null ? null : new(contentType) } };
+
     public static Task<HttpResponseMessage> Send(this HttpClient client, string peer, string text, string? idempotencyKey = null)
     {
         var request = new HttpRequestMessage(HttpMethod.Post, $"/dialog/{peer}/send") { Content = JsonContent.Create(new { text }) };
