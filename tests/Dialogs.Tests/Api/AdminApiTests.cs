@@ -196,7 +196,7 @@ public sealed class AdminApiTests(PlainPostgres plain, CitusCluster citus)
     public async Task Registering_a_registered_worker_again_changes_nothing()
     {
         using var admin = citus.Client(Users.New("ops"), "admin");
-        var worker = citus.Cluster!.Workers[0];
+        var worker = citus.Cluster.Workers[0];
         var before = await NodesAsync(admin);
 
         using var response = await admin.PostAsJsonAsync("/admin/cluster/workers", new { host = "127.0.0.1", port = worker.Port }, Ct);

@@ -79,7 +79,7 @@ public abstract class AfterPollingTests(Database database)
 
     private async Task<bool> AnyNodeHasAsync(string countSql)
     {
-        foreach (var node in database.Cluster!.Nodes)
+        foreach (var node in database.Cluster.Nodes)
         {
             if ((long)(await node.ExecuteAsync(countSql))! > 0)
             {

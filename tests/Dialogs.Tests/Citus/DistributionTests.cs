@@ -125,7 +125,7 @@ public sealed class DistributionTests(CitusCluster cluster)
         var before = await QuerySingleAsync(Snapshot, r => (r.GetString(0), r.GetString(1), r.GetString(2)));
         var errors = new StringWriter();
 
-        var exitCode = await MigratorApp.RunAsync([.. cluster.Cluster!.MigratorArguments, .. cluster.MigratorSettings], errors, Ct);
+        var exitCode = await MigratorApp.RunAsync([.. cluster.Cluster.MigratorArguments, .. cluster.MigratorSettings], errors, Ct);
 
         Assert.Equal(MigratorApp.Succeeded, exitCode);
         Assert.Equal("", errors.ToString());

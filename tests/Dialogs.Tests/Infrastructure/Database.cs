@@ -16,15 +16,31 @@ public abstract class Database : IAsyncLifetime
 {
     private TemporaryCluster? _nodes;
     private TestApi? _api;
+    private NpgsqlDataSource? _dataSource;
 
-    public LocalCluster? Cluster => _nodes?.Cluster;
+    // Each member that needs the started database requires it, so a test on a missing one is skipped, not failed.
+    public LocalCluster Cluster
+    {
+        get
+        {
+            Require();
+            return _nodes!.Cluster;
+        }
+    }
 
     /// <summary>Why this database is not there (Citus not installed), or null.</summary>
     public string? MissingBecause { get; private set; }
 
-    public string ConnectionString => Cluster!.Coordinator.ConnectionString();
+    public string ConnectionString => Cluster.Coordinator.ConnectionString();
 
-    public NpgsqlDataSource DataSource { get; private set; } = null!;
+    public NpgsqlDataSource DataSource
+    {
+        get
+        {
+            Require();
+            return _dataSource!;
+        }
+    }
 
     protected abstract bool UsesCitus { get; }
 
@@ -36,10 +52,9 @@ public abstract class Database : IAsyncLifetime
     public async ValueTask InitializeAsync()
     {
         var postgres = await PostgresInstallation.FindAsync();
-        if (UsesCitus && !postgres.HasCitus)
+        MissingBecause = UsesCitus ? TemporaryCluster.CitusMissing(postgres, "the Citus tests") : null;
+        if (MissingBecause is not null)
         {
-            MissingBecause = $"SKIPPED: the Citus extension is not installed for {postgres.BinDirectory} "
-                + $"(no citus.control in {postgres.ExtensionDirectory}); the Citus tests did not run.";
             return;
         }
 
@@ -50,7 +65,7 @@ public abstract class Database : IAsyncLifetime
             throw new InvalidOperationException($"The migrator failed on the test cluster: {errors}");
         }
 
-        DataSource = NpgsqlDataSource.Create(ConnectionString);
+        _dataSource = NpgsqlDataSource.Create(ConnectionString);
     }
 
     /// <summary>Extra migrator settings of this cluster, as command-line arguments.</summary>
@@ -81,9 +96,9 @@ public abstract class Database : IAsyncLifetime
             await _api.DisposeAsync();
         }
 
-        if (DataSource is not null)
+        if (_dataSource is not null)
         {
-            await DataSource.DisposeAsync();
+            await _dataSource.DisposeAsync();
         }
 
         if (_nodes is not null)

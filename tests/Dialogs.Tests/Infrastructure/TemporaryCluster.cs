@@ -52,10 +52,23 @@ public sealed class TemporaryCluster : IAsyncDisposable
     public static async Task<TemporaryCluster> StartUnmigratedCitusAsync(int workers, string what)
     {
         var postgres = await PostgresInstallation.FindAsync();
-        Assert.SkipUnless(postgres.HasCitus, $"SKIPPED: the Citus extension is not installed for {postgres.BinDirectory} "
-            + $"(no citus.control in {postgres.ExtensionDirectory}); {what} did not run.");
+        RequireCitus(postgres, what);
         return await StartAsync(postgres, citus: true, workers);
     }
+
+    /// <summary>Marks the calling test skipped, saying so loudly, where Citus is not installed.</summary>
+    public static void RequireCitus(PostgresInstallation postgres, string what)
+    {
+        if (CitusMissing(postgres, what) is { } reason)
+        {
+            Assert.Skip(reason);
+        }
+    }
+
+    /// <summary>Why <paramref name="what"/> cannot run on this machine, or null where Citus is installed.</summary>
+    public static string? CitusMissing(PostgresInstallation postgres, string what) => postgres.HasCitus ? null
+        : $"SKIPPED: the Citus extension is not installed for {postgres.BinDirectory} "
+          + $"(no citus.control in {postgres.ExtensionDirectory}); {what} did not run.";
 
     public async ValueTask DisposeAsync()
     {

@@ -51,8 +51,7 @@ public sealed class LocalClusterTests
     public async Task A_creation_stopped_part_way_leaves_no_server_running_and_no_cluster_and_the_next_one_clears_it()
     {
         var postgres = await PostgresInstallation.FindAsync();
-        Assert.SkipUnless(postgres.HasCitus, $"SKIPPED: the Citus extension is not installed for {postgres.BinDirectory}; "
-            + "the unfinished-creation test did not run.");
+        TemporaryCluster.RequireCitus(postgres, "the unfinished-creation test");
         var folder = Directory.CreateTempSubdirectory("dialogs-tests-").FullName;
         try
         {

@@ -19,7 +19,7 @@ public sealed class MigratorTests(PlainPostgres database)
         var before = await AppliedAsync();
         var errors = new StringWriter();
 
-        Assert.Equal(MigratorApp.Succeeded, await MigratorApp.RunAsync([.. database.Cluster!.MigratorArguments], errors, Ct));
+        Assert.Equal(MigratorApp.Succeeded, await MigratorApp.RunAsync([.. database.Cluster.MigratorArguments], errors, Ct));
         Assert.Equal("", errors.ToString());
         Assert.Equal(before, await AppliedAsync());
         Assert.Equal(SchemaMigrator.Embedded.Select(m => m.Version), before.Select(row => row.Version));
@@ -40,7 +40,7 @@ public sealed class MigratorTests(PlainPostgres database)
     public async Task A_missing_database_fails_with_exit_1_and_the_server_reason()
     {
         var (exitCode, reason) = await RunAsync(
-            $"--ConnectionStrings:dialogs={database.Cluster!.Coordinator.ConnectionString("no_such_database")}");
+            $"--ConnectionStrings:dialogs={database.Cluster.Coordinator.ConnectionString("no_such_database")}");
 
         Assert.Equal(MigratorApp.Failed, exitCode);
         Assert.Contains("database \"no_such_database\" does not exist (SQLSTATE 3D000)", reason);

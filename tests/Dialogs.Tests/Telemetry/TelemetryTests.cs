@@ -177,7 +177,7 @@ public sealed class TelemetryTests(PlainPostgres plain, CitusCluster citus)
         await api.Client(alice).SendOk(bob, "traced");
 
         var store = Assert.Single(await api.TraceOfAsync($"/dialog/{bob}/send", Ct), span => span.Scope == StoreTelemetry.Name);
-        Assert.Equal(plain.Cluster!.Coordinator.Address, store.Attributes[StoreTelemetry.WorkerTag]);
+        Assert.Equal(plain.Cluster.Coordinator.Address, store.Attributes[StoreTelemetry.WorkerTag]);
     }
 
     [Fact]
@@ -188,7 +188,7 @@ public sealed class TelemetryTests(PlainPostgres plain, CitusCluster citus)
         using var client = api.Client(alice);
         await client.SendOk(bob, "before the move");
         var before = await PlacementOfAsync(alice, bob);
-        var target = citus.Cluster!.Workers.Single(worker => worker.Address != before.Node);
+        var target = citus.Cluster.Workers.Single(worker => worker.Address != before.Node);
 
         await MoveAsync(before.ShardId!.Value, before.Node, target.Address);
         try
