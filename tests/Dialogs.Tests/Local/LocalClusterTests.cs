@@ -105,6 +105,28 @@ public sealed class LocalClusterTests
     }
 
     [Fact]
+    public async Task Nodes_left_running_are_stopped_knowing_only_their_folder_and_reached_afresh_when_started_again()
+    {
+        var postgres = await PostgresInstallation.FindAsync();
+        await using var nodes = await TemporaryCluster.StartAsync(postgres, citus: false, workers: 0);
+        var node = nodes.Cluster.Coordinator;
+        await using (var pooled = new NpgsqlConnection(node.ConnectionString()))
+        {
+            await pooled.OpenAsync(TestContext.Current.CancellationToken); // and back into the pool
+        }
+
+        // As a run cleaning up after one that was killed does, or the load verifier as it ends.
+        await LocalNode.StopAllUnderAsync(postgres, Path.GetDirectoryName(Path.GetDirectoryName(node.LogPath))!);
+
+        Assert.False(await node.IsRunningAsync());
+        await node.StartAsync();
+        await using var again = new NpgsqlConnection(node.ConnectionString());
+        await again.OpenAsync(TestContext.Current.CancellationToken);
+        await using var query = new NpgsqlCommand("SELECT 1", again);
+        Assert.Equal(1, await query.ExecuteScalarAsync(TestContext.Current.CancellationToken));
+    }
+
+    [Fact]
     public async Task A_node_that_fails_while_its_database_is_made_says_which_and_why_from_its_log()
     {
         await using var nodes = await TemporaryCluster.StartAsync(await PostgresInstallation.FindAsync(), citus: false, workers: 0);

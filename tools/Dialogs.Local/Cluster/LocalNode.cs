@@ -108,11 +108,26 @@ public sealed class LocalNode(PostgresInstallation postgres, string name, string
         Directory.Exists(folder)
             ? Task.WhenAll(Directory.EnumerateFiles(folder, "postmaster.pid", SearchOption.AllDirectories).Select(pidFile =>
             {
-                // A node's folder holds its data directory; stopping needs only that (the port is not used).
+                // A node's folder holds its data directory, and its postmaster.pid the port its pools are known by.
                 var nodeFolder = Path.GetDirectoryName(Path.GetDirectoryName(pidFile))!;
-                return new LocalNode(postgres, Path.GetFileName(nodeFolder), nodeFolder, port: 0).StopAsync();
+                return new LocalNode(postgres, Path.GetFileName(nodeFolder), nodeFolder, PortIn(pidFile)).StopAsync();
             }))
             : Task.CompletedTask;
+
+    /// <summary>The port a postmaster.pid names on its fourth line, or 0 where it names none (yet).</summary>
+    private static int PortIn(string pidFile)
+    {
+        try
+        {
+            return int.TryParse(File.ReadLines(pidFile).ElementAtOrDefault(3), System.Globalization.CultureInfo.InvariantCulture, out var port)
+                ? port
+                : 0;
+        }
+        catch (IOException)
+        {
+            return 0; // being removed as the node stops
+        }
+    }
 
     /// <returns>Whether it was running.</returns>
     public async Task<bool> StopAsync()
@@ -132,8 +147,8 @@ public sealed class LocalNode(PostgresInstallation postgres, string name, string
 
         await Processes.RunAsync(postgres.Tool("pg_ctl"), ["-D", DataDirectory, "-m", "fast", "-w", "-t", "60", "stop"], asPostgres: true);
         // This process's pooled connections to the node are dead now; kept, a node started later on the same port
-        // would hand them out.
-        foreach (var database in (string[])[Database, "postgres"])
+        // would hand them out. (A node whose port its folder did not tell has none here: nothing to clear.)
+        foreach (var database in Port == 0 ? [] : (string[])[Database, "postgres"])
         {
             await using var pooled = new NpgsqlConnection(ConnectionString(database));
             NpgsqlConnection.ClearPool(pooled);
