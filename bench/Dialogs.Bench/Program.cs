@@ -30,7 +30,8 @@ public static class Program
 
     private static async Task<int> RunServiceBenchmarkAsync(BenchOptions options, CancellationToken ct)
     {
-        var command = $"dotnet run -c Release --project bench/Dialogs.Bench -- {string.Join(' ', Environment.GetCommandLineArgs().Skip(1))}".TrimEnd();
+        var arguments = Environment.GetCommandLineArgs()[1..];
+        var command = "dotnet run -c Release --project bench/Dialogs.Bench" + (arguments is [] ? "" : $" -- {string.Join(' ', arguments)}");
         try
         {
             var report = await ServiceBenchmark.RunAsync(options, command, ct);
@@ -57,7 +58,10 @@ public static class Program
 
             return 0;
         }
-        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        // Ctrl+C signals the terminal's whole process group: a server's initdb or pg_ctl may die of it too, and its
+        // failure is then the cancellation's.
+        catch (Exception e) when (ct.IsCancellationRequested
+                                  && e is OperationCanceledException or InvalidOperationException or NpgsqlException or HttpRequestException)
         {
             AnsiConsole.MarkupLine("[yellow]Cancelled; everything it started has been stopped.[/]");
             return 130;

@@ -72,7 +72,10 @@ public static class VerifierRun
             console.WriteLine($"report, requests and logs: {folder}");
             return result.Passed ? Passed : ChecksFailed;
         }
-        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        // Ctrl+C signals the terminal's whole process group: a server's initdb or pg_ctl may die of it too, and its
+        // failure is then the cancellation's.
+        catch (Exception e) when (ct.IsCancellationRequested && e is OperationCanceledException or InvalidOperationException
+                                      or ArgumentException or HttpRequestException or Npgsql.NpgsqlException)
         {
             console.MarkupLineInterpolated($"[yellow]Cancelled; the API and the nodes are stopped. Logs: {folder}[/]");
             return Cancelled;
