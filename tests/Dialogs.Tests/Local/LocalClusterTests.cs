@@ -48,6 +48,59 @@ public sealed class LocalClusterTests
     }
 
     [Fact]
+    public async Task A_folder_with_nodes_data_but_no_cluster_json_gets_no_new_cluster_and_keeps_its_data()
+    {
+        var postgres = await PostgresInstallation.FindAsync();
+        await using var nodes = await TemporaryCluster.StartAsync(postgres, citus: false, workers: 0);
+        var node = nodes.Cluster.Coordinator;
+        var folder = Path.GetDirectoryName(Path.GetDirectoryName(node.LogPath))!;
+        await nodes.Cluster.StopAsync();
+        File.Delete(Path.Combine(folder, "cluster.json"));
+
+        var refused = await Assert.ThrowsAsync<InvalidOperationException>(() =>
+            LocalCluster.CreateAsync(postgres, folder, citus: false, workers: 0, Durability.Fast, TestContext.Current.CancellationToken));
+
+        Assert.Contains("holds a node's data", refused.Message);
+        Assert.Equal(0, await LocalCluster.RemoveUnfinishedAsync(postgres, folder));
+        Assert.True(File.Exists(Path.Combine(folder, node.Name, "data", "PG_VERSION")));
+        Assert.False(File.Exists(Path.Combine(folder, "cluster.json")));
+    }
+
+    [Fact]
+    public void A_damaged_cluster_json_is_named_with_what_to_do_not_thrown_as_json()
+    {
+        var folder = Directory.CreateTempSubdirectory("dialogs-tests-").FullName;
+        try
+        {
+            File.WriteAllText(Path.Combine(folder, "cluster.json"), """{"Citus": tr""");
+
+            var damaged = Assert.Throws<InvalidOperationException>(() => LocalCluster.Open(new PostgresInstallation("/nonexistent", "/nonexistent", HasCitus: false), folder));
+
+            Assert.StartsWith($"{Path.Combine(folder, "cluster.json")} is damaged", damaged.Message);
+            Assert.Contains("move the folder away to keep their data", damaged.Message);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task A_worker_whose_adding_was_stopped_part_way_does_not_stop_the_next_add()
+    {
+        await using var nodes = await TemporaryCluster.StartAsync(await PostgresInstallation.FindAsync(), citus: false, workers: 0);
+        var folder = Path.GetDirectoryName(Path.GetDirectoryName(nodes.Cluster.Coordinator.LogPath))!;
+        // What an add stopped during initdb leaves: a folder in no list, which initdb refuses to reuse.
+        Directory.CreateDirectory(Path.Combine(folder, "worker1", "data", "left-over"));
+
+        var worker = await nodes.Cluster.AddWorkerAsync();
+
+        Assert.Equal("worker1", worker.Name);
+        Assert.True(await worker.IsRunningAsync());
+        Assert.False(Directory.Exists(Path.Combine(folder, "worker1", "data", "left-over")));
+    }
+
+    [Fact]
     public async Task A_creation_stopped_part_way_leaves_no_server_running_and_no_cluster_and_the_next_one_clears_it()
     {
         var postgres = await PostgresInstallation.FindAsync();

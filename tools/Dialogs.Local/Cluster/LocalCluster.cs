@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Dialogs.Cluster;
 using Dialogs.Migrator;
 
@@ -11,7 +10,7 @@ namespace Dialogs.Local.Cluster;
 /// </summary>
 public sealed class LocalCluster
 {
-    private const string StateFile = "cluster.json";
+    private const string StateFileName = "cluster.json";
 
     private readonly PostgresInstallation _postgres;
     private readonly string _folder;
@@ -67,6 +66,14 @@ public sealed class LocalCluster
     public static async Task<LocalCluster> CreateAsync(PostgresInstallation postgres, string folder, bool citus, int workers, Durability durability,
         CancellationToken ct = default)
     {
+        if (NodeDataIn(folder).FirstOrDefault() is { } data)
+        {
+            // Without a cluster.json of its own, a folder with nodes' data is none this tool can open, or may clear up.
+            throw new InvalidOperationException($"{folder} holds a node's data ({data}) but no {StateFileName} telling which cluster "
+                + "it is, so a new cluster is not made there and nothing in it is touched. Stop its servers, if any run "
+                + $"(pg_ctl stop -D <its data folder>, as the postgres user), then move the folder away to keep its data, or delete it.");
+        }
+
         var names = citus ? ["coordinator", .. Enumerable.Range(1, workers).Select(i => $"worker{i}")] : new[] { "postgres" };
         var ports = LocalNode.FreePorts(names.Length);
         var state = new State(citus, durability, names.Select((name, i) => new NodeState(name, ports[i])).ToList(), Unfinished: true);
@@ -118,11 +125,15 @@ public sealed class LocalCluster
         return state.Nodes.Count;
     }
 
-    private static State? ReadState(string folder)
-    {
-        var path = Path.Combine(folder, StateFile);
-        return File.Exists(path) ? JsonSerializer.Deserialize<State>(File.ReadAllText(path)) : null;
-    }
+    private static State? ReadState(string folder) => StateFile.Read<State>(Path.Combine(folder, StateFileName),
+        "it lists the nodes and their ports; fix it, or stop their servers (pg_ctl stop -D <data folder>, as the postgres "
+        + "user) and move the folder away to keep their data.");
+
+    /// <summary>The data folders initdb made under <paramref name="folder"/>, one per node.</summary>
+    private static IEnumerable<string> NodeDataIn(string folder) => Directory.Exists(folder)
+        ? Directory.EnumerateDirectories(folder).Select(node => Path.Combine(node, "data"))
+            .Where(data => File.Exists(Path.Combine(data, "PG_VERSION")))
+        : [];
 
     /// <summary>Starts one more worker on a free port; registering it with the coordinator is the operator's step.</summary>
     /// <exception cref="InvalidOperationException">
@@ -138,7 +149,19 @@ public sealed class LocalCluster
         // The lowest free name: a worker removed earlier frees its own.
         var name = Enumerable.Range(1, _workers.Count + 1).Select(i => $"worker{i}").First(candidate => _workers.All(w => w.Name != candidate));
         var worker = Node(new NodeState(name, LocalNode.FreePorts(1)[0]));
-        await PrepareAsync(worker, CancellationToken.None);
+        // A worker is listed only once ready, and registered only once listed: one whose adding was stopped part-way,
+        // now or before, is in no list, holds nothing, and is thrown away, or its folder would stop every later add.
+        await DiscardAsync(worker);
+        try
+        {
+            await PrepareAsync(worker, CancellationToken.None);
+        }
+        catch
+        {
+            await DiscardAsync(worker);
+            throw;
+        }
+
         _workers.Add(worker);
         Save();
         return worker;
@@ -165,6 +188,16 @@ public sealed class LocalCluster
 
     public Task StartAsync() => Task.WhenAll(Nodes.Select(node => node.StartAsync()));
 
+    private async Task DiscardAsync(LocalNode node)
+    {
+        var folder = Path.Combine(_folder, node.Name);
+        if (Directory.Exists(folder))
+        {
+            await node.StopAsync();
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
     /// <summary>Stops every node that runs.</summary>
     /// <returns>How many were running.</returns>
     public async Task<int> StopAsync() => (await Task.WhenAll(Nodes.Select(node => node.StopAsync()))).Count(stopped => stopped);
@@ -188,9 +221,8 @@ public sealed class LocalCluster
 
     private LocalNode Node(NodeState node) => new(_postgres, node.Name, Path.Combine(_folder, node.Name), node.Port);
 
-    private void Save() => File.WriteAllText(Path.Combine(_folder, StateFile), JsonSerializer.Serialize(
-        new State(Citus, Durability, Nodes.Select(node => new NodeState(node.Name, node.Port)).ToList(), _unfinished),
-        new JsonSerializerOptions { WriteIndented = true }));
+    private void Save() => StateFile.Write(Path.Combine(_folder, StateFileName),
+        new State(Citus, Durability, Nodes.Select(node => new NodeState(node.Name, node.Port)).ToList(), _unfinished));
 
     /// <param name="Unfinished">Set while the nodes are created; absent, so false, in a cluster.json of before it existed.</param>
     private sealed record State(bool Citus, Durability Durability, List<NodeState> Nodes, bool Unfinished = false);

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using System.Text.Json.Serialization;
 using Dialogs.Local.Cluster;
 using Spectre.Console;
@@ -45,9 +44,10 @@ public sealed class Workspace
 
     public ServiceState LoadService()
     {
-        if (File.Exists(ServiceFile))
+        if (StateFile.Read<ServiceState>(ServiceFile, "fix it, or, with the API stopped, delete it: a new one gets a new API port "
+                + "and a new key, so tokens made before are refused.") is { } saved)
         {
-            return JsonSerializer.Deserialize<ServiceState>(File.ReadAllText(ServiceFile))!;
+            return saved;
         }
 
         Directory.CreateDirectory(Folder);
@@ -57,22 +57,7 @@ public sealed class Workspace
     }
 
     /// <summary>Saves the service's state, readable by this user alone: it holds the key that signs tokens.</summary>
-    public void SaveService(ServiceState state)
-    {
-        var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
-        if (!OperatingSystem.IsWindows())
-        {
-            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-            if (File.Exists(ServiceFile))
-            {
-                // Written by an earlier version, readable by all.
-                File.SetUnixFileMode(ServiceFile, options.UnixCreateMode.Value);
-            }
-        }
-
-        using var file = new FileStream(ServiceFile, options);
-        JsonSerializer.Serialize(file, state, new JsonSerializerOptions { WriteIndented = true });
-    }
+    public void SaveService(ServiceState state) => StateFile.Write(ServiceFile, state, UnixFileMode.UserRead | UnixFileMode.UserWrite);
 }
 
 /// <summary>The API process of the local service and the issuer its tokens come from.</summary>
