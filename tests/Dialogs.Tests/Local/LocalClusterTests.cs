@@ -67,6 +67,19 @@ public sealed class LocalClusterTests
     }
 
     [Fact]
+    public async Task A_node_whose_data_was_deleted_says_so_not_that_its_port_failed()
+    {
+        await using var nodes = await TemporaryCluster.StartAsync(await PostgresInstallation.FindAsync(), citus: false, workers: 0);
+        var node = nodes.Cluster.Coordinator;
+        await nodes.Cluster.StopAsync();
+        Directory.Delete(Path.Combine(Path.GetDirectoryName(node.LogPath)!, "data"), recursive: true);
+
+        var failed = await Assert.ThrowsAsync<InvalidOperationException>(() => nodes.Cluster.StartAsync(TestContext.Current.CancellationToken));
+
+        Assert.StartsWith($"The {node.Name} node has no data", failed.Message);
+    }
+
+    [Fact]
     public void A_damaged_cluster_json_is_named_with_what_to_do_not_thrown_as_json()
     {
         var folder = Directory.CreateTempSubdirectory("dialogs-tests-").FullName;

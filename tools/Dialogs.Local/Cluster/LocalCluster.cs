@@ -186,7 +186,8 @@ public sealed class LocalCluster
         return worker;
     }
 
-    public Task StartAsync() => Task.WhenAll(Nodes.Select(node => node.StartAsync()));
+    public Task StartAsync(CancellationToken ct = default) =>
+        Interruptible(() => Task.WhenAll(Nodes.Select(node => node.StartAsync())), ct);
 
     private async Task DiscardAsync(LocalNode node)
     {
@@ -202,14 +203,19 @@ public sealed class LocalCluster
     /// <returns>How many were running.</returns>
     public async Task<int> StopAsync() => (await Task.WhenAll(Nodes.Select(node => node.StopAsync()))).Count(stopped => stopped);
 
-    private async Task PrepareAsync(LocalNode node, CancellationToken ct)
+    private Task PrepareAsync(LocalNode node, CancellationToken ct) => Interruptible(async () =>
+    {
+        // initdb may be stopped part-way, its folder is thrown away with the unfinished cluster; a server is never killed.
+        await node.InitializeAsync(Citus, Durability, ct);
+        await node.StartAsync();
+        await node.CreateDatabaseAsync(Citus);
+    }, ct);
+
+    private static async Task Interruptible(Func<Task> work, CancellationToken ct)
     {
         try
         {
-            // initdb may be stopped part-way, its folder is thrown away with the unfinished cluster; a server is never killed.
-            await node.InitializeAsync(Citus, Durability, ct);
-            await node.StartAsync();
-            await node.CreateDatabaseAsync(Citus);
+            await work();
         }
         catch (InvalidOperationException) when (ct.IsCancellationRequested)
         {

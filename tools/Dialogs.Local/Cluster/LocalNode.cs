@@ -80,6 +80,14 @@ public sealed class LocalNode(PostgresInstallation postgres, string name, string
             return;
         }
 
+        if (!File.Exists(Path.Combine(DataDirectory, "PG_VERSION")))
+        {
+            // pg_ctl would say only that the server did not start, and the log's last lines are of its last run.
+            throw new InvalidOperationException($"The {Name} node has no data: {DataDirectory} is missing or was emptied, "
+                + "so the node cannot start, and the messages it held are gone. Restore the folder, or start afresh: `down`, "
+                + "then delete local-cluster/ (its other nodes' data with it) and `up`.");
+        }
+
         try
         {
             await Processes.RunAsync(postgres.Tool("pg_ctl"), ["-D", DataDirectory, "-l", LogPath, "-w", "-t", "60", "start"], asPostgres: true);
@@ -222,6 +230,25 @@ public sealed class LocalNode(PostgresInstallation postgres, string name, string
     }
 
     /// <summary>Ports that are free now, all distinct (each listener stays open until every port is chosen).</summary>
+    /// <summary>Whether nothing listens on <paramref name="port"/> of the loopback address now.</summary>
+    public static bool IsFree(int port)
+    {
+        var listener = new TcpListener(IPAddress.Loopback, port);
+        try
+        {
+            listener.Start();
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+        finally
+        {
+            listener.Stop();
+        }
+    }
+
     public static int[] FreePorts(int count)
     {
         var listeners = Enumerable.Range(0, count).Select(_ => new TcpListener(IPAddress.Loopback, 0)).ToList();

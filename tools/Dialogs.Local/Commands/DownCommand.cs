@@ -17,17 +17,29 @@ public static class DownCommand
             AnsiConsole.MarkupLine("API stopped.");
         }
 
-        workspace.SaveService(workspace.LoadService() with { ApiPid = null });
-
         var postgres = await PostgresInstallation.FindAsync();
-        await workspace.RemoveUnfinishedClusterAsync(postgres);
-        if (LocalCluster.Open(postgres, workspace.NodesFolder) is { } cluster)
+        LocalCluster? cluster;
+        try
+        {
+            await workspace.RemoveUnfinishedClusterAsync(postgres);
+            cluster = LocalCluster.Open(postgres, workspace.NodesFolder);
+        }
+        catch (InvalidOperationException)
+        {
+            // A damaged cluster.json no longer tells the nodes; each server whose data lies in the folder stops all the same.
+            await LocalNode.StopAllUnderAsync(postgres, workspace.NodesFolder);
+            throw;
+        }
+
+        if (cluster is not null)
         {
             var stopped = await cluster.StopAsync();
             AnsiConsole.MarkupLineInterpolated(
                 $"{(stopped > 0 ? $"Stopped {stopped} PostgreSQL node(s)." : "No PostgreSQL node was running.")} Data kept in {workspace.Folder} (delete it to start afresh).");
         }
 
+        // Last: a damaged service.json stops nothing from stopping.
+        workspace.SaveService(workspace.LoadService() with { ApiPid = null });
         return 0;
     }
 }

@@ -31,7 +31,7 @@ public static class UpCommand
         }
         else
         {
-            await cluster.StartAsync();
+            await cluster.StartAsync(ct);
         }
 
         foreach (var node in cluster.Nodes)
@@ -73,6 +73,13 @@ public static class UpCommand
         await LocalApi.StopAllFromAsync(workspace.ApiFolder);
         AnsiConsole.MarkupLine("Building the API ...");
         await LocalApi.BuildAsync(workspace.Root, workspace.ApiFolder, ct);
+        if (!LocalNode.IsFree(service.ApiPort))
+        {
+            var port = LocalNode.FreePorts(1)[0];
+            AnsiConsole.MarkupLineInterpolated($"[yellow]Another program listens on the API's port {service.ApiPort}: the API moves to port {port}.[/]");
+            service = service with { ApiPort = port };
+        }
+
         var api = await LocalApi.StartAsync(workspace.ApiFolder, service.ApiPort, cluster.Coordinator.ConnectionString(),
             service.Tokens, workspace.ApiLog, ct: ct);
         service = service with { ApiPid = api.Pid };
