@@ -153,21 +153,14 @@ public sealed class LocalClusterTests
     {
         await using var nodes = await TemporaryCluster.StartAsync(await PostgresInstallation.FindAsync(), citus: false, workers: 0);
         var node = nodes.Cluster.Coordinator;
-        foreach (var database in (string[])["postgres", LocalNode.Database])
-        {
-            await using var pooled = new NpgsqlConnection(node.ConnectionString(database));
-            await pooled.OpenAsync(TestContext.Current.CancellationToken); // and back into the pool
-        }
+        await PoolConnectionsAsync(node, "postgres", LocalNode.Database);
 
         await nodes.Cluster.StopAsync();
         await node.StartAsync();
 
         // As a new node on a port that came round does: tests make many.
         await node.CreateDatabaseAsync(citus: false);
-        await using var again = new NpgsqlConnection(node.ConnectionString());
-        await again.OpenAsync(TestContext.Current.CancellationToken);
-        await using var query = new NpgsqlCommand("SELECT 1", again);
-        Assert.Equal(1, await query.ExecuteScalarAsync(TestContext.Current.CancellationToken));
+        await AssertAnsweringAsync(node);
     }
 
     [Fact]
@@ -176,16 +169,29 @@ public sealed class LocalClusterTests
         var postgres = await PostgresInstallation.FindAsync();
         await using var nodes = await TemporaryCluster.StartAsync(postgres, citus: false, workers: 0);
         var node = nodes.Cluster.Coordinator;
-        await using (var pooled = new NpgsqlConnection(node.ConnectionString()))
-        {
-            await pooled.OpenAsync(TestContext.Current.CancellationToken); // and back into the pool
-        }
+        await PoolConnectionsAsync(node, LocalNode.Database);
 
         // As a run cleaning up after one that was killed does, or the load verifier as it ends.
         await LocalNode.StopAllUnderAsync(postgres, Path.GetDirectoryName(Path.GetDirectoryName(node.LogPath))!);
 
         Assert.False(await node.IsRunningAsync());
         await node.StartAsync();
+        await AssertAnsweringAsync(node);
+    }
+
+    /// <summary>A connection to each database opened and closed, so that it waits in this process's pool.</summary>
+    private static async Task PoolConnectionsAsync(LocalNode node, params string[] databases)
+    {
+        foreach (var database in databases)
+        {
+            await using var pooled = new NpgsqlConnection(node.ConnectionString(database));
+            await pooled.OpenAsync(TestContext.Current.CancellationToken);
+        }
+    }
+
+    /// <summary>A statement on a connection taken from the pool answers: not one left dead by an earlier server.</summary>
+    private static async Task AssertAnsweringAsync(LocalNode node)
+    {
         await using var again = new NpgsqlConnection(node.ConnectionString());
         await again.OpenAsync(TestContext.Current.CancellationToken);
         await using var query = new NpgsqlCommand("SELECT 1", again);
