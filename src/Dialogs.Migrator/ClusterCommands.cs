@@ -45,7 +45,31 @@ public static class ClusterCommands
         }
 
         AnsiConsole.MarkupLineInterpolated($"{what} started as Citus background job {job}; the service keeps serving meanwhile.");
-        var final = await AnsiConsole.Progress()
+        RebalanceStatus final;
+        try
+        {
+            final = await FollowProgressAsync(job, cluster, ct);
+        }
+        catch (OperationCanceledException)
+        {
+            // Ctrl+C stops the following, not the job: Citus goes on moving shards in the background.
+            AnsiConsole.MarkupLineInterpolated(
+                $"[yellow]Stopped following job {job}; Citus goes on with it: `cluster status` shows it, `cluster cancel {job}` stops it.[/]");
+            throw;
+        }
+
+        if (final.Succeeded)
+        {
+            AnsiConsole.MarkupLineInterpolated($"[green]{what} finished: {final.MovesDone} of {final.MovesTotal} tasks done (job {job}).[/]");
+            return MigratorApp.Succeeded;
+        }
+
+        return MigratorApp.Fail(errors, MigratorApp.Failed,
+            $"{what} ended {final.State} after {final.MovesDone} of {final.MovesTotal} tasks (job {job}): {final.Error ?? "no error recorded"}");
+    }
+
+    private static Task<RebalanceStatus> FollowProgressAsync(long job, ClusterOperations cluster, CancellationToken ct) =>
+        AnsiConsole.Progress()
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
             .StartAsync(async context =>
             {
@@ -60,16 +84,6 @@ public static class ClusterCommands
                 bar.Value = bar.MaxValue;
                 return status;
             });
-
-        if (final.Succeeded)
-        {
-            AnsiConsole.MarkupLineInterpolated($"[green]{what} finished: {final.MovesDone} of {final.MovesTotal} tasks done (job {job}).[/]");
-            return MigratorApp.Succeeded;
-        }
-
-        return MigratorApp.Fail(errors, MigratorApp.Failed,
-            $"{what} ended {final.State} after {final.MovesDone} of {final.MovesTotal} tasks (job {job}): {final.Error ?? "no error recorded"}");
-    }
 
     /// <summary>Cancels the job and waits until Citus has stopped it.</summary>
     private static async Task<int> CancelAsync(long jobId, ClusterOperations cluster, TextWriter errors, CancellationToken ct)
