@@ -21,8 +21,16 @@ public static class StatusCommand
             table.AddRow(node.Name, node.Address, await node.IsRunningAsync() ? "[green]running[/]" : "[grey]stopped[/]");
         }
 
-        var service = workspace.LoadService();
-        table.AddRow("api", service.Url, service.Api is not null ? "[green]running[/]" : "[grey]stopped[/]");
+        // Read only: status makes no port or signing key where service.json is gone (the next `up` does).
+        if (workspace.SavedService() is { } service)
+        {
+            table.AddRow("api", service.Url, service.Api is not null ? "[green]running[/]" : "[grey]stopped[/]");
+        }
+        else
+        {
+            table.AddRow("api", "-", "[grey]not set up: no service.json, `up` makes one[/]");
+        }
+
         AnsiConsole.Write(table);
         AnsiConsole.MarkupLineInterpolated($"{(cluster.Citus ? "Citus" : "Plain PostgreSQL (Citus not installed)")}; data in {workspace.Folder}");
         return 0;

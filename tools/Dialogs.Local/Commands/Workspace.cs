@@ -42,10 +42,14 @@ public sealed class Workspace
         }
     }
 
+    /// <summary>The service's saved state, or null before the first command that needs one has made it.</summary>
+    public ServiceState? SavedService() => StateFile.Read<ServiceState>(ServiceFile,
+        "fix it, or, with the API stopped, delete it: a new one gets a new API port and a new key, so tokens made before are refused.");
+
+    /// <summary>The service's saved state, made (a free API port, a new signing key) where there is none yet.</summary>
     public ServiceState LoadService()
     {
-        if (StateFile.Read<ServiceState>(ServiceFile, "fix it, or, with the API stopped, delete it: a new one gets a new API port "
-                + "and a new key, so tokens made before are refused.") is { } saved)
+        if (SavedService() is { } saved)
         {
             return saved;
         }
