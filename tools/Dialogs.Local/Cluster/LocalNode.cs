@@ -229,7 +229,6 @@ public sealed class LocalNode(PostgresInstallation postgres, string name, string
         }
     }
 
-    /// <summary>Ports that are free now, all distinct (each listener stays open until every port is chosen).</summary>
     /// <summary>Whether nothing listens on <paramref name="port"/> of the loopback address now.</summary>
     public static bool IsFree(int port)
     {
@@ -249,6 +248,7 @@ public sealed class LocalNode(PostgresInstallation postgres, string name, string
         }
     }
 
+    /// <summary>Ports that are free now, all distinct (each listener stays open until every port is chosen).</summary>
     public static int[] FreePorts(int count)
     {
         var listeners = Enumerable.Range(0, count).Select(_ => new TcpListener(IPAddress.Loopback, 0)).ToList();
