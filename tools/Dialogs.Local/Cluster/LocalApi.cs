@@ -112,9 +112,23 @@ public sealed class LocalApi
         return running.Count;
     }
 
+    /// <summary>The status /health answers with, or null where the API does not answer within <paramref name="wait"/>.</summary>
+    public async Task<int?> HealthAsync(TimeSpan wait, CancellationToken ct = default)
+    {
+        using var http = new HttpClient { Timeout = wait };
+        try
+        {
+            using var health = await http.GetAsync($"{Url}/health", ct);
+            return (int)health.StatusCode;
+        }
+        catch (Exception e) when (e is HttpRequestException || e is TaskCanceledException && !ct.IsCancellationRequested)
+        {
+            return null;
+        }
+    }
+
     private async Task WaitHealthyAsync(string logPath, CancellationToken ct)
     {
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
         var deadline = DateTime.UtcNow + StartTimeout;
         while (DateTime.UtcNow < deadline)
         {
@@ -123,17 +137,10 @@ public sealed class LocalApi
                 throw new InvalidOperationException($"The API exited during startup; see {logPath}.");
             }
 
-            try
+            // No answer yet: not listening yet, or its first /health took longer than this waits (a cold start's database check).
+            if (await HealthAsync(TimeSpan.FromSeconds(5), ct) is >= 200 and < 300)
             {
-                using var health = await http.GetAsync($"{Url}/health", ct);
-                if (health.IsSuccessStatusCode)
-                {
-                    return;
-                }
-            }
-            catch (Exception e) when (e is HttpRequestException || e is TaskCanceledException && !ct.IsCancellationRequested)
-            {
-                // Not listening yet, or its first /health took longer than the client waits (a cold start's database check).
+                return;
             }
 
             await Task.Delay(250, ct);
