@@ -15,7 +15,7 @@ public static class Program
         up.SetAction((result, ct) => UpCommand.RunAsync(result.GetValue(workers), ct));
 
         var down = new Command("down", "Stop the API and the nodes (data is kept)");
-        down.SetAction((_, _) => DownCommand.RunAsync());
+        down.SetAction((_, ct) => DownCommand.RunAsync(ct));
 
         var status = new Command("status", "Show what is running");
         status.SetAction((_, _) => StatusCommand.RunAsync());

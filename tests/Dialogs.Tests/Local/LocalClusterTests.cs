@@ -54,7 +54,7 @@ public sealed class LocalClusterTests
         await using var nodes = await TemporaryCluster.StartAsync(postgres, citus: false, workers: 0);
         var node = nodes.Cluster.Coordinator;
         var folder = Path.GetDirectoryName(Path.GetDirectoryName(node.LogPath))!;
-        await nodes.Cluster.StopAsync();
+        await nodes.Cluster.StopAsync(TestContext.Current.CancellationToken);
         File.Delete(Path.Combine(folder, "cluster.json"));
 
         var refused = await Assert.ThrowsAsync<InvalidOperationException>(() =>
@@ -71,7 +71,7 @@ public sealed class LocalClusterTests
     {
         await using var nodes = await TemporaryCluster.StartAsync(await PostgresInstallation.FindAsync(), citus: false, workers: 0);
         var node = nodes.Cluster.Coordinator;
-        await nodes.Cluster.StopAsync();
+        await nodes.Cluster.StopAsync(TestContext.Current.CancellationToken);
         Directory.Delete(Path.Combine(Path.GetDirectoryName(node.LogPath)!, "data"), recursive: true);
 
         var failed = await Assert.ThrowsAsync<InvalidOperationException>(() => nodes.Cluster.StartAsync(TestContext.Current.CancellationToken));
@@ -136,7 +136,7 @@ public sealed class LocalClusterTests
 
             Assert.Equal(0, await LocalCluster.RemoveUnfinishedAsync(postgres, folder));
             Assert.NotNull(LocalCluster.Open(postgres, folder));
-            Assert.Equal(2, await cluster.StopAsync());
+            Assert.Equal(2, await cluster.StopAsync(TestContext.Current.CancellationToken));
         }
         finally
         {
@@ -155,7 +155,7 @@ public sealed class LocalClusterTests
         var node = nodes.Cluster.Coordinator;
         await PoolConnectionsAsync(node, "postgres", LocalNode.Database);
 
-        await nodes.Cluster.StopAsync();
+        await nodes.Cluster.StopAsync(TestContext.Current.CancellationToken);
         await node.StartAsync();
 
         // As a new node on a port that came round does: tests make many.
@@ -203,7 +203,7 @@ public sealed class LocalClusterTests
     {
         await using var nodes = await TemporaryCluster.StartAsync(await PostgresInstallation.FindAsync(), citus: false, workers: 0);
         var node = nodes.Cluster.Coordinator;
-        await nodes.Cluster.StopAsync();
+        await nodes.Cluster.StopAsync(TestContext.Current.CancellationToken);
 
         var failed = await Assert.ThrowsAsync<InvalidOperationException>(() => node.CreateDatabaseAsync(citus: false));
 
@@ -217,8 +217,8 @@ public sealed class LocalClusterTests
     {
         await using var nodes = await TemporaryCluster.StartAsync(await PostgresInstallation.FindAsync(), citus: false, workers: 0);
         var node = nodes.Cluster.Coordinator;
-        Assert.Equal(1, await nodes.Cluster.StopAsync());
-        Assert.Equal(0, await nodes.Cluster.StopAsync());
+        Assert.Equal(1, await nodes.Cluster.StopAsync(TestContext.Current.CancellationToken));
+        Assert.Equal(0, await nodes.Cluster.StopAsync(TestContext.Current.CancellationToken));
         var taken = new TcpListener(IPAddress.Loopback, node.Port);
         taken.Start();
         try

@@ -94,7 +94,7 @@ public sealed class LocalCluster
         }
         catch
         {
-            await cluster.StopAsync();
+            await cluster.StopAsync(CancellationToken.None);
             throw;
         }
 
@@ -201,7 +201,12 @@ public sealed class LocalCluster
 
     /// <summary>Stops every node that runs.</summary>
     /// <returns>How many were running.</returns>
-    public async Task<int> StopAsync() => (await Task.WhenAll(Nodes.Select(node => node.StopAsync()))).Count(stopped => stopped);
+    public async Task<int> StopAsync(CancellationToken ct = default)
+    {
+        var stops = Nodes.Select(node => node.StopAsync()).ToList();
+        await Interruptible(() => Task.WhenAll(stops), ct);
+        return stops.Count(stop => stop.Result);
+    }
 
     private Task PrepareAsync(LocalNode node, CancellationToken ct) => Interruptible(async () =>
     {

@@ -6,7 +6,7 @@ namespace Dialogs.Local.Commands;
 /// <summary>Stops the API and every node of the local service; the data stays in local-cluster/.</summary>
 public static class DownCommand
 {
-    public static async Task<int> RunAsync()
+    public static async Task<int> RunAsync(CancellationToken ct)
     {
         var workspace = Workspace.Find();
         using var claim = workspace.Claim();
@@ -33,7 +33,7 @@ public static class DownCommand
 
         if (cluster is not null)
         {
-            var stopped = await cluster.StopAsync();
+            var stopped = await cluster.StopAsync(ct);
             AnsiConsole.MarkupLineInterpolated(
                 $"{(stopped > 0 ? $"Stopped {stopped} PostgreSQL node(s)." : "No PostgreSQL node was running.")} Data kept in {workspace.Folder} (delete it to start afresh).");
         }
