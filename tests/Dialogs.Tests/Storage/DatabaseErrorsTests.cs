@@ -23,6 +23,40 @@ public sealed class DatabaseErrorsTests
         Assert.Equal(transient, DatabaseErrors.IsTransient(error));
     }
 
+    /// <summary>
+    /// A fault of the infrastructure passes or persists and is then a 503; anything else is a defect of the statement or
+    /// the data, which a retry only repeats, and must show as one (a 500), not as an outage.
+    /// </summary>
+    [Theory]
+    [InlineData(PostgresErrorCodes.ConnectionFailure, "connection to the remote node postgres@127.0.0.1:45479 failed", true)]
+    [InlineData(PostgresErrorCodes.SqlClientUnableToEstablishSqlConnection, "could not connect", true)]
+    [InlineData(PostgresErrorCodes.TooManyConnections, "sorry, too many clients already", true)]
+    [InlineData(PostgresErrorCodes.OutOfMemory, "out of memory", true)]
+    [InlineData(PostgresErrorCodes.AdminShutdown, "terminating connection due to administrator command", true)]
+    [InlineData(PostgresErrorCodes.CrashShutdown, "terminating connection because of crash of another server process", true)]
+    [InlineData(PostgresErrorCodes.CannotConnectNow, "the database system is starting up", true)]
+    [InlineData(PostgresErrorCodes.SerializationFailure, "could not serialize access due to concurrent update", true)]
+    [InlineData(PostgresErrorCodes.DeadlockDetected, "deadlock detected", true)]
+    [InlineData(PostgresErrorCodes.LockNotAvailable, "canceling statement due to lock timeout", true)]
+    [InlineData(PostgresErrorCodes.QueryCanceled, "canceling statement due to statement timeout", true)]
+    [InlineData(PostgresErrorCodes.IoError, "could not read block 0 in file", true)]
+    [InlineData(PostgresErrorCodes.UndefinedTable, "relation \"public.messages_102008\" does not exist", true)] // a shard placement dropped after a move
+    [InlineData(PostgresErrorCodes.UndefinedTable, "relation \"messages\" does not exist", false)] // no schema: a 503 of its own, not retried
+    [InlineData(PostgresErrorCodes.UndefinedTable, "relation \"dialog_settings\" does not exist", false)]
+    [InlineData(PostgresErrorCodes.UniqueViolation, "duplicate key value violates unique constraint \"messages_pkey\"", false)]
+    [InlineData(PostgresErrorCodes.CheckViolation, "new row for relation \"messages\" violates check constraint", false)]
+    [InlineData(PostgresErrorCodes.NotNullViolation, "null value in column \"body\" violates not-null constraint", false)]
+    [InlineData(PostgresErrorCodes.SyntaxError, "syntax error at or near \"FROM\"", false)]
+    [InlineData(PostgresErrorCodes.InvalidTextRepresentation, "invalid input syntax for type uuid", false)]
+    [InlineData(PostgresErrorCodes.InsufficientPrivilege, "permission denied for table messages", false)]
+    [InlineData(PostgresErrorCodes.UndefinedFunction, "function dialog_message_id(uuid) does not exist", false)]
+    public void A_database_error_is_retried_only_when_its_code_names_a_fault_that_may_pass(string sqlState, string message, bool transient)
+    {
+        var error = new PostgresException(message, "ERROR", "ERROR", sqlState);
+
+        Assert.Equal(transient, DatabaseErrors.IsTransient(error));
+    }
+
     public static TheoryData<Exception, bool> SendFailures => new()
     {
         // Sent, never answered: a hung worker commits the insert when it runs again.
