@@ -147,10 +147,10 @@ public abstract class DialogsApiContract(Database database)
                 break;
             }
 
+            // Followed as given: the next page has the size asked for, and starts right after this one.
             var link = Assert.Single(links);
-            Assert.EndsWith("rel=\"next\"", link);
-            Assert.Contains($"before={page[^1].Id}", link);
-            query = $"?limit=3&before={page[^1].Id}";
+            Assert.Equal($"</dialog/{bob}/list?limit=3&before={page[^1].Id}>; rel=\"next\"", link);
+            query = link[link.IndexOf('?')..link.IndexOf('>')];
         }
 
         Assert.Equal(3, pages);
@@ -171,12 +171,16 @@ public abstract class DialogsApiContract(Database database)
         using var first = await client.List(bob, $"?limit=2&after={ids[1]}");
         var page = (await first.Content.ReadFromJsonAsync<List<DialogMessage>>(Ct))!;
         Assert.Equal([ids[3], ids[2]], page.Select(m => m.Id));
-        Assert.Contains($"after={ids[3]}>; rel=\"prev\"", Assert.Single(first.Headers.GetValues("Link")));
+        Assert.Equal($"</dialog/{bob}/list?limit=2&after={ids[3]}>; rel=\"prev\"", Assert.Single(first.Headers.GetValues("Link")));
 
-        var last = await client.ListOk(bob, $"?limit=2&after={ids[3]}");
-        Assert.Equal([ids[5], ids[4]], last.Select(m => m.Id));
+        // Pages that are exactly full with nothing beyond them, either way: no Link sends a client after an empty page.
+        using var last = await client.List(bob, $"?limit=2&after={ids[3]}");
+        Assert.Equal([ids[5], ids[4]], (await last.Content.ReadFromJsonAsync<List<DialogMessage>>(Ct))!.Select(m => m.Id));
+        Assert.False(last.Headers.Contains("Link"));
+        using var oldest = await client.List(bob, $"?limit=2&before={ids[2]}");
+        Assert.Equal([ids[1], ids[0]], (await oldest.Content.ReadFromJsonAsync<List<DialogMessage>>(Ct))!.Select(m => m.Id));
+        Assert.False(oldest.Headers.Contains("Link"));
         Assert.Empty(await client.ListOk(bob, $"?after={ids[5]}"));
-        Assert.Equal([ids[1], ids[0]], (await client.ListOk(bob, $"?before={ids[2]}")).Select(m => m.Id));
     }
 
     [Fact]
@@ -257,11 +261,17 @@ public abstract class DialogsApiContract(Database database)
     {
         var (alice, bob) = (Users.New("alice"), Users.New("bob"));
 
-        var fromAlice = await database.Client(alice).SendOk(bob, "same words", idempotencyKey: "shared");
-        var fromBob = await database.Client(bob).SendOk(alice, "same words", idempotencyKey: "shared");
+        using var asAlice = database.Client(alice);
+        using var asBob = database.Client(bob);
 
+        var fromAlice = await asAlice.SendOk(bob, "same words", idempotencyKey: "shared");
+        var fromBob = await asBob.SendOk(alice, "other words", idempotencyKey: "shared");
+
+        // Each one's retry finds their own message, not the other's under the same key.
+        Assert.Equal(fromAlice, await asAlice.SendOk(bob, "same words", idempotencyKey: "shared"));
+        Assert.Equal(fromBob, await asBob.SendOk(alice, "other words", idempotencyKey: "shared"));
         Assert.NotEqual(fromAlice.Id, fromBob.Id);
-        Assert.Equal(2, (await database.Client(alice).ListOk(bob)).Count);
+        Assert.Equal(2, (await asAlice.ListOk(bob)).Count);
     }
 
     [Fact]
@@ -579,6 +589,7 @@ public abstract class DialogsApiContract(Database database)
         using var shouting = database.Client(me.ToUpperInvariant());
 
         await AssertProblem(await client.Send(me.ToUpperInvariant(), "note to self"), 400);
+        await AssertProblem(await shouting.Send(me, "note to self"), 400);
         var sent = await shouting.SendOk(peer.ToUpperInvariant(), "one dialog");
 
         Assert.Equal((me, peer), (sent.From, sent.To));

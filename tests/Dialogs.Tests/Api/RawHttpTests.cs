@@ -8,10 +8,11 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 namespace Dialogs.Tests.Api;
 
 /// <summary>
-/// A body that breaks its own framing, sent byte by byte to the API on Kestrel (the in-memory test server parses no
-/// HTTP): the client's fault, answered as such, never a 500, and nothing stored.
+/// Requests only raw bytes can make, sent to the API on Kestrel (the in-memory test server parses no HTTP, and
+/// HttpClient drops an empty header value): a body that breaks its own framing, header values a client library would
+/// drop or merge. The client's fault, answered as such, never a 500, and nothing stored.
 /// </summary>
-public sealed class BodyFramingTests(PlainPostgres plain) : IAsyncLifetime
+public sealed class RawHttpTests(PlainPostgres plain) : IAsyncLifetime
 {
     private const string Send = """{"text":"framed"}""";
     private static readonly string Alice = Users.New("alice");
@@ -39,6 +40,19 @@ public sealed class BodyFramingTests(PlainPostgres plain) : IAsyncLifetime
 
         Assert.True(status == 400, $"{what}: {status} {problem}");
         Assert.Equal(400, problem.GetProperty("status").GetInt32());
+        await AssertNothingStoredAsync();
+    }
+
+    [Theory]
+    [InlineData("an empty key", "Idempotency-Key:")]
+    [InlineData("a key given twice", "Idempotency-Key: first\r\nIdempotency-Key: second")]
+    public async Task An_idempotency_key_that_is_empty_or_given_twice_is_400(string what, string keys)
+    {
+        // Framed well, so the connection would stay open after the answer were it not for Connection: close.
+        var (status, problem) = await SendRawAsync($"{keys}\r\nContent-Length: {Send.Length}\r\nConnection: close", Send);
+
+        Assert.True(status == 400, $"{what}: {status} {problem}");
+        Assert.Equal("Idempotency-Key must be one value of 1..128 visible ASCII characters.", problem.GetProperty("detail").GetString());
         await AssertNothingStoredAsync();
     }
 
@@ -105,8 +119,8 @@ public sealed class BodyFramingTests(PlainPostgres plain) : IAsyncLifetime
     }
 
     /// <summary>
-    /// The server closes the connection after such a request: its framing is lost, or the body unread. The answer comes
-    /// chunked; the problem is the one JSON object in it.
+    /// The server closes the connection after such a request: its framing is lost, the body unread, or the request
+    /// asked it to. The answer comes chunked; the problem is the one JSON object in it.
     /// </summary>
     private static async Task<(int Status, JsonElement Problem, string Headers)> ReadAnswerAsync(NetworkStream stream)
     {
