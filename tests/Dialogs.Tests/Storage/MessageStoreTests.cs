@@ -52,6 +52,26 @@ public abstract class MessageStoreTests(Database database)
         Assert.All([insert, page], statement => Assert.Equal(connections, statement.CommandTimeout));
     }
 
+    [Fact]
+    public async Task A_probe_of_an_open_circuit_that_is_cancelled_lets_the_next_request_probe()
+    {
+        // The store's own circuit on a clock of the test's, so the circuit's pause passes at once.
+        var clock = new ManualClock();
+        var circuit = new WorkerCircuit(clock);
+        var store = ActivatorUtilities.CreateInstance<MessageStore>(database.ApiServices, circuit);
+        var dialog = Request("probed").Dialog;
+        var worker = database.ApiServices.GetRequiredService<ShardPlacements>().Find(dialog).Node;
+        circuit.Unreachable(worker);
+        clock.Advance(WorkerCircuit.OpenFor);
+
+        // The client went away while its request probed: the worker was never asked, and the next request must ask it.
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => store.ReadPageAsync(dialog, PageRequest.Newest(), new CancellationToken(canceled: true)));
+        var page = await store.ReadPageAsync(dialog, PageRequest.Newest(), Ct);
+
+        Assert.Empty(page.Messages);
+        Assert.False(circuit.Refuses(worker, out _), "the probe's success closed the circuit");
+    }
+
     private MessageStore Store() => database.ApiServices.GetRequiredService<MessageStore>();
 
     private NewMessage Request(string text)
