@@ -26,6 +26,38 @@ public sealed class MigratorTests(PlainPostgres database)
     }
 
     [Fact]
+    public async Task A_migration_changed_after_it_was_applied_stops_the_migrator_with_exit_1()
+    {
+        // A database of its own: the shared one's record of applied migrations stays as the other tests expect it.
+        database.Require();
+        var coordinator = database.Cluster.Coordinator;
+        var name = $"edited_{Guid.NewGuid():N}";
+        await coordinator.ExecuteAsync($"CREATE DATABASE {name}");
+        try
+        {
+            var connectionString = $"--ConnectionStrings:dialogs={coordinator.ConnectionString(name)};Pooling=false";
+            Assert.Equal((MigratorApp.Succeeded, ""), await RunAsync(connectionString));
+            await using (var edit = new NpgsqlConnection(coordinator.ConnectionString(name) + ";Pooling=false"))
+            {
+                await edit.OpenAsync(Ct);
+                // Another checksum of the same length, as an edit of the file would give.
+                await using var command = new NpgsqlCommand("UPDATE schema_migrations SET checksum = translate(checksum, '0123456789abcdef', '123456789abcdef0') WHERE version = $1", edit);
+                command.Parameters.Add(new() { Value = SchemaMigrator.Embedded[0].Version });
+                Assert.Equal(1, await command.ExecuteNonQueryAsync(Ct));
+            }
+
+            var (exitCode, reason) = await RunAsync(connectionString);
+
+            Assert.Equal(MigratorApp.Failed, exitCode);
+            Assert.Contains($"migration {SchemaMigrator.Embedded[0].Version} was changed after it was applied; add a new migration instead.", reason);
+        }
+        finally
+        {
+            await coordinator.ExecuteAsync($"DROP DATABASE {name} WITH (FORCE)");
+        }
+    }
+
+    [Fact]
     public async Task An_unreachable_database_fails_with_exit_1_and_a_one_line_reason()
     {
         var port = LocalNode.FreePorts(1)[0];
