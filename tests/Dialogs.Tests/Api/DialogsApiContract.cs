@@ -336,6 +336,7 @@ public abstract class DialogsApiContract(Database database)
         { "application/json", """{"text":" \n\t "}""", 400 }, // whitespace only
         { "application/json", """{"text":"\u200b\ufeff \u2060\u200f"}""", 400 }, // invisible: zero-width space, BOM, word joiner, bidi mark
         { "application/json", """{"text":"\u3164\u3164"}""", 400 }, // Hangul fillers, drawn as blanks
+        { "application/json", """{"text":"\u115f\u1160 \uffa0"}""", 400 }, // the other Hangul fillers: choseong, jungseong, halfwidth
         { "application/json", """{"text":"\u2800"}""", 400 }, // the blank braille pattern
         { "application/json", """{"text":"\u0301"}""", 400 }, // a combining accent without its letter
         { "application/json", """{"text":"\uffff"}""", 400 }, // a noncharacter
