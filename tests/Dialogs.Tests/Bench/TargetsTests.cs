@@ -1,0 +1,73 @@
+using Dialogs.Bench.Harness;
+using Dialogs.Bench.Load;
+using Dialogs.Bench.Scenarios;
+
+namespace Dialogs.Tests.Bench;
+
+/// <summary>What the report says of each target: met or not, and the figure shown beside it.</summary>
+public sealed class TargetsTests
+{
+    [Theory]
+    [InlineData(7000, 0, true)]
+    [InlineData(6996, 0, false)] // just under: not met, and never shown as 70.0 %
+    [InlineData(7500, 1, false)] // a failed operation fails the target, whatever the ratio
+    public void A_throughput_ratio_meets_its_target_from_70_percent_and_without_failures(long apiOperations, long apiFailed, bool met)
+    {
+        var check = Check(Citus(read: Pair(apiOperations, 10_000, apiFailed)), "read: ");
+
+        Assert.Equal(met, check.Met);
+        Assert.StartsWith(ServiceReport.Ratio(apiOperations / 10_000.0), check.Measured);
+    }
+
+    [Theory]
+    [InlineData(0.6996, "69.9 %")]
+    [InlineData(0.6999999, "69.9 %")]
+    [InlineData(0.70, "70.0 %")]
+    [InlineData(0.71, "71.0 %")]
+    [InlineData(0.7349, "73.4 %")]
+    public void A_ratio_reads_to_a_tenth_of_a_point_never_rounded_up_onto_a_target(double ratio, string shown) =>
+        Assert.Equal(shown, ServiceReport.Ratio(ratio).Replace('\u00a0', ' '));
+
+    [Fact]
+    public void The_run_pairs_range_goes_from_the_lowest_to_the_highest_pair_wherever_they_come()
+    {
+        var result = new SideBySideResult(
+            SeriesSummary.Of([Runs.Of(63), Runs.Of(73), Runs.Of(70)]),
+            SeriesSummary.Of([Runs.Of(100), Runs.Of(100), Runs.Of(100)]));
+
+        Assert.Equal("63–73 %", ServiceReport.PairRange(result).Replace('\u00a0', ' '));
+    }
+
+    [Theory]
+    [InlineData(9_900, true)]
+    [InlineData(10_100, false)]
+    public void A_page_of_the_big_dialog_meets_its_target_under_10_ms_at_p99(long latencyMicroseconds, bool met)
+    {
+        var page = new SideBySideResult(SeriesSummary.Of([Runs.Of(100, latencyMicroseconds)]), SeriesSummary.Of([Runs.Of(100)]));
+
+        Assert.Equal(met, Check(Citus(page: page), "1,000,000-message dialog, oldest page").Met);
+    }
+
+    [Theory]
+    [InlineData(230, 230, true)]  // 241 MB
+    [InlineData(240, 240, false)] // 240 MiB is 252 MB: the target is in MB
+    [InlineData(100, 300, false)] // a peak between samples, which only VmHWM saw
+    public void API_memory_meets_its_target_under_250_MB_at_its_highest_reading(double peakRssMib, double highWaterMib, bool met) =>
+        Assert.Equal(met, Check(Citus(memory: new MemoryReading(peakRssMib, highWaterMib, 10)), "API process memory").Met);
+
+    private static TargetCheck Check(ClusterResult cluster, string target) =>
+        Assert.Single(Targets.Evaluate([cluster]), check => check.Target.StartsWith(target, StringComparison.Ordinal));
+
+    private static SideBySideResult Pair(long api, long raw, long apiFailed = 0) =>
+        new(SeriesSummary.Of([Runs.Of(api) with { Failed = apiFailed }]), SeriesSummary.Of([Runs.Of(raw)]));
+
+    /// <summary>A Citus cluster's results that meet every target but those given.</summary>
+    private static ClusterResult Citus(SideBySideResult? read = null, SideBySideResult? page = null, MemoryReading? memory = null)
+    {
+        var fast = Pair(100, 100);
+        return new ClusterResult(ClusterKind.Citus, "coordinator + 2 workers",
+            new Comparison("send", 16, 100, fast), new Comparison("read", 16, 100, read ?? fast),
+            new BigDialogResult(1_000_000, 30, [new PageLatency("oldest", null, page ?? fast)]),
+            memory ?? new MemoryReading(150, 150, 10));
+    }
+}
