@@ -98,6 +98,31 @@ public sealed class StoreBulkheadTests
     }
 
     [Fact]
+    public async Task Requests_cancelled_at_a_full_shard_hand_back_the_turn_they_held_at_their_dialog()
+    {
+        var bulkhead = new StoreBulkhead(shardShare: 1);
+        var (dialog, other) = (NewDialog(), NewDialog());
+        await bulkhead.EnterAsync(other, OnShard, Ct); // the shard's one turn
+        // A request of the dialog at work elsewhere keeps its turns alive: they do not go with the cancelled ones.
+        var elsewhere = new Placement(2, "worker");
+        await bulkhead.EnterAsync(dialog, elsewhere, Ct);
+
+        for (var i = 0; i < StoreBulkhead.DialogShare; i++)
+        {
+            using var cancelled = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+            var waiting = bulkhead.EnterAsync(dialog, OnShard, cancelled.Token);
+            await cancelled.CancelAsync();
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waiting);
+        }
+
+        bulkhead.Leave(other, OnShard);
+        Assert.True(bulkhead.EnterAsync(dialog, OnShard, Ct).IsCompletedSuccessfully, "the cancelled requests kept the dialog's turns");
+        bulkhead.Leave(dialog, OnShard);
+        bulkhead.Leave(dialog, elsewhere);
+        Assert.Equal(0, bulkhead.DialogsWithRequests);
+    }
+
+    [Fact]
     public async Task Many_requests_at_once_over_a_few_dialogs_hand_every_turn_back()
     {
         var bulkhead = new StoreBulkhead(shardShare: 6);
