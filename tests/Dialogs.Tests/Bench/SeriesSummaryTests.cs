@@ -29,10 +29,11 @@ public sealed class SeriesSummaryTests
     public void Cpu_is_per_successful_operation_over_all_runs_and_absent_when_a_run_was_not_metered()
     {
         var cpu = new Dictionary<string, TimeSpan> { ["api"] = TimeSpan.FromMilliseconds(30) };
-        var metered = SeriesSummary.Of([Runs.Of(100) with { Cpu = cpu }, Runs.Of(200) with { Cpu = cpu }]);
+        // A failed operation is no operation served: it counts for nothing, and its CPU goes on the ones that were.
+        var metered = SeriesSummary.Of([Runs.Of(100) with { Cpu = cpu }, Runs.Of(200) with { Cpu = cpu, Failed = 100 }]);
         var partly = SeriesSummary.Of([Runs.Of(100) with { Cpu = cpu }, Runs.Of(200)]);
 
-        // 60 ms over 300 operations.
+        // 60 ms over 300 successful operations.
         Assert.Equal(200, metered.CpuMicrosecondsPerOperation!["api"], 6);
         Assert.Null(partly.CpuMicrosecondsPerOperation);
     }
