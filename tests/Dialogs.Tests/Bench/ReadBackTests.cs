@@ -27,11 +27,13 @@ public sealed class ReadBackTests(PlainPostgres database)
             sends.Add(new SendRecord(sends.Count, dialog.Index, $"key-{dialog.Index}", text, TimeSpan.Zero, TimeSpan.Zero, 1, sent.Id));
         }
 
-        await ExecuteAsync("UPDATE messages SET body = body || ' (changed)' WHERE id = $1::uuid", sends[1].MessageId!);
-        await ExecuteAsync("""
+        var coordinator = database.Cluster.Coordinator;
+        Assert.NotNull(await coordinator.ExecuteAsync($"UPDATE messages SET body = body || ' (changed)' WHERE id = '{sends[1].MessageId}' RETURNING id"));
+        Assert.NotNull(await coordinator.ExecuteAsync($"""
             INSERT INTO messages (dialog_id, id, send_id, sender_id, recipient_id, body, created_at)
-            SELECT dialog_id, gen_random_uuid(), gen_random_uuid(), sender_id, recipient_id, body, created_at FROM messages WHERE id = $1::uuid
-            """, sends[2].MessageId!);
+            SELECT dialog_id, gen_random_uuid(), gen_random_uuid(), sender_id, recipient_id, body, created_at
+            FROM messages WHERE id = '{sends[2].MessageId}' RETURNING id
+            """));
 
         var delivery = await ReadBack.CheckAsync(new DialogsClient(database.Client(), database.Tokens), population, sends, Ct);
 
@@ -40,12 +42,5 @@ public sealed class ReadBackTests(PlainPostgres database)
         // The changed text is no send of this run.
         Assert.Equal((1L, 0), (delivery.Unexpected, delivery.Unreadable));
         Assert.All(DeliveryChecks.Of(delivery, _ => "plain node"), check => Assert.False(check.Passed, check.Name));
-    }
-
-    private async Task ExecuteAsync(string sql, string id)
-    {
-        await using var command = database.DataSource.CreateCommand(sql);
-        command.Parameters.Add(new() { Value = id });
-        Assert.Equal(1, await command.ExecuteNonQueryAsync(Ct));
     }
 }

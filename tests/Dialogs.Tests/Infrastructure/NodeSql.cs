@@ -9,10 +9,10 @@ public static class NodeSql
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     /// <returns>The first column of the first row, if any.</returns>
-    public static async Task<object?> ExecuteAsync(this LocalNode node, string sql)
+    public static async Task<object?> ExecuteAsync(this LocalNode node, string sql, string database = LocalNode.Database)
     {
         // Unpooled: a node may restart within a test, which would leave a pooled connection dead.
-        await using var connection = new NpgsqlConnection(node.ConnectionString() + ";Pooling=false");
+        await using var connection = new NpgsqlConnection(node.ConnectionString(database) + ";Pooling=false");
         await connection.OpenAsync(Ct);
         await using var command = new NpgsqlCommand(sql, connection);
         return await command.ExecuteScalarAsync(Ct);
