@@ -102,15 +102,19 @@ public sealed class LocalApi
     /// <returns>How many were running.</returns>
     public static async Task<int> StopAllFromAsync(string apiFolder)
     {
-        var marker = Path.Combine(apiFolder, ProcessMarker);
-        var running = Processes.FindRunning(marker);
+        var running = RunningFrom(apiFolder);
         foreach (var pid in running)
         {
-            await Processes.StopAsync(pid, marker, StopGrace);
+            await Processes.StopAsync(pid, MarkerOf(apiFolder), StopGrace);
         }
 
         return running.Count;
     }
+
+    /// <summary>The pids of the API processes running from the build in <paramref name="apiFolder"/>.</summary>
+    public static IReadOnlyList<int> RunningFrom(string apiFolder) => Processes.FindRunning(MarkerOf(apiFolder));
+
+    private static string MarkerOf(string apiFolder) => Path.Combine(apiFolder, ProcessMarker);
 
     /// <summary>The status /health answers with, or null where the API does not answer within <paramref name="wait"/>.</summary>
     public async Task<int?> HealthAsync(TimeSpan wait, CancellationToken ct = default)

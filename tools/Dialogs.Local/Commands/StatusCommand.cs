@@ -46,7 +46,7 @@ public static class StatusCommand
     {
         if (service.Api is not { } api)
         {
-            return Processes.FindRunning(Path.Combine(workspace.ApiFolder, LocalApi.ProcessMarker)) is [var unsaved, ..]
+            return LocalApi.RunningFrom(workspace.ApiFolder) is [var unsaved, ..]
                 ? $"[yellow]running as pid {unsaved}, which an interrupted `up` did not save: `down` stops it[/]"
                 : "[grey]stopped[/]";
         }
