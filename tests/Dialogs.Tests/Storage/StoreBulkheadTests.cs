@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Dialogs.Api.Messaging;
 using Dialogs.Api.Storage;
 
@@ -120,6 +121,30 @@ public sealed class StoreBulkheadTests
         bulkhead.Leave(dialog, OnShard);
         bulkhead.Leave(dialog, elsewhere);
         Assert.Equal(0, bulkhead.DialogsWithRequests);
+    }
+
+    [Fact]
+    public async Task A_request_that_waited_at_its_dialog_waits_at_the_shard_only_for_the_time_left()
+    {
+        var bulkhead = new StoreBulkhead(shardShare: StoreBulkhead.DialogShare);
+        var dialog = NewDialog();
+        var elsewhere = new Placement(2, "worker");
+        for (var i = 0; i < StoreBulkhead.DialogShare; i++)
+        {
+            await bulkhead.EnterAsync(NewDialog(), OnShard, Ct); // the shard's turns, kept throughout
+            await bulkhead.EnterAsync(dialog, elsewhere, Ct);
+        }
+
+        var waited = Stopwatch.StartNew();
+        var waiting = bulkhead.EnterAsync(dialog, OnShard, Ct);
+        var atDialog = StoreBulkhead.TurnTimeout * 0.6;
+        await Task.Delay(atDialog, Ct);
+        bulkhead.Leave(dialog, elsewhere); // the dialog's turn comes; the shard's never does
+
+        var refused = await Assert.ThrowsAsync<NoTurnException>(() => waiting);
+        Assert.False(refused.AtDialog);
+        // One deadline for both turns: a second whole wait at the shard would refuse it only after 1.6 timeouts.
+        Assert.InRange(waited.Elapsed, StoreBulkhead.TurnTimeout * 0.95, StoreBulkhead.TurnTimeout * 1.3);
     }
 
     [Fact]
