@@ -44,9 +44,23 @@ public static class WorkerDownScenario
         }, ct);
 
         var (down, up) = (stopping!.Value, restarted!.Value);
-        var requests = outcome.Requests;
+        var outage = Judge(settings, worker.Name, onDead, outcome.Requests, down, up,
+            DeliveryChecks.Of(outcome.Delivery, dialog => $"node :{ports[dialog]}"));
         var summary = LoadSummary.Of(outcome, outcome.Phases(down, up, "worker down", "after restart"), settings.Load.Rate);
+        return new WorkerDownResult(summary, session.Timeline.Events, worker.Address, onDead.Length, onDead.Count(dead => dead),
+            outage.Routed, outage.RoutedFailed, outage.FailedFast, outage.LiveLatencies,
+            WriteStall.Of(outcome.Sends.Where(s => !onDead[s.Dialog] && s.Scheduled >= outcome.WarmedUp)),
+            outage.FirstSuccessAfterRestart, outage.Checks, session.Log, session.Population, ports);
+    }
 
+    /// <summary>
+    /// What the requests saw of the outage, and the verdict on it: from the requests alone and when the worker
+    /// stopped (<paramref name="down"/>) and was up again (<paramref name="up"/>).
+    /// </summary>
+    /// <param name="onDead">Whether each dialog (by index) lives on the stopped worker.</param>
+    public static Outage Judge(WorkerDownSettings settings, string worker, bool[] onDead, IReadOnlyList<RequestRecord> requests,
+        TimeSpan down, TimeSpan up, IEnumerable<Check> delivery)
+    {
         var routed = requests.Where(r => onDead[r.Dialog] && r.Overlaps(down, up)).ToList();
         var failures = requests.Where(r => !r.Succeeded).ToList();
         var duringOutage = failures.Where(r => onDead[r.Dialog] && r.Overlaps(down, up + settings.RecoveryGrace)).ToList();
@@ -59,12 +73,9 @@ public static class WorkerDownScenario
         var firstSuccess = requests.Where(r => onDead[r.Dialog] && r.Succeeded && r.Start >= up).Select(r => r.End - up)
             .DefaultIfEmpty(TimeSpan.MaxValue).Min();
 
-        var checks = Checks(settings, worker.Name, onDead, failures, duringOutage.Count, failedFast, firstSuccess,
-            DeliveryChecks.Of(outcome.Delivery, dialog => $"node :{ports[dialog]}"));
-        return new WorkerDownResult(summary, session.Timeline.Events, worker.Address, onDead.Length, onDead.Count(dead => dead),
-            routed.Count, routed.Count(r => !r.Succeeded), failedFast, liveRows,
-            WriteStall.Of(outcome.Sends.Where(s => !onDead[s.Dialog] && s.Scheduled >= outcome.WarmedUp)),
-            firstSuccess == TimeSpan.MaxValue ? null : firstSuccess, checks, session.Log, session.Population, ports);
+        var checks = Checks(settings, worker, onDead, failures, duringOutage.Count, failedFast, firstSuccess, delivery);
+        return new Outage(routed.Count, routed.Count(r => !r.Succeeded), failedFast, liveRows,
+            firstSuccess == TimeSpan.MaxValue ? null : firstSuccess, checks);
     }
 
     private static List<Check> Checks(WorkerDownSettings settings, string worker, bool[] onDead, List<RequestRecord> failures,
@@ -94,3 +105,7 @@ public static class WorkerDownScenario
         ];
     }
 }
+
+/// <summary>The worker-down scenario's figures of the outage (<see cref="WorkerDownResult"/> names each) and its checks.</summary>
+public sealed record Outage(int Routed, int RoutedFailed, LatencyRow FailedFast, IReadOnlyList<LatencyRow> LiveLatencies,
+    TimeSpan? FirstSuccessAfterRestart, IReadOnlyList<Check> Checks);
