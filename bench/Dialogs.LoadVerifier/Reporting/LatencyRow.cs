@@ -12,6 +12,8 @@ public sealed record LatencyRow(string Phase, string Kind, int Requests, int Fai
             Percentile(sorted, 50), Percentile(sorted, 90), Percentile(sorted, 99), Percentile(sorted, 99.9), sorted.LastOrDefault());
     }
 
+    // The nearest rank, ceil(p/100 × n); the tolerance keeps a product that binary fractions put a hair above a whole
+    // number (99.9 / 100 × 1,000 is 999.0000000000001) from taking the next rank.
     private static double Percentile(double[] sorted, double percent) =>
-        sorted.Length == 0 ? 0 : sorted[Math.Clamp((int)Math.Ceiling(percent / 100 * sorted.Length) - 1, 0, sorted.Length - 1)];
+        sorted.Length == 0 ? 0 : sorted[Math.Clamp((int)Math.Ceiling(percent / 100 * sorted.Length - 1e-9) - 1, 0, sorted.Length - 1)];
 }
