@@ -8,6 +8,7 @@ var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
 builder.AddMessageStore();
 builder.AddBearerAuthentication();
+builder.AddSendRateLimit();
 builder.Services.AddExceptionHandler<DatabaseUnavailableHandler>();
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddSingleton<MessageIdGenerator>();
@@ -22,6 +23,7 @@ app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseAuthentication();
 app.UseAuthorization();
+app.UseRateLimiter(); // after authorization: a sender's bucket is found by its user id
 
 app.MapDefaultEndpoints();
 // The one document, at its own path: the framework's "/openapi/{documentName}.json" answers any other name with a

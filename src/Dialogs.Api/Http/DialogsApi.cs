@@ -29,6 +29,8 @@ public static class DialogsApi
             .WithSummary("Send a message from the current user to user_id")
             .ProducesJsonBodyProblems()
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests)
+            .RequireRateLimiting(SendRateLimit.Policy)
             .AddOpenApiOperationTransformer(OpenApiDescriptions.DescribeSend);
 
         dialog.MapGet("/list", ListAsync)

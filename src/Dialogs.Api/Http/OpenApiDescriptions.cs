@@ -83,16 +83,21 @@ public static class OpenApiDescriptions
 
             if (status == "503")
             {
-                serverError.Headers ??= new Dictionary<string, IOpenApiHeader>();
-                serverError.Headers[HeaderNames.RetryAfter] = new OpenApiHeader
-                {
-                    Description = "Seconds to wait before trying again.",
-                    Schema = new OpenApiSchema { Type = JsonSchemaType.Integer, Minimum = "0" },
-                };
+                SaysWhenToRetry(serverError);
             }
         }
 
         return Task.CompletedTask;
+    }
+
+    private static void SaysWhenToRetry(OpenApiResponse response)
+    {
+        response.Headers ??= new Dictionary<string, IOpenApiHeader>();
+        response.Headers[HeaderNames.RetryAfter] = new OpenApiHeader
+        {
+            Description = "Seconds to wait before trying again.",
+            Schema = new OpenApiSchema { Type = JsonSchemaType.Integer, Minimum = "0" },
+        };
     }
 
     private static OpenApiSchema BaseContractMembers() => new()
@@ -146,6 +151,12 @@ public static class OpenApiDescriptions
         if (operation.Responses?.GetValueOrDefault("503") is OpenApiResponse unavailable)
         {
             unavailable.Description = $"Not stored, or, where the body says \"outcome\": \"unknown\", perhaps stored: a retry with the {DialogsApi.IdempotencyKeyHeader} it was sent with stores it once either way.";
+        }
+
+        if (operation.Responses?.GetValueOrDefault("429") is OpenApiResponse tooMany)
+        {
+            tooMany.Description = "Not stored: the user sent more messages than the service takes from one user (a burst, then a rate a second).";
+            SaysWhenToRetry(tooMany);
         }
 
         operation.Parameters ??= [];

@@ -783,6 +783,9 @@ public abstract class DialogsApiContract(Database database)
         }
 
         Assert.True(send.GetProperty("responses").TryGetProperty("422", out _));
+        // A sender beyond its limit is told when to send again; reading has no such limit.
+        Assert.True(send.GetProperty("responses").GetProperty("429").GetProperty("headers").TryGetProperty("Retry-After", out _));
+        Assert.False(list.GetProperty("responses").TryGetProperty("429", out _));
         var body = send.GetProperty("requestBody");
         Assert.True(body.GetProperty("required").GetBoolean());
         Assert.Equal("text", body.GetProperty("content").GetProperty("application/json").GetProperty("schema")

@@ -1,3 +1,4 @@
+using Dialogs.Api.Http;
 using Dialogs.Local;
 using Dialogs.Local.Cluster;
 using Dialogs.Migrator;
@@ -85,7 +86,12 @@ public abstract class Database : IAsyncLifetime
         get
         {
             Require();
-            return _api ??= new TestApi(ConnectionString);
+            // The tests on it fill dialogs through the API, a thousand messages from one sender at times: faster than
+            // a user may send. The limit itself is SendRateLimitTests', on APIs of their own.
+            return _api ??= new TestApi(ConnectionString, new Dictionary<string, string>
+            {
+                [$"{SendRateLimitOptions.Section}:{nameof(SendRateLimitOptions.Burst)}"] = "1000000",
+            });
         }
     }
 

@@ -1,0 +1,81 @@
+using System.Globalization;
+using System.Net;
+using Dialogs.Api.Http;
+using Dialogs.Tests.Infrastructure;
+using Microsoft.Extensions.Options;
+
+namespace Dialogs.Tests.Api;
+
+/// <summary>One user's sends beyond a burst and a rate a second are refused with 429 and stored nowhere; others go on.</summary>
+public sealed class SendRateLimitTests(PlainPostgres database)
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task A_sender_beyond_the_burst_gets_429_with_Retry_After_and_nothing_stored_while_other_senders_go_on()
+    {
+        database.Require();
+        await using var api = new TestApi(database.ConnectionString, Limits(burst: 3, perSecond: 1));
+        var (alice, bob) = (Users.New("alice"), Users.New("bob"));
+        using var asAlice = api.Client(alice);
+        using var asBob = api.Client(bob);
+        for (var i = 1; i <= 3; i++)
+        {
+            await asAlice.SendOk(bob, $"message {i}");
+        }
+
+        using var refused = await asAlice.Send(bob, "one too many", idempotencyKey: "the-fourth");
+        Assert.Equal(TimeSpan.FromSeconds(1), refused.Headers.RetryAfter?.Delta);
+        var problem = await DialogsApiContract.AssertProblem(refused, 429);
+        Assert.Contains("3 messages at once and 1 a second", problem.GetProperty("detail").GetString());
+
+        // Each sender has a bucket of its own, and reading takes nothing from it.
+        await asBob.SendOk(alice, "bob's own");
+        Assert.Equal(["bob's own", "message 3", "message 2", "message 1"], (await asAlice.ListOk(bob)).Select(m => m.Text));
+
+        // A second later the bucket has a message more: the refused one, sent again with its key, is stored once.
+        await Eventually.UntilAsync(async () =>
+        {
+            using var again = await asAlice.Send(bob, "one too many", idempotencyKey: "the-fourth");
+            Assert.True(again.StatusCode is HttpStatusCode.OK or HttpStatusCode.TooManyRequests, $"{again.StatusCode}");
+            return again.StatusCode == HttpStatusCode.OK;
+        }, "the bucket to refill", Ct, TimeSpan.FromSeconds(5));
+        Assert.Single(await asAlice.ListOk(bob), m => m.Text == "one too many");
+    }
+
+    [Fact]
+    public async Task By_default_a_sender_may_send_60_at_once()
+    {
+        database.Require();
+        await using var api = new TestApi(database.ConnectionString);
+        var (alice, bob) = (Users.New("alice"), Users.New("bob"));
+        using var asAlice = api.Client(alice);
+
+        // All at once, well within the second after which the bucket gets its first 10 more.
+        var responses = await Task.WhenAll(Enumerable.Range(0, 70).Select(i => asAlice.Send(bob, $"burst {i}")));
+
+        Assert.Equal((60, 10), (responses.Count(r => r.StatusCode == HttpStatusCode.OK), responses.Count(r => r.StatusCode == HttpStatusCode.TooManyRequests)));
+        Assert.Equal(60, (await asAlice.ListOk(bob, "?limit=200")).Count);
+        Array.ForEach(responses, response => response.Dispose());
+    }
+
+    [Theory]
+    [InlineData(0, 10)]
+    [InlineData(60, 0)]
+    [InlineData(-1, 10)]
+    public async Task A_limit_below_one_stops_the_API_at_start(int burst, int perSecond)
+    {
+        database.Require();
+        await using var api = new TestApi(database.ConnectionString, Limits(burst, perSecond));
+
+        var refused = Assert.Throws<OptionsValidationException>(() => api.Client());
+
+        Assert.Contains(burst < 1 ? nameof(SendRateLimitOptions.Burst) : nameof(SendRateLimitOptions.PerSecond), refused.Message);
+    }
+
+    private static Dictionary<string, string> Limits(int burst, int perSecond) => new()
+    {
+        [$"{SendRateLimitOptions.Section}:{nameof(SendRateLimitOptions.Burst)}"] = burst.ToString(CultureInfo.InvariantCulture),
+        [$"{SendRateLimitOptions.Section}:{nameof(SendRateLimitOptions.PerSecond)}"] = perSecond.ToString(CultureInfo.InvariantCulture),
+    };
+}
