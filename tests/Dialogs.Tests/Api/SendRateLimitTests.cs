@@ -2,6 +2,8 @@ using System.Globalization;
 using System.Net;
 using Dialogs.Api.Http;
 using Dialogs.Tests.Infrastructure;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
 namespace Dialogs.Tests.Api;
@@ -65,10 +67,13 @@ public sealed class SendRateLimitTests(PlainPostgres database)
     [InlineData(-1, 10)]
     public async Task A_limit_below_one_stops_the_API_at_start(int burst, int perSecond)
     {
-        database.Require();
-        await using var api = new TestApi(database.ConnectionString, Limits(burst, perSecond));
+        // The API's start on its own: a WebApplicationFactory whose host fails to start may throw its disposal instead.
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        builder.Configuration.AddInMemoryCollection(Limits(burst, perSecond)!);
+        builder.AddSendRateLimit();
+        using var host = builder.Build();
 
-        var refused = Assert.Throws<OptionsValidationException>(() => api.Client());
+        var refused = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync(Ct));
 
         Assert.Contains(burst < 1 ? nameof(SendRateLimitOptions.Burst) : nameof(SendRateLimitOptions.PerSecond), refused.Message);
     }
