@@ -5,16 +5,39 @@ namespace Dialogs.Api.Storage;
 
 /// <summary>
 /// Ready means a round trip to the coordinator (or the single PostgreSQL node) succeeds and finds the schema applied,
-/// so an orchestrator holds traffic back from an API that started ahead of the migrator.
+/// so an orchestrator holds traffic back from an API that started ahead of the migrator. /health takes no token, so
+/// anyone who reaches it may ask as often as they like: checks at the same time share one round trip, and its answer
+/// stands for a second after it, so a flood of probes costs the database one query a second, not a pooled
+/// connection each.
 /// </summary>
-public sealed class DatabaseHealthCheck(NpgsqlDataSource db) : IHealthCheck
+public sealed class DatabaseHealthCheck(NpgsqlDataSource db, TimeProvider time) : IHealthCheck
 {
+    /// <summary>How long an answer stands for the checks after it.</summary>
+    public static readonly TimeSpan AnswerStands = TimeSpan.FromSeconds(1);
+
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(5);
 
-    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken ct = default)
+    private readonly Lock _gate = new();
+    private Task<HealthCheckResult>? _latest;
+    private long _latestAnsweredAt;
+
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken ct = default)
     {
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        deadline.CancelAfter(Timeout);
+        lock (_gate)
+        {
+            if (_latest is not { IsCompleted: false } && (_latest is null || time.GetElapsedTime(_latestAnsweredAt) >= AnswerStands))
+            {
+                _latest = PingAsync();
+            }
+
+            // A caller that gives up stops waiting; the shared round trip goes on for the others.
+            return _latest.WaitAsync(ct);
+        }
+    }
+
+    private async Task<HealthCheckResult> PingAsync()
+    {
+        using var deadline = new CancellationTokenSource(Timeout);
         try
         {
             await using var ping = db.CreateCommand(MessageStore.SchemaAppliedSql);
@@ -25,6 +48,10 @@ public sealed class DatabaseHealthCheck(NpgsqlDataSource db) : IHealthCheck
         catch (Exception e) when (e is NpgsqlException or OperationCanceledException or TimeoutException)
         {
             return HealthCheckResult.Unhealthy("the database cannot be reached", e);
+        }
+        finally
+        {
+            _latestAnsweredAt = time.GetTimestamp();
         }
     }
 }

@@ -38,6 +38,7 @@ public static class StorageSetup
         builder.Services.AddSingleton(services => StoreBulkhead.For(services.GetRequiredService<NpgsqlDataSource>()));
         builder.Services.AddSingleton(_ => CoordinatorProbe.For(connectionString));
         builder.Services.AddSingleton<MessageStore>();
+        builder.Services.AddSingleton<DatabaseHealthCheck>(); // one, whose answer the checks share
         builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database");
         return builder;
     }

@@ -30,7 +30,8 @@ public sealed class SchemaBehindTests
 
         await node.ExecuteAsync(SchemaMigrator.Embedded.Single(m => m.Version == "0002_commit_order").Sql);
 
-        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/health", Ct)).StatusCode);
+        // Once the answer before it has stood its second (DatabaseHealthCheck.AnswerStands).
+        await Eventually.UntilAsync(async () => (await client.GetAsync("/health", Ct)).StatusCode == HttpStatusCode.OK, "/health ready", Ct);
         await client.SendOk(peer, "once the schema is there");
     }
 }

@@ -62,7 +62,8 @@ public sealed class StartupShardMapTests
 
         await nodes.Cluster.MigrateAsync(shardCount: 4, Ct);
 
-        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/health", Ct)).StatusCode);
+        // Once the answer before it has stood its second (DatabaseHealthCheck.AnswerStands).
+        await Eventually.UntilAsync(async () => (await client.GetAsync("/health", Ct)).StatusCode == HttpStatusCode.OK, "/health ready", Ct);
         await client.SendOk(peer, "once the schema is there");
         var known = await OnceKnownAsync(api.Services.GetRequiredService<ShardPlacements>(), Users.Dialog(me, peer));
         Assert.Equal(nodes.Cluster.Workers[0].Address, known.Node);

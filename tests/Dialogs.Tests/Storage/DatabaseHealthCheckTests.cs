@@ -1,0 +1,86 @@
+using System.Diagnostics;
+using System.Net;
+using Dialogs.Api.Storage;
+using Dialogs.Tests.Infrastructure;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+
+namespace Dialogs.Tests.Storage;
+
+/// <summary>/health takes no token: a flood of it costs the database one round trip a second, not one each.</summary>
+public sealed class DatabaseHealthCheckTests(PlainPostgres database)
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task Checks_at_the_same_time_share_one_round_trip_and_its_answer_stands_for_a_second()
+    {
+        database.Require();
+        var clock = new ManualClock();
+        var check = new DatabaseHealthCheck(database.DataSource, clock);
+        using var test = new Activity("health checks").Start();
+        using var queries = new QueriesOfTrace(test.TraceId);
+
+        var answers = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => Task.Run(() => check.CheckHealthAsync(new HealthCheckContext(), Ct), Ct)));
+        Assert.All(answers, answer => Assert.Equal(HealthStatus.Healthy, answer.Status));
+        Assert.Equal(1, queries.Count);
+
+        clock.Advance(DatabaseHealthCheck.AnswerStands * 0.9);
+        Assert.Equal(HealthStatus.Healthy, (await check.CheckHealthAsync(new HealthCheckContext(), Ct)).Status);
+        Assert.Equal(1, queries.Count);
+
+        clock.Advance(DatabaseHealthCheck.AnswerStands * 0.2);
+        Assert.Equal(HealthStatus.Healthy, (await check.CheckHealthAsync(new HealthCheckContext(), Ct)).Status);
+        Assert.Equal(2, queries.Count);
+    }
+
+    [Fact]
+    public async Task A_flood_of_health_probes_costs_the_database_one_query()
+    {
+        database.Require();
+        await using var api = new TestApi(database.ConnectionString);
+        using var anonymous = api.Client();
+        // The probes in a trace of their own: the API's own queries (its shard map) are in others.
+        var probes = ActivityTraceId.CreateRandom();
+        using var queries = new QueriesOfTrace(probes);
+
+        var answers = await Task.WhenAll(Enumerable.Range(0, 30).Select(async _ =>
+        {
+            using var probe = new HttpRequestMessage(HttpMethod.Get, "/health");
+            probe.Headers.Add("traceparent", $"00-{probes}-{ActivitySpanId.CreateRandom()}-01");
+            using var answer = await anonymous.SendAsync(probe, Ct);
+            return answer.StatusCode;
+        }));
+
+        Assert.All(answers, status => Assert.Equal(HttpStatusCode.OK, status));
+        Assert.Equal(1, queries.Count);
+    }
+
+    /// <summary>Counts the statements Npgsql runs in one trace (opening a connection has a span too, CONNECT: not counted).</summary>
+    private sealed class QueriesOfTrace : IDisposable
+    {
+        private readonly ActivityListener _listener;
+        private int _count;
+
+        public QueriesOfTrace(ActivityTraceId trace)
+        {
+            _listener = new ActivityListener
+            {
+                // The API's request spans too, which carry the probes' trace on to the queries beneath them.
+                ShouldListenTo = source => source.Name is "Npgsql" or "Microsoft.AspNetCore",
+                Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+                ActivityStarted = span =>
+                {
+                    if (span.Source.Name == "Npgsql" && span.TraceId == trace && !span.OperationName.StartsWith("CONNECT", StringComparison.Ordinal))
+                    {
+                        Interlocked.Increment(ref _count);
+                    }
+                },
+            };
+            ActivitySource.AddActivityListener(_listener);
+        }
+
+        public int Count => Volatile.Read(ref _count);
+
+        public void Dispose() => _listener.Dispose();
+    }
+}
