@@ -65,6 +65,16 @@ public sealed class LatencyHistogramTests
     }
 
     [Fact]
+    public void No_percentile_is_above_the_slowest_value_recorded()
+    {
+        // 256 µs opens a bucket two microseconds wide, whose middle is 257.
+        var histogram = new LatencyHistogram();
+        histogram.Record(256);
+
+        Assert.Equal(0.256, histogram.PercentileMilliseconds(99));
+    }
+
+    [Fact]
     public void An_empty_histogram_reports_zero()
     {
         var histogram = new LatencyHistogram();
