@@ -87,7 +87,7 @@ public static class Extensions
                 .AddProcessor(new HttpServerSpans())
                 .AddProcessor(new DatabaseSpansOfRecordedWork()))
             .WithMetrics(metrics => metrics.AddMeter(appName, "Microsoft.AspNetCore.Hosting",
-                "Microsoft.AspNetCore.Server.Kestrel", "System.Net.Http", "System.Runtime", "Npgsql"))
+                "Microsoft.AspNetCore.Server.Kestrel", "Microsoft.AspNetCore.RateLimiting", "System.Net.Http", "System.Runtime", "Npgsql"))
             .UseOtlpExporter(protocol, endpoint)));
         builder.Services.AddHostedService<OpenTelemetryActivator>();
         return builder;

@@ -20,11 +20,14 @@ public static class ProblemDetailsDefaults
         {
             var problem = context.ProblemDetails;
             problem.Detail ??= RoutingDetail(context.HttpContext.Request, problem.Status);
-            // ASP.NET Core links 422 to WebDAV's RFC 4918, which HTTP itself has defined since RFC 9110.
-            if (problem.Status == StatusCodes.Status422UnprocessableEntity)
+            // ASP.NET Core links 422 to WebDAV's RFC 4918, which HTTP itself has defined since RFC 9110, and 429 to
+            // nothing: RFC 6585 defines it.
+            problem.Type = problem.Status switch
             {
-                problem.Type = "https://tools.ietf.org/html/rfc9110#section-15.5.21";
-            }
+                StatusCodes.Status422UnprocessableEntity => "https://tools.ietf.org/html/rfc9110#section-15.5.21",
+                StatusCodes.Status429TooManyRequests => "https://tools.ietf.org/html/rfc6585#section-4",
+                _ => problem.Type,
+            };
 
             if (problem.Status is not >= StatusCodes.Status500InternalServerError)
             {

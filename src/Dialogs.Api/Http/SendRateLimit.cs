@@ -2,16 +2,18 @@ using System.ComponentModel.DataAnnotations;
 using System.Globalization;
 using System.Security.Claims;
 using System.Threading.RateLimiting;
+using Dialogs.Api.Messaging;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
 
 namespace Dialogs.Api.Http;
 
 /// <summary>
-/// How fast one user may send: <see cref="SendRateLimitOptions.Burst"/> messages at once, then
-/// <see cref="SendRateLimitOptions.PerSecond"/> a second (a token bucket per sender, refilled every second). Without it
-/// one account could send as fast as the service takes it, to any id, and fill the database. A send beyond it gets
-/// 429 with Retry-After before anything is read or stored; reading is not limited.
+/// How fast one user may send: <see cref="SendRateLimitOptions.Burst"/> send requests at once, then
+/// <see cref="SendRateLimitOptions.PerSecond"/> a second (a token bucket per sender, refilled as time passes: at 10 a
+/// second, one every tenth of a second). Without it one account could send as fast as the service takes it, to any
+/// id, and fill the database. A send beyond it gets 429 with Retry-After before anything is read or stored; every
+/// send request counts, refused and repeated ones too; reading is not limited.
 /// </summary>
 public static class SendRateLimit
 {
@@ -39,9 +41,13 @@ public static class SendRateLimit
         public Func<OnRejectedContext, CancellationToken, ValueTask> OnRejected => RefuseAsync;
 
         // Sending requires a signed-in user (the rate limiter runs after authorization), whose subject authentication
-        // has checked to be a user id.
-        public RateLimitPartition<string> GetPartition(HttpContext context) =>
-            RateLimitPartition.GetTokenBucketLimiter(context.User.FindFirstValue(BearerAuthentication.SubjectClaim)!, _ => _bucket);
+        // has checked to be a user id. By the user id, not the claim as written: a UUID names one user in either case,
+        // and its spellings would each have had an allowance.
+        public RateLimitPartition<string> GetPartition(HttpContext context)
+        {
+            UserId.TryParse(context.User.FindFirstValue(BearerAuthentication.SubjectClaim), out var sender);
+            return RateLimitPartition.GetTokenBucketLimiter(sender.Value, _ => _bucket);
+        }
 
         private async ValueTask RefuseAsync(OnRejectedContext rejected, CancellationToken ct)
         {
@@ -57,8 +63,9 @@ public static class SendRateLimit
                 {
                     Status = StatusCodes.Status429TooManyRequests,
                     Title = "Too many messages",
-                    Detail = $"You may send {_bucket.TokenLimit} messages at once and {_bucket.TokensPerPeriod} a second after that. "
-                        + $"This one was not stored; send it again in {seconds} s.",
+                    // Every send request counts, a refused or repeated one too: it is the requests the limit holds back.
+                    Detail = $"One user may make {_bucket.TokenLimit} send requests at once and {_bucket.TokensPerPeriod} a second after that. "
+                        + $"This one was not tried, so nothing was stored; send it again in {seconds} s.",
                 },
             });
         }
@@ -71,10 +78,10 @@ public sealed class SendRateLimitOptions
     public const string Section = "RateLimits:Sends";
 
     /// <summary>Messages one user may send at once, after a pause.</summary>
-    [Range(1, 1_000_000)]
+    [Range(1, 1_000_000, ErrorMessage = $"{Section}:{nameof(Burst)} must be between {{1}} and {{2}}.")]
     public int Burst { get; set; } = 60;
 
     /// <summary>Messages one user may send each second, sustained.</summary>
-    [Range(1, 1_000_000)]
+    [Range(1, 1_000_000, ErrorMessage = $"{Section}:{nameof(PerSecond)} must be between {{1}} and {{2}}.")]
     public int PerSecond { get; set; } = 10;
 }

@@ -29,7 +29,8 @@ public sealed class SendRateLimitTests(PlainPostgres database)
         using var refused = await asAlice.Send(bob, "one too many", idempotencyKey: "the-fourth");
         Assert.Equal(TimeSpan.FromSeconds(1), refused.Headers.RetryAfter?.Delta);
         var problem = await DialogsApiContract.AssertProblem(refused, 429);
-        Assert.Contains("3 messages at once and 1 a second", problem.GetProperty("detail").GetString());
+        Assert.Contains("3 send requests at once and 1 a second", problem.GetProperty("detail").GetString());
+        Assert.Equal("https://tools.ietf.org/html/rfc6585#section-4", problem.GetProperty("type").GetString());
 
         // Each sender has a bucket of its own, and reading takes nothing from it.
         await asBob.SendOk(alice, "bob's own");
@@ -43,6 +44,23 @@ public sealed class SendRateLimitTests(PlainPostgres database)
             return again.StatusCode == HttpStatusCode.OK;
         }, "the bucket to refill", Ct, TimeSpan.FromSeconds(5));
         Assert.Single(await asAlice.ListOk(bob), m => m.Text == "one too many");
+    }
+
+    [Fact]
+    public async Task A_UUID_user_has_one_allowance_whichever_case_its_tokens_spell_it_in()
+    {
+        database.Require();
+        await using var api = new TestApi(database.ConnectionString, Limits(burst: 2, perSecond: 1));
+        var user = Guid.NewGuid().ToString();
+        var bob = Users.New("bob");
+        using var lower = api.Client(user);
+        using var upper = api.Client(user.ToUpperInvariant());
+
+        await lower.SendOk(bob, "lower");
+        await upper.SendOk(bob, "upper");
+        using var refused = await upper.Send(bob, "one too many");
+
+        Assert.Equal(HttpStatusCode.TooManyRequests, refused.StatusCode);
     }
 
     [Fact]
@@ -75,7 +93,8 @@ public sealed class SendRateLimitTests(PlainPostgres database)
 
         var refused = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync(Ct));
 
-        Assert.Contains(burst < 1 ? nameof(SendRateLimitOptions.Burst) : nameof(SendRateLimitOptions.PerSecond), refused.Message);
+        var key = burst < 1 ? nameof(SendRateLimitOptions.Burst) : nameof(SendRateLimitOptions.PerSecond);
+        Assert.Contains($"{SendRateLimitOptions.Section}:{key} must be between 1 and 1000000.", refused.Message);
     }
 
     private static Dictionary<string, string> Limits(int burst, int perSecond) => new()
