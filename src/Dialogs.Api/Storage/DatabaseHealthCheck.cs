@@ -8,9 +8,10 @@ namespace Dialogs.Api.Storage;
 /// so an orchestrator holds traffic back from an API that started ahead of the migrator. /health takes no token, so
 /// anyone who reaches it may ask as often as they like: checks at the same time share one round trip, and its answer
 /// stands for a second after it, so a flood of probes costs the database one query a second, not a pooled
-/// connection each.
+/// connection each. For the same reason it logs what it finds when that changes, not each probe's answer (the
+/// framework's log of every unhealthy probe, a stack trace each, is off in appsettings.json).
 /// </summary>
-public sealed class DatabaseHealthCheck(NpgsqlDataSource db, TimeProvider time) : IHealthCheck
+public sealed partial class DatabaseHealthCheck(NpgsqlDataSource db, TimeProvider time, ILogger<DatabaseHealthCheck> logger) : IHealthCheck
 {
     /// <summary>How long an answer stands for the checks after it.</summary>
     public static readonly TimeSpan AnswerStands = TimeSpan.FromSeconds(1);
@@ -20,6 +21,7 @@ public sealed class DatabaseHealthCheck(NpgsqlDataSource db, TimeProvider time) 
     private readonly Lock _gate = new();
     private Task<HealthCheckResult>? _latest;
     private long _latestAnsweredAt;
+    private bool _wasHealthy = true; // an API starts quietly where all is well
 
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken ct = default)
     {
@@ -37,6 +39,27 @@ public sealed class DatabaseHealthCheck(NpgsqlDataSource db, TimeProvider time) 
 
     private async Task<HealthCheckResult> PingAsync()
     {
+        var answer = await AskAsync();
+        var healthy = answer.Status == HealthStatus.Healthy;
+        if (healthy != _wasHealthy)
+        {
+            if (healthy)
+            {
+                LogReady(logger);
+            }
+            else
+            {
+                LogUnready(logger, answer.Exception, answer.Description);
+            }
+        }
+
+        _wasHealthy = healthy;
+        _latestAnsweredAt = time.GetTimestamp();
+        return answer;
+    }
+
+    private async Task<HealthCheckResult> AskAsync()
+    {
         using var deadline = new CancellationTokenSource(Timeout);
         try
         {
@@ -49,9 +72,11 @@ public sealed class DatabaseHealthCheck(NpgsqlDataSource db, TimeProvider time) 
         {
             return HealthCheckResult.Unhealthy("the database cannot be reached", e);
         }
-        finally
-        {
-            _latestAnsweredAt = time.GetTimestamp();
-        }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Unready (/health 503): {Reason}")]
+    private static partial void LogUnready(ILogger logger, Exception? exception, string? reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Ready again (/health 200)")]
+    private static partial void LogReady(ILogger logger);
 }

@@ -1,8 +1,11 @@
 using System.Diagnostics;
 using System.Net;
 using Dialogs.Api.Storage;
+using Dialogs.Local.Cluster;
 using Dialogs.Tests.Infrastructure;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Dialogs.Tests.Storage;
 
@@ -16,7 +19,7 @@ public sealed class DatabaseHealthCheckTests(PlainPostgres database)
     {
         database.Require();
         var clock = new ManualClock();
-        var check = new DatabaseHealthCheck(database.DataSource, clock);
+        var check = new DatabaseHealthCheck(database.DataSource, clock, NullLogger<DatabaseHealthCheck>.Instance);
         using var test = new Activity("health checks").Start();
         using var queries = new QueriesOfTrace(test.TraceId);
 
@@ -53,6 +56,33 @@ public sealed class DatabaseHealthCheckTests(PlainPostgres database)
 
         Assert.All(answers, status => Assert.Equal(HttpStatusCode.OK, status));
         Assert.Equal(1, queries.Count);
+    }
+
+    [Fact]
+    public async Task An_outage_is_logged_once_not_with_every_probe()
+    {
+        var logs = new CapturedLogs();
+        await using var api = new TestApi($"Host=127.0.0.1;Port={LocalNode.FreePorts(1)[0]};Username=postgres;Database=dialogs", logs: logs);
+        using var anonymous = api.Client();
+
+        for (var round = 0; round < 2; round++)
+        {
+            if (round > 0)
+            {
+                await Task.Delay(DatabaseHealthCheck.AnswerStands * 1.5, Ct); // a second check, as unready
+            }
+
+            var answers = await Task.WhenAll(Enumerable.Range(0, 20).Select(async _ =>
+            {
+                using var probe = await anonymous.GetAsync("/health", Ct);
+                return probe.StatusCode;
+            }));
+            Assert.All(answers, status => Assert.Equal(HttpStatusCode.ServiceUnavailable, status));
+        }
+
+        Assert.Contains("the database cannot be reached", Assert.Single(logs.Of(nameof(DatabaseHealthCheck), LogLevel.Warning)));
+        // The framework's own line for each unhealthy probe, with the exception's stack trace.
+        Assert.Empty(logs.Of("DefaultHealthCheckService", LogLevel.Error));
     }
 
     /// <summary>Counts the statements Npgsql runs in one trace (opening a connection has a span too, CONNECT: not counted).</summary>
