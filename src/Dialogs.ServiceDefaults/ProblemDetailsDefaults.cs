@@ -6,7 +6,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 namespace Microsoft.Extensions.Hosting;
 
 /// <summary>
-/// Every error is RFC 9457 ProblemDetails; server errors also carry the members that clients of the base
+/// Every error is RFC 9457 ProblemDetails; server errors and 429 also carry the members that clients of the base
 /// contract read (message, request_id, code), so both kinds of client understand one body.
 /// </summary>
 public static class ProblemDetailsDefaults
@@ -29,7 +29,7 @@ public static class ProblemDetailsDefaults
                 _ => problem.Type,
             };
 
-            if (problem.Status is not >= StatusCodes.Status500InternalServerError)
+            if (!CarriesBaseContractMembers(problem.Status))
             {
                 return;
             }
@@ -41,6 +41,13 @@ public static class ProblemDetailsDefaults
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IProblemDetailsWriter, AnyAcceptProblemWriter>());
         return services;
     }
+
+    /// <summary>
+    /// Server errors, which the base contract defines with these members, and 429, which it does not know: its clients
+    /// then read a refused send as they read a 503, with something to show.
+    /// </summary>
+    public static bool CarriesBaseContractMembers(int? status) =>
+        status is >= StatusCodes.Status500InternalServerError or StatusCodes.Status429TooManyRequests;
 
     /// <summary>What routing's answers, which come without a detail, mean for the request.</summary>
     private static string? RoutingDetail(HttpRequest request, int? status) => status switch

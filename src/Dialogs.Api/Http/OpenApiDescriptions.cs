@@ -45,7 +45,7 @@ public static class OpenApiDescriptions
 
                 return Task.CompletedTask;
             })
-            .AddOperationTransformer(DescribeServerErrors));
+            .AddOperationTransformer(DescribeBaseContractErrors));
 
     /// <summary>
     /// What every endpoint of a group that requires a token and reads the database may answer besides its own results:
@@ -64,26 +64,27 @@ public static class OpenApiDescriptions
         .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
 
     /// <summary>
-    /// A server error's body also carries the base contract's members (<see cref="ProblemDetailsDefaults"/>), which
-    /// its clients read, and a 503 says when to try again.
+    /// A server error's body, and a 429's, also carries the base contract's members (<see cref="ProblemDetailsDefaults"/>),
+    /// which its clients read, and a 503 or a 429 says when to try again.
     /// </summary>
-    private static Task DescribeServerErrors(OpenApiOperation operation, OpenApiOperationTransformerContext context, CancellationToken ct)
+    private static Task DescribeBaseContractErrors(OpenApiOperation operation, OpenApiOperationTransformerContext context, CancellationToken ct)
     {
         foreach (var (status, response) in operation.Responses ?? [])
         {
-            if (!status.StartsWith('5') || response is not OpenApiResponse serverError)
+            if (!int.TryParse(status, NumberStyles.None, CultureInfo.InvariantCulture, out var code)
+                || !ProblemDetailsDefaults.CarriesBaseContractMembers(code) || response is not OpenApiResponse error)
             {
                 continue;
             }
 
-            foreach (var media in serverError.Content?.Values ?? [])
+            foreach (var media in error.Content?.Values ?? [])
             {
                 media.Schema = new OpenApiSchema { AllOf = [media.Schema!, BaseContractMembers()] };
             }
 
-            if (status == "503")
+            if (code is StatusCodes.Status503ServiceUnavailable or StatusCodes.Status429TooManyRequests)
             {
-                SaysWhenToRetry(serverError);
+                SaysWhenToRetry(error);
             }
         }
 
@@ -155,8 +156,7 @@ public static class OpenApiDescriptions
 
         if (operation.Responses?.GetValueOrDefault("429") is OpenApiResponse tooMany)
         {
-            tooMany.Description = "Not stored: the user sent more messages than the service takes from one user (a burst, then a rate a second).";
-            SaysWhenToRetry(tooMany);
+            tooMany.Description = "Not tried, so not stored: the user made more send requests than the service takes from one user (a burst, then a rate a second).";
         }
 
         operation.Parameters ??= [];

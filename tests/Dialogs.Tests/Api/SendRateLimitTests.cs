@@ -31,6 +31,9 @@ public sealed class SendRateLimitTests(PlainPostgres database)
         var problem = await DialogsApiContract.AssertProblem(refused, 429);
         Assert.Contains("3 send requests at once and 1 a second", problem.GetProperty("detail").GetString());
         Assert.Equal("https://tools.ietf.org/html/rfc6585#section-4", problem.GetProperty("type").GetString());
+        // What a client of the base contract, which knows no 429, reads of an error it can retry.
+        Assert.Equal((429, problem.GetProperty("detail").GetString()), (problem.GetProperty("code").GetInt32(), problem.GetProperty("message").GetString()));
+        Assert.False(string.IsNullOrEmpty(problem.GetProperty("request_id").GetString()));
 
         // Each sender has a bucket of its own, and reading takes nothing from it.
         await asBob.SendOk(alice, "bob's own");
