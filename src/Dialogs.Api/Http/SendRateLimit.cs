@@ -77,11 +77,11 @@ public sealed class SendRateLimitOptions
 {
     public const string Section = "RateLimits:Sends";
 
-    /// <summary>Messages one user may send at once, after a pause.</summary>
+    /// <summary>Send requests one user may make at once, after a pause.</summary>
     [Range(1, 1_000_000, ErrorMessage = $"{Section}:{nameof(Burst)} must be between {{1}} and {{2}}.")]
     public int Burst { get; set; } = 60;
 
-    /// <summary>Messages one user may send each second, sustained.</summary>
+    /// <summary>Send requests one user may make each second, sustained.</summary>
     [Range(1, 1_000_000, ErrorMessage = $"{Section}:{nameof(PerSecond)} must be between {{1}} and {{2}}.")]
     public int PerSecond { get; set; } = 10;
 }
