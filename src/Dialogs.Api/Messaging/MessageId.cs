@@ -18,9 +18,16 @@ public readonly record struct MessageId(Guid Value)
             Span<byte> bytes = stackalloc byte[16];
             Value.TryWriteBytes(bytes, bigEndian: true, out _);
             var milliseconds = (long)(BinaryPrimitives.ReadUInt64BigEndian(bytes) >> 16);
-            return DateTime.UnixEpoch.AddMilliseconds(milliseconds);
+            return DateTime.UnixEpoch.AddMilliseconds(Math.Min(milliseconds, LastMillisecond));
         }
     }
+
+    /// <summary>
+    /// 48 bits of milliseconds reach the year 10889, DateTime only 9999: an id stored behind the service's back (a
+    /// UUIDv4, or a v7 of another clock) can carry a time past that, and reads as DateTime's last millisecond rather
+    /// than failing the page that holds it.
+    /// </summary>
+    private static readonly long LastMillisecond = (DateTime.MaxValue - DateTime.UnixEpoch).Ticks / TimeSpan.TicksPerMillisecond;
 
     public static bool TryParse(string? candidate, out MessageId id)
     {

@@ -50,17 +50,7 @@ public sealed class JsonTests(PlainPostgres database)
         var (alice, bob) = (Users.New("alice"), Users.New("bob"));
         // Stored at a whole second, as one message in a thousand is (its id's time); written by default it would read "...:01Z".
         var onTheSecond = new MessageIdGenerator(new ManualClock(new DateTimeOffset(2026, 11, 23, 3, 54, 1, TimeSpan.Zero))).Next();
-        await using (var insert = database.DataSource.CreateCommand("""
-                         INSERT INTO messages (dialog_id, id, sender_id, recipient_id, body, created_at, idempotency_key)
-                         VALUES ($1, $2, $3, $4, 'on the second', now(), 'key')
-                         """))
-        {
-            insert.Parameters.Add(new() { Value = Users.Dialog(alice, bob).Value });
-            insert.Parameters.Add(new() { Value = onTheSecond.Value });
-            insert.Parameters.Add(new() { Value = alice });
-            insert.Parameters.Add(new() { Value = bob });
-            await insert.ExecuteNonQueryAsync(TestContext.Current.CancellationToken);
-        }
+        await InsertBehindTheServicesBack(alice, bob, onTheSecond.Value, "on the second");
 
         using var client = database.Client(alice);
         // The page's writer, and the send's: a repeated send answers the stored message.
@@ -70,5 +60,33 @@ public sealed class JsonTests(PlainPostgres database)
         const string Expected = "\"created_at\":\"2026-11-23T03:54:01.000Z\"";
         Assert.Contains(Expected, await page.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
         Assert.Contains(Expected, await repeated.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+    }
+
+    [Fact]
+    public async Task A_message_whose_id_carries_a_time_past_the_year_9999_is_served_at_the_last_millisecond_of_9999()
+    {
+        var (alice, bob) = (Users.New("alice"), Users.New("bob"));
+        // Stored behind the service's back: the top 48 bits, its time, in the year 10889.
+        await InsertBehindTheServicesBack(alice, bob, Guid.Parse("ffffffff-ffff-7fff-bfff-ffffffffffff"), "from far ahead");
+
+        using var client = database.Client(alice);
+        using var page = await client.List(bob);
+
+        Assert.Equal(System.Net.HttpStatusCode.OK, page.StatusCode);
+        Assert.Contains("\"created_at\":\"9999-12-31T23:59:59.999Z\"", await page.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+    }
+
+    private async Task InsertBehindTheServicesBack(string from, string to, Guid id, string text)
+    {
+        await using var insert = database.DataSource.CreateCommand("""
+            INSERT INTO messages (dialog_id, id, sender_id, recipient_id, body, created_at, idempotency_key)
+            VALUES ($1, $2, $3, $4, $5, now(), 'key')
+            """);
+        insert.Parameters.Add(new() { Value = Users.Dialog(from, to).Value });
+        insert.Parameters.Add(new() { Value = id });
+        insert.Parameters.Add(new() { Value = from });
+        insert.Parameters.Add(new() { Value = to });
+        insert.Parameters.Add(new() { Value = text });
+        await insert.ExecuteNonQueryAsync(TestContext.Current.CancellationToken);
     }
 }
