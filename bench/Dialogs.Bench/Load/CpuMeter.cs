@@ -56,19 +56,24 @@ public sealed class CpuMeter(IReadOnlyDictionary<string, Func<TimeSpan>> parts, 
     /// Time of the whole machine (all cores) in processes, in hard and soft interrupts, taken by its host, and idle
     /// (waiting for a disk included: nothing else was ready to run).
     /// </summary>
-    private static MachineTimes Machine()
-    {
-        // cpu user nice system idle iowait irq softirq steal ...
-        var cpu = File.ReadLines("/proc/stat").First().Split(' ', StringSplitOptions.RemoveEmptyEntries);
-        return new(Ticks(cpu[1]) + Ticks(cpu[2]) + Ticks(cpu[3]), Ticks(cpu[6]) + Ticks(cpu[7]), Ticks(cpu[8]), Ticks(cpu[4]) + Ticks(cpu[5]));
-    }
+    private static MachineTimes Machine() => MachineTimes.Parse(File.ReadLines("/proc/stat").First());
 
-    private static TimeSpan Ticks(string value) =>
+    internal static TimeSpan Ticks(string value) =>
         TimeSpan.FromSeconds(long.Parse(value, CultureInfo.InvariantCulture) / TicksPerSecond);
 }
 
 /// <summary>The whole machine's cumulative time (all cores) in processes, in interrupts, taken by its host, and idle.</summary>
-public sealed record MachineTimes(TimeSpan Processes, TimeSpan Interrupts, TimeSpan Steal, TimeSpan Idle);
+public sealed record MachineTimes(TimeSpan Processes, TimeSpan Interrupts, TimeSpan Steal, TimeSpan Idle)
+{
+    /// <summary>From /proc/stat's first line, the sums over every core.</summary>
+    public static MachineTimes Parse(string cpuLine)
+    {
+        // cpu user nice system idle iowait irq softirq steal guest guest_nice
+        var cpu = cpuLine.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        return new(CpuMeter.Ticks(cpu[1]) + CpuMeter.Ticks(cpu[2]) + CpuMeter.Ticks(cpu[3]), CpuMeter.Ticks(cpu[6]) + CpuMeter.Ticks(cpu[7]),
+            CpuMeter.Ticks(cpu[8]), CpuMeter.Ticks(cpu[4]) + CpuMeter.Ticks(cpu[5]));
+    }
+}
 
 /// <summary>Cumulative CPU times at one moment: per part, and for the whole machine.</summary>
 public sealed record CpuReading(IReadOnlyDictionary<string, TimeSpan> Parts, TimeSpan Processes, TimeSpan Interrupts, TimeSpan Steal,

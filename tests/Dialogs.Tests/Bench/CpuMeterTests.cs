@@ -54,6 +54,15 @@ public sealed class CpuMeterTests
         Assert.Equal(TimeSpan.Zero, meter.Read().Since(start)[CpuMeter.Other]);
     }
 
+    [Fact]
+    public void The_machines_columns_are_read_from_their_own_fields_of_proc_stat()
+    {
+        // Every field its own value, guest time (of virtual machines this one runs, already in user) after steal.
+        var times = MachineTimes.Parse("cpu  100 20 300 4000 500 60 7 80 900 10");
+
+        Assert.Equal(new MachineTimes(Seconds(4.2), Seconds(0.67), Seconds(0.8), Seconds(45)), times);
+    }
+
     private static readonly TimeSpan Tick = TimeSpan.FromMilliseconds(10);
 
     private static TimeSpan Seconds(double seconds) => TimeSpan.FromSeconds(seconds);
