@@ -24,7 +24,7 @@ public sealed class ClusterOperations(NpgsqlDataSource db)
     private const int ReachTimeoutSeconds = 2;
 
     /// <summary>The advisory lock changes of the cluster take turns on: a bigint key like the migrator's, another value ("Cluster" in ASCII).</summary>
-    private const long ChangeLockKey = 0x436C7573746572;
+    public const long ChangeLockKey = 0x436C7573746572;
 
     public async Task<ClusterStatus> GetStatusAsync(CancellationToken ct)
     {

@@ -12,14 +12,15 @@ namespace Dialogs.Migrator;
 /// <summary>
 /// With no verb: applies the schema and the cluster topology, then exits. With `cluster ...`: an operation on the
 /// running cluster (status, add-worker, rebalance, drain, remove, cancel). Exit codes: 0 done, 1 failed (unreachable node,
-/// bad credentials, a node without wal_level=logical, a failed rebalance, ...), 2 bad configuration or usage; the
-/// failures with a one-line reason on standard error.
+/// bad credentials, a node without wal_level=logical, a failed rebalance, ...), 2 bad configuration or usage, 130
+/// stopped by a signal (Ctrl+C, SIGTERM); the failures and a stop with a one-line reason on standard error.
 /// </summary>
 public static partial class MigratorApp
 {
     public const int Succeeded = 0;
     public const int Failed = 1;
     public const int BadConfiguration = 2;
+    public const int Stopped = 130; // as a shell reports a command that Ctrl+C ended
 
     // "Dialogs" in ASCII: one lock for every migrator of this database, so two never run at once.
     public const long AdvisoryLockKey = 0x4469616C6F6773;
@@ -89,7 +90,9 @@ public static partial class MigratorApp
         // its cancellation back, as before.
         catch (OperationCanceledException) when (work.IsCancellationRequested && !ct.IsCancellationRequested)
         {
-            return FailTraced(Failed, "stopped before it finished; what was applied is committed, and a new run goes on from there.");
+            return FailTraced(Stopped, verb is []
+                ? "by a signal, before it finished; what was applied is committed, and a new run goes on from there."
+                : "by a signal, before it finished; `cluster status` shows the cluster as it is, and a job it started goes on.");
         }
         finally
         {
@@ -114,7 +117,7 @@ public static partial class MigratorApp
 
     internal static int Fail(TextWriter errors, int exitCode, string reason)
     {
-        errors.WriteLine($"dialogs-migrator: failed: {reason.ReplaceLineEndings(" ")}");
+        errors.WriteLine($"dialogs-migrator: {(exitCode == Stopped ? "stopped" : "failed")}: {reason.ReplaceLineEndings(" ")}");
         return exitCode;
     }
 

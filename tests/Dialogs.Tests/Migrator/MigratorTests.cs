@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Dialogs.Cluster;
 using Dialogs.Local.Cluster;
 using Dialogs.Migrator;
@@ -135,6 +136,49 @@ public sealed class MigratorTests(PlainPostgres database)
         }
 
         Assert.Equal(MigratorApp.Succeeded, await second.WaitAsync(TimeSpan.FromSeconds(30), Ct));
+    }
+
+    [Theory]
+    [InlineData("", MigratorApp.AdvisoryLockKey, "what was applied is committed")]
+    [InlineData("cluster add-worker 127.0.0.1:1", ClusterOperations.ChangeLockKey, "`cluster status` shows the cluster as it is")]
+    public async Task A_run_stopped_by_a_signal_exits_130_with_one_line_that_says_so_not_that_it_failed(string verb, long lockKey, string says)
+    {
+        database.Require();
+        // Held here, so that the run waits for it: a migration for another migrator's, a cluster verb for its turn.
+        await using var holder = new NpgsqlConnection(database.ConnectionString);
+        await holder.OpenAsync(Ct);
+        await using (var hold = new NpgsqlCommand($"SELECT pg_advisory_lock({lockKey})", holder))
+        {
+            await hold.ExecuteNonQueryAsync(Ct);
+        }
+
+        // Its own process: the signal reaches the migrator's host as an operator's Ctrl+C or a container's stop would.
+        using var migrator = Process.Start(new ProcessStartInfo("dotnet",
+            [Path.Combine(AppContext.BaseDirectory, "Dialogs.Migrator.dll"), .. verb.Split(' ', StringSplitOptions.RemoveEmptyEntries),
+                $"--ConnectionStrings:dialogs={database.ConnectionString}"])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        })!;
+        try
+        {
+            var output = migrator.StandardOutput.ReadToEndAsync(Ct);
+            var errors = migrator.StandardError.ReadToEndAsync(Ct);
+            await Eventually.UntilAsync(async () => migrator.HasExited || await WaitsForTheLockAsync(), "the migrator to wait for the lock", Ct);
+            Assert.True(Processes.Signal(migrator.Id, Processes.SigTerm), $"the migrator ended before the signal: {await errors}");
+            await migrator.WaitForExitAsync(Ct).WaitAsync(TimeSpan.FromSeconds(30), Ct);
+
+            var reason = (await errors).TrimEnd();
+            Assert.Equal(MigratorApp.Stopped, migrator.ExitCode);
+            Assert.StartsWith("dialogs-migrator: stopped: by a signal, before it finished; ", reason);
+            Assert.Contains(says, reason);
+            Assert.DoesNotContain('\n', reason);
+            await output;
+        }
+        finally
+        {
+            migrator.Kill();
+        }
     }
 
     [Fact]
