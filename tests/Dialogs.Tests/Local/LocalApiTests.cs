@@ -35,6 +35,27 @@ public sealed class LocalApiTests(PlainPostgres database)
     }
 
     [Fact]
+    public async Task A_saved_pid_is_this_folders_API_only_while_that_process_runs_this_folders_build()
+    {
+        var (mine, other) = (Directory.CreateTempSubdirectory("dialogs-api-"), Directory.CreateTempSubdirectory("dialogs-api-"));
+        try
+        {
+            // The pid an `up` saved, since taken by another clone's API: not ours, so `up` starts one and `down` spares it.
+            var othersApi = StartStandIn(other.FullName);
+            await Eventually.UntilAsync(() => Task.FromResult(SleepStarted(othersApi)), "the stand-in", Ct);
+
+            Assert.Null(LocalApi.Find(mine.FullName, othersApi, port: 1));
+            Assert.Equal(othersApi, LocalApi.Find(other.FullName, othersApi, port: 1)?.Pid);
+        }
+        finally
+        {
+            await LocalApi.StopAllFromAsync(other.FullName);
+            mine.Delete(recursive: true);
+            other.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task A_started_API_has_its_token_signing_key_in_its_environment_not_on_its_command_line_which_every_user_can_read()
     {
         var tokens = DevTokens.CreateNew();

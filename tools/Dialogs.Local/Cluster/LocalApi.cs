@@ -15,8 +15,13 @@ public sealed class LocalApi
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(90);
     private static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(15);
 
-    private LocalApi(int pid, string url)
+    // The API's command line names its build by full path: a pid that another folder's API (another clone's, the
+    // benchmark's) has taken since is not this one.
+    private readonly string _marker;
+
+    private LocalApi(string apiFolder, int pid, string url)
     {
+        _marker = MarkerOf(apiFolder);
         Pid = pid;
         Url = url;
     }
@@ -76,7 +81,7 @@ public sealed class LocalApi
             environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
         }
 
-        var api = new LocalApi(Processes.StartDetached("dotnet", arguments, apiFolder, logPath, environment), url);
+        var api = new LocalApi(apiFolder, Processes.StartDetached("dotnet", arguments, apiFolder, logPath, environment), url);
         try
         {
             await api.WaitHealthyAsync(logPath, ct);
@@ -89,11 +94,11 @@ public sealed class LocalApi
         }
     }
 
-    /// <summary>The API process started earlier with this pid, if it still runs.</summary>
-    public static LocalApi? Find(int pid, int port) =>
-        Processes.IsAlive(pid, ProcessMarker) ? new LocalApi(pid, $"http://{LocalNode.Host}:{port}") : null;
+    /// <summary>The API process started earlier from <paramref name="apiFolder"/> with this pid, if it still runs.</summary>
+    public static LocalApi? Find(string apiFolder, int pid, int port) =>
+        Processes.IsAlive(pid, MarkerOf(apiFolder)) ? new LocalApi(apiFolder, pid, $"http://{LocalNode.Host}:{port}") : null;
 
-    public Task StopAsync() => Processes.StopAsync(Pid, ProcessMarker, StopGrace);
+    public Task StopAsync() => Processes.StopAsync(Pid, _marker, StopGrace);
 
     /// <summary>
     /// Stops every API process running from the build in <paramref name="apiFolder"/>, knowing nothing else of them:

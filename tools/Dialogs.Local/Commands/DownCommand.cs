@@ -26,7 +26,8 @@ public static class DownCommand
         }
         catch (InvalidOperationException)
         {
-            // A damaged cluster.json no longer tells the nodes; each server whose data lies in the folder stops all the same.
+            // A damaged cluster.json no longer tells the nodes, nor does an unfinished cluster whose node would not stop:
+            // each server whose data lies in the folder stops all the same.
             await LocalNode.StopAllUnderAsync(postgres, workspace.NodesFolder);
             throw;
         }

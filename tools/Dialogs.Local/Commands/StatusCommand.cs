@@ -44,7 +44,7 @@ public static class StatusCommand
     /// </summary>
     private static async Task<string> ApiStateAsync(Workspace workspace, ServiceState service)
     {
-        if (service.Api is not { } api)
+        if (workspace.RunningApi(service) is not { } api)
         {
             return LocalApi.RunningFrom(workspace.ApiFolder) is [var unsaved, ..]
                 ? $"[yellow]running as pid {unsaved}, which an interrupted `up` did not save: `down` stops it[/]"

@@ -46,7 +46,7 @@ public static class UpCommand
         }
 
         var service = workspace.LoadService();
-        if (service.Api is null)
+        if (workspace.RunningApi(service) is null)
         {
             service = await StartApiAsync(workspace, service, cluster, ct);
         }

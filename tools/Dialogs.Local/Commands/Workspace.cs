@@ -60,6 +60,9 @@ public sealed class Workspace
         return state;
     }
 
+    /// <summary>The API process the saved state names, if it still runs from this workspace's build.</summary>
+    public LocalApi? RunningApi(ServiceState state) => state.ApiPid is { } pid ? LocalApi.Find(ApiFolder, pid, state.ApiPort) : null;
+
     /// <summary>Saves the service's state, readable by this user alone: it holds the key that signs tokens.</summary>
     public void SaveService(ServiceState state) => StateFile.Write(ServiceFile, state, UnixFileMode.UserRead | UnixFileMode.UserWrite);
 }
@@ -67,10 +70,7 @@ public sealed class Workspace
 /// <summary>The API process of the local service and the issuer its tokens come from.</summary>
 public sealed record ServiceState(int ApiPort, int? ApiPid, DevTokens Tokens)
 {
-    // Derived, so not stored in service.json (reading Api looks the process up in /proc).
+    // Derived, so not stored in service.json.
     [JsonIgnore]
     public string Url => $"http://{LocalNode.Host}:{ApiPort}";
-
-    [JsonIgnore]
-    public LocalApi? Api => ApiPid is { } pid ? LocalApi.Find(pid, ApiPort) : null;
 }
