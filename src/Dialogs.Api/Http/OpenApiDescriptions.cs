@@ -64,7 +64,7 @@ public static class OpenApiDescriptions
         .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
 
     /// <summary>
-    /// A server error's body, and a 429's, also carries the base contract's members (<see cref="ProblemDetailsDefaults"/>),
+    /// A server error's body, and a 429's, also carries the base contract's members (<see cref="Microsoft.Extensions.Hosting.ProblemDetailsDefaults"/>),
     /// which its clients read, and a 503 or a 429 says when to try again.
     /// </summary>
     private static Task DescribeBaseContractErrors(OpenApiOperation operation, OpenApiOperationTransformerContext context, CancellationToken ct)
