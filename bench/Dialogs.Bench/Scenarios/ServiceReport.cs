@@ -101,16 +101,27 @@ public static class ServiceReport
     public static string Repeated(SideBySideResult result) =>
         result.RepeatedRunSteal.Count == 0 ? "0" : $"{result.RepeatedRunSteal.Count} ({string.Join(", ", result.RepeatedRunSteal.Select(steal => $"{steal:P0}"))})";
 
-    /// <summary>The lowest and highest run-pair ratio, as "63–73 %".</summary>
+    /// <summary>The lowest and highest run-pair ratio in whole points, as "63–73 %".</summary>
     public static string PairRange(SideBySideResult result) =>
-        $"{result.RunPairRatios.Lowest * 100:0}–{result.RunPairRatios.Highest:P0}";
+        $"{Cut(result.RunPairRatios.Lowest * 100, 0)}–{Cut(result.RunPairRatios.Highest * 100, 0)} %";
+
+    /// <summary>A throughput ratio to a tenth of a point.</summary>
+    public static string Ratio(double ratio) => $"{Cut(ratio * 100, 1):0.0} %";
+
+    /// <summary>Milliseconds to the hundredth.</summary>
+    public static string Ms(double milliseconds) => $"{Cut(milliseconds, 2):0.00}";
 
     /// <summary>
-    /// A throughput ratio to a tenth of a point, cut rather than rounded, so that one just under a target never reads as
-    /// on it (69.96 % is 69.9 %, where rounding gave 70.0 %). The nudge keeps a ratio whose double is a hair below its
-    /// tenth (0.71 is 0.70999...) on that tenth.
+    /// Every figure a target is judged on is shown cut to its last digit, never rounded, so that one just under a target
+    /// never reads as on it: 69.96 % is 69.9 %, 9.996 ms is 9.99 ms, 249.6 MB is 249 MB, where rounding gave 70.0 %,
+    /// 10.00 ms and 250 MB. The nudge keeps a value whose double is a hair below its digit (0.71 × 100 is 70.99999...)
+    /// on that digit.
     /// </summary>
-    public static string Ratio(double ratio) => $"{Math.Floor(ratio * 1000 + 1e-9) / 1000:P1}";
+    public static double Cut(double value, int digits)
+    {
+        var scale = Math.Pow(10, digits);
+        return Math.Floor(value * scale + 1e-9) / scale;
+    }
 
     /// <summary>Where each operation's CPU went: with every process on the same cores, this bounds the throughput.</summary>
     private static ReportTable Cpu(BenchReport report)
@@ -162,7 +173,7 @@ public static class ServiceReport
             "cluster", ReportColumn.Number("peak VmRSS (sampled)"), ReportColumn.Number("VmHWM"), ReportColumn.Number("samples"));
         foreach (var cluster in report.Clusters)
         {
-            table.AddRow(cluster.Kind.ToString(), $"{cluster.ApiMemory.PeakRssMb:0}", $"{cluster.ApiMemory.HighWaterMb:0}",
+            table.AddRow(cluster.Kind.ToString(), $"{Cut(cluster.ApiMemory.PeakRssMb, 0)}", $"{Cut(cluster.ApiMemory.HighWaterMb, 0)}",
                 $"{cluster.ApiMemory.Samples}");
         }
 
@@ -181,8 +192,6 @@ public static class ServiceReport
     }
 
     private static string Throughput(SeriesSummary series) => $"{series.MedianThroughput:N0}";
-
-    private static string Ms(double milliseconds) => $"{milliseconds:0.00}";
 
     private static string Share(double? share) => share is { } value ? $"{value:P1}" : "-";
 }

@@ -30,7 +30,7 @@ public static class Targets
             {
                 checks.Add(new TargetCheck(
                     $"{citus.BigDialog.Messages:N0}-message dialog, {page.Page} page: API p99 < {MaxPageP99Ms} ms (Citus)",
-                    $"{page.Result.Api.P99Ms:0.00} ms",
+                    $"{ServiceReport.Ms(page.Result.Api.P99Ms)} ms",
                     page.Result.Api.P99Ms < MaxPageP99Ms && page.Result.Api.Failed == 0));
             }
         }
@@ -42,7 +42,7 @@ public static class Targets
             var peakMb = peakMib * 1024 * 1024 / 1_000_000;
             checks.Add(new TargetCheck(
                 $"API process memory < {MaxApiMemoryMb} MB ({cluster.Kind})",
-                $"{peakMb:0} MB ({peakMib:0} MiB)",
+                $"{ServiceReport.Cut(peakMb, 0)} MB ({ServiceReport.Cut(peakMib, 0)} MiB)",
                 peakMb < MaxApiMemoryMb));
         }
 
