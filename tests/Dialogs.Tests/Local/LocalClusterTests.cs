@@ -153,7 +153,7 @@ public sealed class LocalClusterTests
     {
         await using var nodes = await TemporaryCluster.StartAsync(await PostgresInstallation.FindAsync(), citus: false, workers: 0);
         var node = nodes.Cluster.Coordinator;
-        await PoolConnectionsAsync(node, "postgres", LocalNode.Database);
+        await PoolConnectionAsync(node);
 
         await nodes.Cluster.StopAsync(TestContext.Current.CancellationToken);
         await node.StartAsync();
@@ -169,7 +169,7 @@ public sealed class LocalClusterTests
         var postgres = await PostgresInstallation.FindAsync();
         await using var nodes = await TemporaryCluster.StartAsync(postgres, citus: false, workers: 0);
         var node = nodes.Cluster.Coordinator;
-        await PoolConnectionsAsync(node, LocalNode.Database);
+        await PoolConnectionAsync(node);
 
         // As a run cleaning up after one that was killed does, or the load verifier as it ends.
         await LocalNode.StopAllUnderAsync(postgres, Path.GetDirectoryName(Path.GetDirectoryName(node.LogPath))!);
@@ -179,14 +179,11 @@ public sealed class LocalClusterTests
         await AssertAnsweringAsync(node);
     }
 
-    /// <summary>A connection to each database opened and closed, so that it waits in this process's pool.</summary>
-    private static async Task PoolConnectionsAsync(LocalNode node, params string[] databases)
+    /// <summary>A connection to the service's database opened and closed, so that it waits in this process's pool.</summary>
+    private static async Task PoolConnectionAsync(LocalNode node)
     {
-        foreach (var database in databases)
-        {
-            await using var pooled = new NpgsqlConnection(node.ConnectionString(database));
-            await pooled.OpenAsync(TestContext.Current.CancellationToken);
-        }
+        await using var pooled = new NpgsqlConnection(node.ConnectionString());
+        await pooled.OpenAsync(TestContext.Current.CancellationToken);
     }
 
     /// <summary>A statement on a connection taken from the pool answers: not one left dead by an earlier server.</summary>

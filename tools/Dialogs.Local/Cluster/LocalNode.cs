@@ -155,10 +155,11 @@ public sealed class LocalNode(PostgresInstallation postgres, string name, string
 
         await Processes.RunAsync(postgres.Tool("pg_ctl"), ["-D", DataDirectory, "-m", "fast", "-w", "-t", "60", "stop"], asPostgres: true);
         // This process's pooled connections to the node are dead now; kept, a node started later on the same port
-        // would hand them out. (A node whose port its folder did not tell has none here: nothing to clear.)
-        foreach (var database in Port == 0 ? [] : (string[])[Database, "postgres"])
+        // would hand them out. (A node whose port its folder did not tell has none here: nothing to clear. Only the
+        // service's database is reached through a pool: the others' connections are made unpooled.)
+        if (Port != 0)
         {
-            await using var pooled = new NpgsqlConnection(ConnectionString(database));
+            await using var pooled = new NpgsqlConnection(ConnectionString());
             NpgsqlConnection.ClearPool(pooled);
         }
 
