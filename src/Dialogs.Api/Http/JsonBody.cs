@@ -45,17 +45,31 @@ public static class JsonBody
         }
 
         // Kestrel stops timing a slow body once the instance is stopping, so one trickling in would hold the stop until
-        // its shutdown timeout (30 s) and then get a reset: it is answered at once instead, and retried elsewhere.
+        // its shutdown timeout (30 s) and then get a reset: a wait for more of it ends with the stop, is answered at
+        // once, and retried elsewhere. What has arrived is read without waiting, so a request whose body came in full
+        // is still served while the instance stops.
         var stopping = request.HttpContext.RequestServices.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
-        using var reading = CancellationTokenSource.CreateLinkedTokenSource(ct, stopping);
+        using var waiting = CancellationTokenSource.CreateLinkedTokenSource(ct, stopping);
         var buffer = ArrayPool<byte>.Shared.Rent(maxBytes + 1);
         try
         {
+            var body = request.BodyReader;
             var length = 0;
-            int read;
-            while (length <= maxBytes && (read = await request.Body.ReadAsync(buffer.AsMemory(length, maxBytes + 1 - length), reading.Token)) > 0)
+            while (length <= maxBytes)
             {
-                length += read;
+                if (!body.TryRead(out var read))
+                {
+                    read = await body.ReadAsync(waiting.Token);
+                }
+
+                var arrived = read.Buffer.Slice(0, Math.Min(read.Buffer.Length, maxBytes + 1 - length));
+                arrived.CopyTo(buffer.AsSpan(length));
+                length += (int)arrived.Length;
+                body.AdvanceTo(read.Buffer.End);
+                if (read.IsCompleted)
+                {
+                    break;
+                }
             }
 
             if (length > maxBytes)

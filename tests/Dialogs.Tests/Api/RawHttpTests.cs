@@ -4,6 +4,8 @@ using System.Text;
 using System.Text.Json;
 using Dialogs.Tests.Infrastructure;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 
 namespace Dialogs.Tests.Api;
 
@@ -79,6 +81,7 @@ public sealed class RawHttpTests(PlainPostgres plain) : IAsyncLifetime
         await stop;
 
         Assert.Equal(503, status);
+        Assert.Contains("content-type: application/problem+json", headers.ToLowerInvariant());
         Assert.Equal(503, problem.GetProperty("status").GetInt32());
         Assert.Contains("retry-after: 1", headers.ToLowerInvariant());
         Assert.True(stopping.Elapsed < TimeSpan.FromSeconds(10), $"the stop took {stopping.Elapsed}");
@@ -87,12 +90,49 @@ public sealed class RawHttpTests(PlainPostgres plain) : IAsyncLifetime
         Assert.Equal(0L, await stored.ExecuteScalarAsync(Ct));
     }
 
+    [Fact]
+    public async Task A_body_that_arrived_in_full_is_served_while_the_service_stops()
+    {
+        var holdStop = new HeldStop();
+        await using var api = KestrelApi(plain, services => services.AddHostedService(_ => holdStop));
+        api.Factory.StartServer();
+        var stopping = api.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
+        using var client = api.Client();
+        var text = $"sent as the service stops {Guid.NewGuid():N}";
+
+        // The stop begins (ApplicationStopping) and waits on the held service, stopped before the server: the server
+        // still takes requests, as it does while an instance drains.
+        var stop = api.DisposeAsync().AsTask();
+        await Eventually.UntilAsync(() => Task.FromResult(stopping.IsCancellationRequested), "the stop to begin", Ct);
+        var body = $$"""{"text":"{{text}}"}""";
+        var (status, answer, _) = await ReadAnswerAsync(await StartRawAsync(api, client.BaseAddress!, Users.New("carol"),
+            $"Content-Length: {body.Length}\r\nConnection: close", body));
+        holdStop.Release();
+        await stop;
+
+        Assert.True(status == 200, $"{status} {answer}");
+        Assert.Equal(text, answer.GetProperty("text").GetString());
+    }
+
     public async ValueTask DisposeAsync() => await _api.DisposeAsync();
 
-    private static TestApi KestrelApi(PlainPostgres plain)
+    /// <summary>A service whose stop waits to be released, holding the server's stop behind it.</summary>
+    private sealed class HeldStop : IHostedService
+    {
+        private readonly TaskCompletionSource _released = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public void Release() => _released.TrySetResult();
+
+        public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task StopAsync(CancellationToken cancellationToken) => _released.Task.WaitAsync(TimeSpan.FromSeconds(30), cancellationToken);
+    }
+
+    private static TestApi KestrelApi(PlainPostgres plain, Action<IServiceCollection>? services = null)
     {
         plain.Require();
-        var api = new TestApi(plain.ConnectionString);
+        // On a free port: two of these may run at once.
+        var api = new TestApi(plain.ConnectionString, new Dictionary<string, string> { ["urls"] = "http://127.0.0.1:0" }, services: services);
         // 1.5 s (the least Kestrel takes) instead of its 5 s of grace, so the stalled body gives up quickly.
         api.Factory.UseKestrel(kestrel => kestrel.Limits.MinRequestBodyDataRate = new MinDataRate(240, TimeSpan.FromSeconds(1.5)));
         return api;
@@ -101,18 +141,21 @@ public sealed class RawHttpTests(PlainPostgres plain) : IAsyncLifetime
     /// <summary>A send with the given framing headers and body bytes; the status and problem of the answer.</summary>
     private async Task<(int Status, JsonElement Problem)> SendRawAsync(string framing, string body)
     {
-        var (status, problem, _) = await ReadAnswerAsync(await StartRawAsync(framing, body));
+        var (status, problem, headers) = await ReadAnswerAsync(await StartRawAsync(framing, body));
+        Assert.Contains("content-type: application/problem+json", headers.ToLowerInvariant());
         return (status, problem);
     }
 
-    /// <summary>Writes a send with the given framing headers and body bytes; the connection's stream, to read the answer from.</summary>
-    private async Task<NetworkStream> StartRawAsync(string framing, string body)
+    private Task<NetworkStream> StartRawAsync(string framing, string body) => StartRawAsync(_api, _address, Alice, framing, body);
+
+    /// <summary>Writes a send to Bob with the given framing headers and body bytes; the connection's stream, to read the answer from.</summary>
+    private static async Task<NetworkStream> StartRawAsync(TestApi api, Uri address, string sender, string framing, string body)
     {
         var tcp = new TcpClient();
-        await tcp.ConnectAsync(_address.Host, _address.Port, Ct);
+        await tcp.ConnectAsync(address.Host, address.Port, Ct);
         var stream = tcp.GetStream(); // owns the socket: disposing it closes the connection
-        var request = $"POST /dialog/{Bob}/send HTTP/1.1\r\nHost: {_address.Authority}\r\n"
-            + $"Authorization: Bearer {_api.Tokens.Create(Alice, TimeSpan.FromMinutes(5))}\r\n"
+        var request = $"POST /dialog/{Bob}/send HTTP/1.1\r\nHost: {address.Authority}\r\n"
+            + $"Authorization: Bearer {api.Tokens.Create(sender, TimeSpan.FromMinutes(5))}\r\n"
             + $"Content-Type: application/json\r\n{framing}\r\n\r\n{body}";
         await stream.WriteAsync(Encoding.ASCII.GetBytes(request), Ct);
         return stream;
@@ -120,15 +163,14 @@ public sealed class RawHttpTests(PlainPostgres plain) : IAsyncLifetime
 
     /// <summary>
     /// The server closes the connection after such a request: its framing is lost, the body unread, or the request
-    /// asked it to. The answer comes chunked; the problem is the one JSON object in it.
+    /// asked it to. The answer's body (a problem, or the message stored) is the one JSON object in it.
     /// </summary>
-    private static async Task<(int Status, JsonElement Problem, string Headers)> ReadAnswerAsync(NetworkStream stream)
+    private static async Task<(int Status, JsonElement Body, string Headers)> ReadAnswerAsync(NetworkStream stream)
     {
         using var reader = new StreamReader(stream, Encoding.UTF8);
         var response = await reader.ReadToEndAsync(Ct).WaitAsync(TimeSpan.FromSeconds(30), Ct);
-        Assert.Contains("content-type: application/problem+json", response.ToLowerInvariant());
-        var problem = response[response.IndexOf('{')..(response.LastIndexOf('}') + 1)];
-        return (int.Parse(response.Split(' ', 3)[1]), JsonDocument.Parse(problem).RootElement.Clone(), response[..response.IndexOf("\r\n\r\n", StringComparison.Ordinal)]);
+        var body = response[response.IndexOf('{')..(response.LastIndexOf('}') + 1)];
+        return (int.Parse(response.Split(' ', 3)[1]), JsonDocument.Parse(body).RootElement.Clone(), response[..response.IndexOf("\r\n\r\n", StringComparison.Ordinal)]);
     }
 
     private async Task AssertNothingStoredAsync()

@@ -1,6 +1,7 @@
 using Dialogs.Local;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace Dialogs.Tests.Infrastructure;
@@ -11,7 +12,9 @@ namespace Dialogs.Tests.Infrastructure;
 /// </summary>
 public sealed class TestApi : IAsyncDisposable
 {
-    public TestApi(string connectionString, IReadOnlyDictionary<string, string>? settings = null, CapturedLogs? logs = null)
+    /// <param name="services">More services, registered after the API's own.</param>
+    public TestApi(string connectionString, IReadOnlyDictionary<string, string>? settings = null, CapturedLogs? logs = null,
+        Action<IServiceCollection>? services = null)
     {
         Factory = new WebApplicationFactory<Program>().WithWebHostBuilder(web =>
         {
@@ -24,6 +27,11 @@ public sealed class TestApi : IAsyncDisposable
             if (logs is not null)
             {
                 web.ConfigureLogging(logging => logging.AddProvider(logs));
+            }
+
+            if (services is not null)
+            {
+                web.ConfigureServices(services);
             }
         });
     }
