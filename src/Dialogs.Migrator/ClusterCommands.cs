@@ -118,7 +118,7 @@ public static class ClusterCommands
         AnsiConsole.Write(table);
         if (status.Rebalance is { } job)
         {
-            AnsiConsole.MarkupLineInterpolated($"Latest rebalance: job {job.JobId} {job.State}, {job.MovesDone}/{job.MovesTotal} tasks done{(job.Error is null ? "" : $": {job.Error}")}");
+            AnsiConsole.MarkupLineInterpolated($"Latest rebalance or drain: job {job.JobId} {job.State}, {job.MovesDone}/{job.MovesTotal} tasks done{(job.Error is null ? "" : $": {job.Error}")}");
         }
     }
 }
