@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Security.Claims;
 using Dialogs.Api.Messaging;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
@@ -13,6 +14,12 @@ public static class BearerAuthentication
     public const string AdminRole = "admin";
     public const string SubjectClaim = "sub";
     public const string RoleClaim = "role";
+
+    /// <summary>The signed-in user: authentication lets only a token whose subject is a user id through (<see cref="RefuseUnusableTokens"/>).</summary>
+    public static UserId SignedInUser(ClaimsPrincipal principal) =>
+        UserId.TryParse(principal.FindFirstValue(SubjectClaim), out var user)
+            ? user
+            : throw new InvalidOperationException("Authentication let a token through whose subject is no user id.");
 
     /// <summary>
     /// JWT bearer tokens, configured by the standard Authentication:Schemes:Bearer section (ValidIssuer,

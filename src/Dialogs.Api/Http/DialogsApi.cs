@@ -123,12 +123,7 @@ public static class DialogsApi
     private static ProblemHttpResult? Participants(
         ClaimsPrincipal principal, string userId, out UserId me, out UserId peer)
     {
-        peer = default;
-        if (!UserId.TryParse(principal.FindFirstValue(BearerAuthentication.SubjectClaim), out me))
-        {
-            throw new InvalidOperationException("Authentication let a token through whose subject is no user id.");
-        }
-
+        me = BearerAuthentication.SignedInUser(principal);
         if (!UserId.TryParse(userId, out peer))
         {
             return Problems.Invalid("user_id", $"user_id must be {UserId.Rule}.");

@@ -1,8 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using System.Globalization;
-using System.Security.Claims;
 using System.Threading.RateLimiting;
-using Dialogs.Api.Messaging;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
 
@@ -40,14 +38,10 @@ public static class SendRateLimit
 
         public Func<OnRejectedContext, CancellationToken, ValueTask> OnRejected => RefuseAsync;
 
-        // Sending requires a signed-in user (the rate limiter runs after authorization), whose subject authentication
-        // has checked to be a user id. By the user id, not the claim as written: a UUID names one user in either case,
-        // and its spellings would each have had an allowance.
-        public RateLimitPartition<string> GetPartition(HttpContext context)
-        {
-            UserId.TryParse(context.User.FindFirstValue(BearerAuthentication.SubjectClaim), out var sender);
-            return RateLimitPartition.GetTokenBucketLimiter(sender.Value, _ => _bucket);
-        }
+        // Sending requires a signed-in user (the rate limiter runs after authorization). By the user id, not the claim
+        // as written: a UUID names one user in either case, and its spellings would each have had an allowance.
+        public RateLimitPartition<string> GetPartition(HttpContext context) =>
+            RateLimitPartition.GetTokenBucketLimiter(BearerAuthentication.SignedInUser(context.User).Value, _ => _bucket);
 
         private async ValueTask RefuseAsync(OnRejectedContext rejected, CancellationToken ct)
         {
@@ -62,7 +56,7 @@ public static class SendRateLimit
                 ProblemDetails =
                 {
                     Status = StatusCodes.Status429TooManyRequests,
-                    Title = "Too many messages",
+                    Title = "Too many send requests",
                     // Every send request counts, a refused or repeated one too: it is the requests the limit holds back.
                     Detail = $"One user may make {_bucket.TokenLimit} send requests at once and {_bucket.TokensPerPeriod} a second after that. "
                         + $"This one was not tried, so nothing was stored; send it again in {seconds} s.",

@@ -29,6 +29,7 @@ public sealed class SendRateLimitTests(PlainPostgres database)
         using var refused = await asAlice.Send(bob, "one too many", idempotencyKey: "the-fourth");
         Assert.Equal(TimeSpan.FromSeconds(1), refused.Headers.RetryAfter?.Delta);
         var problem = await DialogsApiContract.AssertProblem(refused, 429);
+        Assert.Equal("Too many send requests", problem.GetProperty("title").GetString());
         Assert.Contains("3 send requests at once and 1 a second", problem.GetProperty("detail").GetString());
         Assert.Equal("https://tools.ietf.org/html/rfc6585#section-4", problem.GetProperty("type").GetString());
         // What a client of the base contract, which knows no 429, reads of an error it can retry.
