@@ -56,4 +56,15 @@ public sealed class ProcessesTests
     [Fact]
     public void A_pid_with_no_process_has_ended() =>
         Assert.True(Processes.HasEnded(int.MaxValue));
+
+    [Fact]
+    public void A_signal_to_no_process_is_not_sent_and_one_the_system_refuses_is_an_error_not_taken_for_an_ended_process()
+    {
+        Assert.False(Processes.Signal(int.MaxValue, Processes.SigTerm));
+
+        // As another user's process refuses this user's signal (EPERM, which root never meets), so the system refuses
+        // a signal that does not exist (EINVAL): the process is still there, and a stop must not take it for gone.
+        var refused = Assert.Throws<InvalidOperationException>(() => Processes.Signal(Environment.ProcessId, 1_000));
+        Assert.Contains($"Process {Environment.ProcessId} could not be sent signal 1000", refused.Message);
+    }
 }

@@ -152,8 +152,22 @@ public static class Processes
 
     public const int SigKill = 9, SigTerm = 15, SigCont = 18, SigStop = 19; // Linux on x86-64 and arm64
 
-    /// <summary>Sends <paramref name="signal"/>; false if the process has ended, was never there or may not be signalled.</summary>
-    public static bool Signal(int pid, int signal) => kill(pid, signal) == 0;
+    private const int NoSuchProcess = 3; // ESRCH
+
+    /// <summary>Sends <paramref name="signal"/>; false if the process has ended or was never there.</summary>
+    /// <exception cref="InvalidOperationException">It may not be signalled: another user's process (EPERM).</exception>
+    public static bool Signal(int pid, int signal)
+    {
+        if (kill(pid, signal) == 0)
+        {
+            return true;
+        }
+
+        var error = Marshal.GetLastPInvokeError();
+        return error == NoSuchProcess
+            ? false
+            : throw new InvalidOperationException($"Process {pid} could not be sent signal {signal} (errno {error}); a process of another user may not be.");
+    }
 
     [DllImport("libc", SetLastError = true)]
     private static extern int kill(int pid, int signal);
