@@ -57,7 +57,11 @@ public static class ProblemDetailsDefaults
         _ => null,
     };
 
-    /// <summary>The trace id when tracing is on, so a reported id leads straight to the trace.</summary>
-    public static string RequestId(HttpContext context) =>
-        Activity.Current?.TraceId.ToHexString() ?? context.TraceIdentifier;
+    /// <summary>
+    /// This request's own id: where a trace is kept, its trace id and the server span's, so that a reported id leads
+    /// straight to the trace and to the request in it (a client's retries, and any caller's requests, may share one
+    /// trace, whose id the caller chooses); else the server's id for the request.
+    /// </summary>
+    private static string RequestId(HttpContext context) =>
+        Activity.Current is { } request ? $"{request.TraceId.ToHexString()}-{request.SpanId.ToHexString()}" : context.TraceIdentifier;
 }

@@ -68,6 +68,29 @@ public sealed class SendRateLimitTests(PlainPostgres database)
     }
 
     [Fact]
+    public async Task Each_refused_request_has_an_id_of_its_own_within_the_trace_its_caller_chose()
+    {
+        database.Require();
+        await using var api = new TestApi(database.ConnectionString, Limits(burst: 1, perSecond: 1));
+        var (alice, bob) = (Users.New("alice"), Users.New("bob"));
+        using var asAlice = api.Client(alice);
+        // A client retrying within one trace, as traced retries do: every attempt names the same trace.
+        const string Trace = "0af7651916cd43dd8448eb211c80319c";
+        asAlice.DefaultRequestHeaders.Add("traceparent", $"00-{Trace}-b7ad6b7169203331-01");
+        await asAlice.SendOk(bob, "the one allowed");
+
+        var ids = new List<string>();
+        for (var attempt = 0; attempt < 2; attempt++)
+        {
+            using var refused = await asAlice.Send(bob, "refused", idempotencyKey: "the-second");
+            ids.Add((await DialogsApiContract.AssertProblem(refused, 429)).GetProperty("request_id").GetString()!);
+        }
+
+        Assert.All(ids, id => Assert.StartsWith($"{Trace}-", id));
+        Assert.NotEqual(ids[0], ids[1]);
+    }
+
+    [Fact]
     public async Task By_default_a_sender_may_send_60_at_once()
     {
         database.Require();
