@@ -108,10 +108,12 @@ public static class JsonBody
         }
         catch (BadHttpRequestException e)
         {
+            CloseAfterAnswer(request);
             return (null, Unreadable(e, maxBytes));
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested && !ct.IsCancellationRequested)
         {
+            CloseAfterAnswer(request);
             request.HttpContext.Response.Headers.RetryAfter = "1";
             return (null, Problems.Status(StatusCodes.Status503ServiceUnavailable, "Service unavailable",
                 "This instance is stopping, and the body had not arrived in full. Nothing was stored: retry."));
@@ -121,6 +123,12 @@ public static class JsonBody
             ArrayPool<byte>.Shared.Return(buffer);
         }
     }
+
+    /// <summary>
+    /// The body could not be read to its end, so the connection carries no request after this one: the answer says so
+    /// (RFC 9112 9.6), or a client keeping it alive would send its next request into a connection being closed.
+    /// </summary>
+    private static void CloseAfterAnswer(HttpRequest request) => request.HttpContext.Response.Headers.Connection = "close";
 
     private static ReadOnlySpan<byte> Utf8ByteOrderMark => [0xEF, 0xBB, 0xBF];
 

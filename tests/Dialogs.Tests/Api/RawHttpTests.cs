@@ -38,9 +38,10 @@ public sealed class RawHttpTests(PlainPostgres plain) : IAsyncLifetime
     [InlineData("a chunk longer than its size", "Transfer-Encoding: chunked", "5\r\n" + Send + "\r\n0\r\n\r\n")]
     public async Task A_body_that_breaks_its_framing_is_400(string what, string framing, string body)
     {
-        var (status, problem) = await SendRawAsync(framing, body);
+        var (status, problem, headers) = await SendRawAsync(framing, body);
 
         Assert.True(status == 400, $"{what}: {status} {problem}");
+        Assert.Contains("connection: close", headers.ToLowerInvariant());
         Assert.Equal(400, problem.GetProperty("status").GetInt32());
         await AssertNothingStoredAsync();
     }
@@ -51,7 +52,7 @@ public sealed class RawHttpTests(PlainPostgres plain) : IAsyncLifetime
     public async Task An_idempotency_key_that_is_empty_or_given_twice_is_400(string what, string keys)
     {
         // Framed well, so the connection would stay open after the answer were it not for Connection: close.
-        var (status, problem) = await SendRawAsync($"{keys}\r\nContent-Length: {Send.Length}\r\nConnection: close", Send);
+        var (status, problem, _) = await SendRawAsync($"{keys}\r\nContent-Length: {Send.Length}\r\nConnection: close", Send);
 
         Assert.True(status == 400, $"{what}: {status} {problem}");
         Assert.Equal("Idempotency-Key must be one value of 1..128 visible ASCII characters.", problem.GetProperty("detail").GetString());
@@ -62,9 +63,11 @@ public sealed class RawHttpTests(PlainPostgres plain) : IAsyncLifetime
     public async Task A_body_that_stops_arriving_is_408()
     {
         // The connection stays open, the promised bytes never come; Kestrel gives up at the minimum data rate.
-        var (status, problem) = await SendRawAsync("Content-Length: 100", Send);
+        var (status, problem, headers) = await SendRawAsync("Content-Length: 100", Send);
 
         Assert.Equal(408, status);
+        // The body is not all read, so the connection ends with this answer, which says so.
+        Assert.Contains("connection: close", headers.ToLowerInvariant());
         Assert.Equal(408, problem.GetProperty("status").GetInt32());
         await AssertNothingStoredAsync();
     }
@@ -84,6 +87,7 @@ public sealed class RawHttpTests(PlainPostgres plain) : IAsyncLifetime
         Assert.Contains("content-type: application/problem+json", headers.ToLowerInvariant());
         Assert.Equal(503, problem.GetProperty("status").GetInt32());
         Assert.Contains("retry-after: 1", headers.ToLowerInvariant());
+        Assert.Contains("connection: close", headers.ToLowerInvariant());
         Assert.True(stopping.Elapsed < TimeSpan.FromSeconds(10), $"the stop took {stopping.Elapsed}");
         await using var stored = plain.DataSource.CreateCommand("SELECT count(*) FROM messages WHERE sender_id = $1");
         stored.Parameters.Add(new() { Value = Alice });
@@ -138,12 +142,12 @@ public sealed class RawHttpTests(PlainPostgres plain) : IAsyncLifetime
         return api;
     }
 
-    /// <summary>A send with the given framing headers and body bytes; the status and problem of the answer.</summary>
-    private async Task<(int Status, JsonElement Problem)> SendRawAsync(string framing, string body)
+    /// <summary>A send with the given framing headers and body bytes; the status, problem and headers of the answer.</summary>
+    private async Task<(int Status, JsonElement Problem, string Headers)> SendRawAsync(string framing, string body)
     {
-        var (status, problem, headers) = await ReadAnswerAsync(await StartRawAsync(framing, body));
-        Assert.Contains("content-type: application/problem+json", headers.ToLowerInvariant());
-        return (status, problem);
+        var answer = await ReadAnswerAsync(await StartRawAsync(framing, body));
+        Assert.Contains("content-type: application/problem+json", answer.Headers.ToLowerInvariant());
+        return answer;
     }
 
     private Task<NetworkStream> StartRawAsync(string framing, string body) => StartRawAsync(_api, _address, Alice, framing, body);
