@@ -216,5 +216,5 @@ public static class JsonBody
     };
 
     private static ProblemHttpResult TooLarge(int maxBytes) =>
-        Problems.Status(StatusCodes.Status413PayloadTooLarge, "Payload too large", $"The body must be at most {maxBytes / 1024} KiB.");
+        Problems.Status(StatusCodes.Status413PayloadTooLarge, "Content too large", $"The body must be at most {maxBytes / 1024} KiB.");
 }
