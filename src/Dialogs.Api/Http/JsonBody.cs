@@ -51,6 +51,7 @@ public static class JsonBody
         var stopping = request.HttpContext.RequestServices.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
         using var waiting = CancellationTokenSource.CreateLinkedTokenSource(ct, stopping);
         var buffer = ArrayPool<byte>.Shared.Rent(maxBytes + 1);
+        var byteOrderMark = 0;
         try
         {
             var body = request.BodyReader;
@@ -80,9 +81,11 @@ public static class JsonBody
             var options = request.HttpContext.RequestServices.GetRequiredService<IOptions<JsonOptions>>().Value.SerializerOptions;
             var json = buffer.AsSpan(0, length);
             // RFC 8259 forbids sending a byte order mark and lets a parser ignore one; System.Text.Json would refuse it.
+            // A position named in an answer still counts the body's bytes from its first, the mark's.
             if (json.StartsWith(Utf8ByteOrderMark))
             {
-                json = json[Utf8ByteOrderMark.Length..];
+                byteOrderMark = Utf8ByteOrderMark.Length;
+                json = json[byteOrderMark..];
             }
 
             // The reader's own words for this speak of its final block of data.
@@ -94,7 +97,7 @@ public static class JsonBody
             // Checked first: the serializer's answer would blame the shape of the body, not its bytes.
             if (!Utf8.IsValid(json))
             {
-                return (null, Problems.Invalid("body", $"The body is not valid UTF-8 (byte {FirstInvalidUtf8Byte(json) + 1})."));
+                return (null, Problems.Invalid("body", $"The body is not valid UTF-8 (byte {byteOrderMark + FirstInvalidUtf8Byte(json) + 1})."));
             }
 
             var value = JsonSerializer.Deserialize<T>(json, options);
@@ -104,7 +107,7 @@ public static class JsonBody
         }
         catch (JsonException e)
         {
-            return (null, Problems.Invalid("body", Explain(e, shape)));
+            return (null, Problems.Invalid("body", Explain(e, shape, byteOrderMark)));
         }
         catch (BadHttpRequestException e)
         {
@@ -155,11 +158,11 @@ public static class JsonBody
     /// What is wrong with the body and where, the position counted from 1. The serializer's own messages name the
     /// .NET type it was reading into, and the reader's count from 0 and speak to the developer of this service.
     /// </summary>
-    private static string Explain(JsonException e, string shape) => e.InnerException is JsonException syntax
-        ? $"The body is not valid JSON at {Where(e)}: {ReaderReason(syntax.Message)}"
+    private static string Explain(JsonException e, string shape, int byteOrderMark) => e.InnerException is JsonException syntax
+        ? $"The body is not valid JSON at {Where(e, byteOrderMark)}: {ReaderReason(syntax.Message)}"
         // The serializer says the same for a value of another type and for a string escaping half a surrogate pair.
         : $"The body must be a JSON object like {shape}, each member given once, its strings valid Unicode; the JSON "
-          + $"at {Where(e)} does not fit.";
+          + $"at {Where(e, byteOrderMark)} does not fit.";
 
     private static int FirstInvalidUtf8Byte(ReadOnlySpan<byte> bytes)
     {
@@ -172,8 +175,9 @@ public static class JsonBody
         return at;
     }
 
-    private static string Where(JsonException e) =>
-        $"{e.Path ?? "$"} (line {(e.LineNumber ?? 0) + 1}, byte {(e.BytePositionInLine ?? 0) + 1})";
+    /// <param name="byteOrderMark">The bytes of a mark before the JSON, on its first line.</param>
+    private static string Where(JsonException e, int byteOrderMark) =>
+        $"{e.Path ?? "$"} (line {(e.LineNumber ?? 0) + 1}, byte {(e.BytePositionInLine ?? 0) + 1 + (e.LineNumber is null or 0 ? byteOrderMark : 0)})";
 
     /// <summary>The reader's explanation, without its position and its advice to the developer.</summary>
     private static string ReaderReason(string message)
