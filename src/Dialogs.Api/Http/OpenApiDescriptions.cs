@@ -152,6 +152,18 @@ public static class OpenApiDescriptions
         if (operation.Responses?.GetValueOrDefault("503") is OpenApiResponse unavailable)
         {
             unavailable.Description = $"Not stored, or, where the body says \"outcome\": \"unknown\", perhaps stored: a retry with the {DialogsApi.IdempotencyKeyHeader} it was sent with stores it once either way.";
+            // Among the members the base contract's errors carry (DescribeBaseContractErrors, which the framework runs
+            // first: an endpoint's own transformers come after the document's), so that a generated client has it.
+            foreach (var media in unavailable.Content?.Values ?? [])
+            {
+                var members = (OpenApiSchema)media.Schema!.AllOf!.Single(schema => schema.Properties?.ContainsKey(ProblemDetailsDefaults.MessageMember) == true);
+                members.Properties![DatabaseUnavailableHandler.OutcomeMember] = new OpenApiSchema
+                {
+                    Type = JsonSchemaType.String,
+                    Enum = [DatabaseUnavailableHandler.UnknownOutcome],
+                    Description = "Present where the send may have been stored: its insert reached the database and got no answer.",
+                };
+            }
         }
 
         if (operation.Responses?.GetValueOrDefault("429") is OpenApiResponse tooMany)
