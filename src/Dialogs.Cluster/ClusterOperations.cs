@@ -166,6 +166,7 @@ public sealed class ClusterOperations(NpgsqlDataSource db)
     {
         await using var reader = await show.ExecuteReaderAsync(ct);
         var problems = new List<string>();
+        var walLevelWrong = false;
         while (await reader.ReadAsync(ct))
         {
             var node = new NodeAddress(reader.GetString(0), reader.GetInt32(1));
@@ -177,13 +178,15 @@ public sealed class ClusterOperations(NpgsqlDataSource db)
             else if (result != "logical")
             {
                 problems.Add($"worker {node} has wal_level={result}");
+                walLevelWrong = true;
             }
         }
 
         if (problems.Count > 0)
         {
-            throw new WorkerNotReadyException(
-                $"{string.Join("; ", problems)}; every node needs wal_level=logical for online shard moves.");
+            // The advice only where it helps: a node out of reach says nothing of its wal_level.
+            throw new WorkerNotReadyException(string.Join("; ", problems)
+                + (walLevelWrong ? "; every node needs wal_level=logical for online shard moves." : "."));
         }
     }
 

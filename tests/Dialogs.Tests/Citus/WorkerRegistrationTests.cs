@@ -42,11 +42,15 @@ public sealed class WorkerRegistrationTests
             var body = await refused.Content.ReadAsStringAsync(Ct);
 
             Assert.True(body.Contains("wal_level=replica", StringComparison.Ordinal), $"{attempt} answer: {body}");
+            Assert.Contains("every node needs wal_level=logical", body);
             await DialogsApiContract.AssertProblem(refused, 422);
         }
 
         using var unreachable = await admin.PostAsJsonAsync("/admin/cluster/workers", new { host = LocalNode.Host, port = LocalNode.FreePorts(1)[0] }, Ct);
-        Assert.Contains("cannot be reached", await unreachable.Content.ReadAsStringAsync(Ct));
+        var unreachableBody = await unreachable.Content.ReadAsStringAsync(Ct);
+        Assert.Contains("cannot be reached", unreachableBody);
+        // Nothing was learnt of its wal_level: no advice about it.
+        Assert.DoesNotContain("wal_level", unreachableBody);
         await DialogsApiContract.AssertProblem(unreachable, 422);
 
         // A node with wal_level=logical, as the local nodes all have, but without the citus extension.
