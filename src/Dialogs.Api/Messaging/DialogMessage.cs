@@ -2,7 +2,8 @@ using System.Text.Json.Serialization;
 
 namespace Dialogs.Api.Messaging;
 
-/// <summary>A stored message, in the base contract's shape plus our id and created_at.</summary>
+// The OpenAPI document publishes this summary as the shape's description (the build's XML comments).
+/// <summary>A stored message: the base contract's from, to and text, with its id (a paging cursor) and created_at.</summary>
 public sealed record DialogMessage(
     [property: JsonPropertyName("id")] string Id,
     [property: JsonPropertyName("from")] string From,

@@ -678,6 +678,9 @@ public abstract class DialogsApiContract(Database database)
         Assert.EndsWith("/DialogMessage", sent.GetProperty("$ref").GetString());
         var after = Parameter(list, "after");
         Assert.Contains("never skips", after.GetProperty("description").GetString());
+        // The shapes' doc comments, which the build turns into the document's descriptions.
+        var message = JsonDocument.Parse(document).RootElement.GetProperty("components").GetProperty("schemas").GetProperty("DialogMessage");
+        Assert.StartsWith("A stored message: the base contract's from, to and text", message.GetProperty("description").GetString());
     }
 
     [Theory]
