@@ -8,6 +8,8 @@ public sealed class ProcessMemorySamplerTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
+    private const double KernelCountingSlackMb = 1;
+
     [Fact]
     public async Task Memory_is_read_in_MiB_from_the_resident_set_with_the_kernels_high_water_mark_above_every_sample()
     {
@@ -20,7 +22,9 @@ public sealed class ProcessMemorySamplerTests
             .Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture);
 
         Assert.True(reading.Samples >= 2, $"{reading.Samples} samples");
-        Assert.InRange(reading.PeakRssMb, 1, reading.HighWaterMb);
+        // Within the kernel's batching: each thread counts its pages apart and adds them up now and then, so a sample of
+        // the resident set came out a page above the mark read after it (288.3047 against 288.3008 MiB).
+        Assert.InRange(reading.PeakRssMb, 1, reading.HighWaterMb + KernelCountingSlackMb);
         Assert.InRange(reading.HighWaterMb, 1, highWaterKb / 1024.0);
     }
 }
