@@ -52,10 +52,13 @@ public static class ProblemDetailsDefaults
     /// <summary>What routing's answers, which come without a detail, mean for the request.</summary>
     private static string? RoutingDetail(HttpRequest request, int? status) => status switch
     {
-        StatusCodes.Status404NotFound => $"Nothing is served at {request.Path}.",
-        StatusCodes.Status405MethodNotAllowed => $"{request.Method} is not served at {request.Path}; the Allow header lists the methods that are.",
+        StatusCodes.Status404NotFound => $"Nothing is served at {Target(request)}.",
+        StatusCodes.Status405MethodNotAllowed => $"{request.Method} is not served at {Target(request)}; the Allow header lists the methods that are.",
         _ => null,
     };
+
+    /// <summary>The request's path; only `OPTIONS *`, which asks about the server as a whole, has none.</summary>
+    private static string Target(HttpRequest request) => request.Path.HasValue ? request.Path.Value! : "*";
 
     /// <summary>
     /// This request's own id: where a trace is kept, its trace id and the server span's, so that a reported id leads

@@ -59,6 +59,19 @@ public sealed class RawHttpTests(PlainPostgres plain) : IAsyncLifetime
         await AssertNothingStoredAsync();
     }
 
+    [Theory]
+    [InlineData("GET /no/such/path", "/no/such/path")]
+    [InlineData("OPTIONS *", "*")] // the server as a whole (RFC 9110 9.3.7): no path, and HttpClient cannot send it
+    public async Task A_target_nothing_is_served_at_is_404_naming_it(string requestLine, string named)
+    {
+        var stream = await WriteRawAsync(_address, $"{requestLine} HTTP/1.1\r\nHost: {_address.Authority}\r\nConnection: close\r\n\r\n");
+
+        var (status, problem, _) = await ReadAnswerAsync(stream);
+
+        Assert.Equal(404, status);
+        Assert.Equal($"Nothing is served at {named}.", problem.GetProperty("detail").GetString());
+    }
+
     [Fact]
     public async Task A_body_that_stops_arriving_is_408()
     {
@@ -153,14 +166,16 @@ public sealed class RawHttpTests(PlainPostgres plain) : IAsyncLifetime
     private Task<NetworkStream> StartRawAsync(string framing, string body) => StartRawAsync(_api, _address, Alice, framing, body);
 
     /// <summary>Writes a send to Bob with the given framing headers and body bytes; the connection's stream, to read the answer from.</summary>
-    private static async Task<NetworkStream> StartRawAsync(TestApi api, Uri address, string sender, string framing, string body)
+    private static Task<NetworkStream> StartRawAsync(TestApi api, Uri address, string sender, string framing, string body) =>
+        WriteRawAsync(address, $"POST /dialog/{Bob}/send HTTP/1.1\r\nHost: {address.Authority}\r\n"
+            + $"Authorization: Bearer {api.Tokens.Create(sender, TimeSpan.FromMinutes(5))}\r\n"
+            + $"Content-Type: application/json\r\n{framing}\r\n\r\n{body}");
+
+    private static async Task<NetworkStream> WriteRawAsync(Uri address, string request)
     {
         var tcp = new TcpClient();
         await tcp.ConnectAsync(address.Host, address.Port, Ct);
         var stream = tcp.GetStream(); // owns the socket: disposing it closes the connection
-        var request = $"POST /dialog/{Bob}/send HTTP/1.1\r\nHost: {address.Authority}\r\n"
-            + $"Authorization: Bearer {api.Tokens.Create(sender, TimeSpan.FromMinutes(5))}\r\n"
-            + $"Content-Type: application/json\r\n{framing}\r\n\r\n{body}";
         await stream.WriteAsync(Encoding.ASCII.GetBytes(request), Ct);
         return stream;
     }
