@@ -51,7 +51,6 @@ public static class JsonBody
         var stopping = request.HttpContext.RequestServices.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
         using var waiting = CancellationTokenSource.CreateLinkedTokenSource(ct, stopping);
         var buffer = ArrayPool<byte>.Shared.Rent(maxBytes + 1);
-        var byteOrderMark = 0;
         try
         {
             var body = request.BodyReader;
@@ -79,35 +78,7 @@ public static class JsonBody
             }
 
             var options = request.HttpContext.RequestServices.GetRequiredService<IOptions<JsonOptions>>().Value.SerializerOptions;
-            var json = buffer.AsSpan(0, length);
-            // RFC 8259 forbids sending a byte order mark and lets a parser ignore one; System.Text.Json would refuse it.
-            // A position named in an answer still counts the body's bytes from its first, the mark's.
-            if (json.StartsWith(Utf8ByteOrderMark))
-            {
-                byteOrderMark = Utf8ByteOrderMark.Length;
-                json = json[byteOrderMark..];
-            }
-
-            // The reader's own words for this speak of its final block of data.
-            if (json.Trim(JsonWhitespace).IsEmpty)
-            {
-                return (null, Problems.Invalid("body", $"The body is empty: it must be a JSON object like {shape}."));
-            }
-
-            // Checked first: the serializer's answer would blame the shape of the body, not its bytes.
-            if (!Utf8.IsValid(json))
-            {
-                return (null, Problems.Invalid("body", $"The body is not valid UTF-8 (byte {byteOrderMark + FirstInvalidUtf8Byte(json) + 1})."));
-            }
-
-            var value = JsonSerializer.Deserialize<T>(json, options);
-            return value is null
-                ? (null, Problems.Invalid("body", "The body must be a JSON object."))
-                : (value, null);
-        }
-        catch (JsonException e)
-        {
-            return (null, Problems.Invalid("body", Explain(e, shape, byteOrderMark)));
+            return Parse<T>(buffer.AsSpan(0, length), options, shape);
         }
         catch (BadHttpRequestException e)
         {
@@ -124,6 +95,40 @@ public static class JsonBody
         finally
         {
             ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>The body's JSON as <typeparamref name="T"/>, or the 400 that says what is wrong with it and where.</summary>
+    private static (T? Value, ProblemHttpResult? Problem) Parse<T>(ReadOnlySpan<byte> body, JsonSerializerOptions options, string shape)
+        where T : class
+    {
+        // RFC 8259 forbids sending a byte order mark and lets a parser ignore one; System.Text.Json would refuse it.
+        // A position named in an answer still counts the body's bytes from its first, the mark's.
+        var byteOrderMark = body.StartsWith(Utf8ByteOrderMark) ? Utf8ByteOrderMark.Length : 0;
+        var json = body[byteOrderMark..];
+
+        // The reader's own words for this speak of its final block of data.
+        if (json.Trim(JsonWhitespace).IsEmpty)
+        {
+            return (null, Problems.Invalid("body", $"The body is empty: it must be a JSON object like {shape}."));
+        }
+
+        // Checked first: the serializer's answer would blame the shape of the body, not its bytes.
+        if (!Utf8.IsValid(json))
+        {
+            return (null, Problems.Invalid("body", $"The body is not valid UTF-8 (byte {byteOrderMark + FirstInvalidUtf8Byte(json) + 1})."));
+        }
+
+        try
+        {
+            var value = JsonSerializer.Deserialize<T>(json, options);
+            return value is null
+                ? (null, Problems.Invalid("body", "The body must be a JSON object."))
+                : (value, null);
+        }
+        catch (JsonException e)
+        {
+            return (null, Problems.Invalid("body", Explain(e, json, shape, byteOrderMark)));
         }
     }
 
@@ -158,11 +163,11 @@ public static class JsonBody
     /// What is wrong with the body and where, the position counted from 1. The serializer's own messages name the
     /// .NET type it was reading into, and the reader's count from 0 and speak to the developer of this service.
     /// </summary>
-    private static string Explain(JsonException e, string shape, int byteOrderMark) => e.InnerException is JsonException syntax
-        ? $"The body is not valid JSON at {Where(e, byteOrderMark)}: {ReaderReason(syntax.Message)}"
+    private static string Explain(JsonException e, ReadOnlySpan<byte> json, string shape, int byteOrderMark) => e.InnerException is JsonException syntax
+        ? $"The body is not valid JSON at {Where(e.Path, e.LineNumber, e.BytePositionInLine, byteOrderMark)}: {ReaderReason(syntax.Message)}"
         // The serializer says the same for a value of another type and for a string escaping half a surrogate pair.
         : $"The body must be a JSON object like {shape}, each member given once, its strings valid Unicode; the JSON "
-          + $"at {Where(e, byteOrderMark)} does not fit.";
+          + $"at {WhereMisfit(e, json, byteOrderMark)} does not fit.";
 
     private static int FirstInvalidUtf8Byte(ReadOnlySpan<byte> bytes)
     {
@@ -176,8 +181,45 @@ public static class JsonBody
     }
 
     /// <param name="byteOrderMark">The bytes of a mark before the JSON, on its first line.</param>
-    private static string Where(JsonException e, int byteOrderMark) =>
-        $"{e.Path ?? "$"} (line {(e.LineNumber ?? 0) + 1}, byte {(e.BytePositionInLine ?? 0) + 1 + (e.LineNumber is null or 0 ? byteOrderMark : 0)})";
+    private static string Where(string? path, long? line, long? byteInLine, int byteOrderMark) =>
+        $"{path ?? "$"} (line {(line ?? 0) + 1}, byte {(byteInLine ?? 0) + 1 + (line is null or 0 ? byteOrderMark : 0)})";
+
+    /// <summary>
+    /// Where the value or member that does not fit begins. The serializer places it where reading stopped, just past
+    /// it, which would name the byte after a number or a string's closing quote.
+    /// </summary>
+    private static string WhereMisfit(JsonException e, ReadOnlySpan<byte> json, int byteOrderMark)
+    {
+        if (e.LineNumber is not { } line || e.BytePositionInLine is not { } byteInLine)
+        {
+            return Where(e.Path, e.LineNumber, e.BytePositionInLine, byteOrderMark);
+        }
+
+        var lineStart = 0;
+        for (var i = 0L; i < line; i++)
+        {
+            lineStart += json[lineStart..].IndexOf((byte)'\n') + 1;
+        }
+
+        var stopped = lineStart + byteInLine;
+        var start = stopped;
+        var reader = new Utf8JsonReader(json);
+        try
+        {
+            while (reader.Read() && reader.BytesConsumed <= stopped)
+            {
+                start = reader.TokenStartIndex;
+            }
+        }
+        catch (JsonException)
+        {
+            // The JSON past the misfit may be malformed too; what came before it was read by the serializer already.
+        }
+
+        var startLine = json[..(int)start].Count((byte)'\n');
+        var startLineBegins = json[..(int)start].LastIndexOf((byte)'\n') + 1;
+        return Where(e.Path, startLine, start - startLineBegins, byteOrderMark);
+    }
 
     /// <summary>The reader's explanation, without its position and its advice to the developer.</summary>
     private static string ReaderReason(string message)

@@ -375,10 +375,14 @@ public abstract class DialogsApiContract(Database database)
     }
 
     [Theory]
-    [InlineData("""{"text":5}""", "$.text (line 1, byte 10)")]
-    [InlineData("""{"text":"hi","text":"other"}""", "$.text (line 1, byte 21)")]
-    [InlineData("""["hi"]""", "$ (line 1, byte 2)")]
-    [InlineData("""{"text":"a\ud800b"}""", "$.text (line 1, byte 19)")] // half a surrogate pair: no Unicode text
+    // The position is where the value or member that does not fit begins.
+    [InlineData("""{"text":5}""", "$.text (line 1, byte 9)")]
+    [InlineData("""{"text":"hi","text":"other"}""", "$.text (line 1, byte 14)")]
+    [InlineData("""["hi"]""", "$ (line 1, byte 1)")]
+    [InlineData("""{"text":"a\ud800b"}""", "$.text (line 1, byte 9)")] // half a surrogate pair: no Unicode text
+    [InlineData("{\n  \"text\": 5\n}", "$.text (line 2, byte 11)")]
+    [InlineData("""﻿{"text":5}""", "$.text (line 1, byte 12)")] // a byte order mark counts among the body's bytes
+    [InlineData("""{"text":5,,}""", "$.text (line 1, byte 9)")] // malformed only past the value that does not fit
     public async Task JSON_of_another_shape_is_400_saying_what_was_expected_and_where(string body, string where)
     {
         var (alice, bob) = (Users.New("alice"), Users.New("bob"));
