@@ -63,7 +63,7 @@ public sealed class ClusterOperations(NpgsqlDataSource db)
     /// Registers a worker once it has shown it can take online moves: it is checked before citus_add_node, so a node
     /// that cannot is never given shards, and checked again when it is registered already, so asking twice never turns
     /// a refusal into a success. A registered worker is left as it is, but for one that was drained, which takes shards
-    /// again (the next rebalance moves some onto it): adding it back means that.
+    /// again (the next rebalance moves some onto it): an operator adding it back means that.
     /// </summary>
     /// <returns>The node id.</returns>
     /// <exception cref="WorkerNotReadyException">
@@ -71,7 +71,20 @@ public sealed class ClusterOperations(NpgsqlDataSource db)
     /// under another name, or Citus could not add it (no citus extension).
     /// </exception>
     /// <exception cref="RebalanceAlreadyRunningException">A rebalance job is running, and the worker is new or drained.</exception>
-    public async Task<int> AddWorkerAsync(NodeAddress worker, CancellationToken ct)
+    public async Task<int> AddWorkerAsync(NodeAddress worker, CancellationToken ct) =>
+        (await RegisterAsync(worker, takeShardsAgain: true, ct)).NodeId;
+
+    /// <summary>
+    /// Registers a worker that the configuration lists, as the migrator does on every run, with the checks of
+    /// <see cref="AddWorkerAsync"/>. A registered worker is left as it is, a drained one too: a redeploy that lists
+    /// the workers it started with is no operator asking for a drained one back, and must not undo the drain.
+    /// </summary>
+    /// <exception cref="WorkerNotReadyException">As for <see cref="AddWorkerAsync"/>.</exception>
+    /// <exception cref="RebalanceAlreadyRunningException">A rebalance job is running, and the worker is new.</exception>
+    public Task<RegisteredWorker> RegisterWorkerAsync(NodeAddress worker, CancellationToken ct) =>
+        RegisterAsync(worker, takeShardsAgain: false, ct);
+
+    private async Task<RegisteredWorker> RegisterAsync(NodeAddress worker, bool takeShardsAgain, CancellationToken ct)
     {
         await using var turn = await TakeTurnAsync(ct);
         // master_run_on_worker is what run_command_on_workers runs on: it reaches any node, registered or not.
@@ -101,12 +114,12 @@ public sealed class ClusterOperations(NpgsqlDataSource db)
             // The coordinator is in pg_dist_node too (group 0); answering its id would pass it off as a worker.
             case { IsCoordinator: true }:
                 throw new WorkerNotReadyException($"{worker} is the coordinator; a worker is another PostgreSQL server.");
-            case { TakesShards: false } drained:
+            case { TakesShards: false } drained when takeShardsAgain:
                 await RefuseWhileRebalanceRunsAsync($"add {worker} again", ct);
                 await SetShouldHaveShardsAsync(worker, true, ct);
-                return drained.Id;
+                return new RegisteredWorker(drained.Id, TakesShards: true);
             case { } node:
-                return node.Id;
+                return new RegisteredWorker(node.Id, node.TakesShards);
         }
 
         await RefuseWhileRebalanceRunsAsync($"add {worker}", ct);
@@ -116,7 +129,7 @@ public sealed class ClusterOperations(NpgsqlDataSource db)
         add.Parameters.Add(new() { Value = worker.Port });
         try
         {
-            return (int)(await add.ExecuteScalarAsync(ct))!;
+            return new RegisteredWorker((int)(await add.ExecuteScalarAsync(ct))!, TakesShards: true);
         }
         catch (PostgresException e)
         {

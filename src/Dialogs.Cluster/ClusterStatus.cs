@@ -11,6 +11,9 @@ public sealed record ClusterStatus(IReadOnlyList<NodeStatus> Nodes, RebalanceSta
 public sealed record NodeStatus(int NodeId, string Address, bool IsCoordinator, bool IsActive, bool ShouldHaveShards, int Shards,
     bool Reachable, long? Bytes);
 
+/// <param name="TakesShards">False for a worker that was drained: a rebalance moves no shard onto it.</param>
+public sealed record RegisteredWorker(int NodeId, bool TakesShards);
+
 /// <summary>A rebalance (or drain) job: Citus runs it in the background, one shard-group move per task.</summary>
 public sealed record RebalanceStatus(
     long JobId,

@@ -42,8 +42,15 @@ public sealed partial class CitusTopology(CitusOptions options, ClusterOperation
 
         foreach (var worker in options.Workers)
         {
-            var nodeId = await cluster.AddWorkerAsync(worker, ct);
-            LogWorkerRegistered(logger, worker.ToString(), nodeId);
+            var registered = await cluster.RegisterWorkerAsync(worker, ct);
+            if (registered.TakesShards)
+            {
+                LogWorkerRegistered(logger, worker.ToString(), registered.NodeId);
+            }
+            else
+            {
+                LogWorkerDrained(logger, worker.ToString(), registered.NodeId);
+            }
         }
 
         await cluster.RequireLogicalWalAsync(ct);
@@ -95,6 +102,10 @@ public sealed partial class CitusTopology(CitusOptions options, ClusterOperation
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Citus worker {Worker} is registered as node {NodeId}")]
     private static partial void LogWorkerRegistered(ILogger logger, string worker, int nodeId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Citus worker {Worker} is registered as node {NodeId}, drained: it "
+        + "stays so, taking no shards, until an operator adds it again")]
+    private static partial void LogWorkerDrained(ILogger logger, string worker, int nodeId);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Distributed {Table} by {Column} over {ShardCount} shards")]
     private static partial void LogDistributed(ILogger logger, string table, string column, int shardCount);

@@ -272,6 +272,23 @@ public sealed class CitusMigratorTests
     }
 
     [Fact]
+    public async Task A_worker_an_operator_drained_stays_drained_when_the_migrator_runs_again()
+    {
+        // A redeploy runs the migrator with the workers it started with; a drain since then is the operator's to undo.
+        await using var nodes = await TemporaryCluster.StartCitusAsync(workers: 2, shardCount: 4, "the Citus migrator tests", Ct);
+        var (coordinator, drained) = (nodes.Cluster.Coordinator, nodes.Cluster.Workers[0]);
+        await coordinator.ExecuteAsync(
+            $"SELECT citus_set_node_property('{LocalNode.Host}', {drained.Port}, 'shouldhaveshards', false)");
+        var errors = new StringWriter();
+
+        var exitCode = await MigratorApp.RunAsync([.. nodes.Cluster.MigratorArguments], errors, Ct);
+
+        Assert.True(exitCode == MigratorApp.Succeeded, errors.ToString());
+        Assert.Equal(false, await coordinator.ExecuteAsync(
+            $"SELECT shouldhaveshards FROM pg_dist_node WHERE nodename = '{LocalNode.Host}' AND nodeport = {drained.Port}"));
+    }
+
+    [Fact]
     public async Task An_unreachable_worker_fails_with_exit_1_naming_it()
     {
         await using var coordinator = await TemporaryCluster.StartUnmigratedCitusAsync(workers: 0, "the Citus migrator tests");
