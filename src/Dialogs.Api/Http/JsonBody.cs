@@ -19,6 +19,9 @@ public static class JsonBody
 {
     private const string Identity = "identity";
 
+    /// <summary>How long a body may still take to arrive once the instance is stopping: one sent in full takes milliseconds.</summary>
+    private static readonly TimeSpan ArrivalOnStop = TimeSpan.FromSeconds(1);
+
     /// <param name="shape">The body's expected form, for the 400 of JSON that parses but does not fit it.</param>
     public static async Task<(T? Value, ProblemHttpResult? Problem)> ReadAsync<T>(
         HttpRequest request, int maxBytes, string shape, CancellationToken ct)
@@ -45,11 +48,12 @@ public static class JsonBody
         }
 
         // Kestrel stops timing a slow body once the instance is stopping, so one trickling in would hold the stop until
-        // its shutdown timeout (30 s) and then get a reset: a wait for more of it ends with the stop, is answered at
-        // once, and retried elsewhere. What has arrived is read without waiting, so a request whose body came in full
-        // is still served while the instance stops.
+        // its shutdown timeout (30 s) and then get a reset: a wait for more of it ends a moment after the stop begins,
+        // is answered then, and retried elsewhere. What has arrived is read without waiting, and a body on its way, sent
+        // in full, arrives within the moment, so such a request is still served while the instance stops.
         var stopping = request.HttpContext.RequestServices.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
-        using var waiting = CancellationTokenSource.CreateLinkedTokenSource(ct, stopping);
+        using var waiting = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        using var onStop = stopping.Register(static waiting => ((CancellationTokenSource)waiting!).CancelAfter(ArrivalOnStop), waiting);
         var buffer = ArrayPool<byte>.Shared.Rent(maxBytes + 1);
         try
         {

@@ -107,8 +107,10 @@ public sealed class RawHttpTests(PlainPostgres plain) : IAsyncLifetime
         Assert.Equal(0L, await stored.ExecuteScalarAsync(Ct));
     }
 
-    [Fact]
-    public async Task A_body_that_arrived_in_full_is_served_while_the_service_stops()
+    [Theory]
+    [InlineData(0)]
+    [InlineData(300)] // still on its way when the handler starts to read it
+    public async Task A_body_sent_in_full_is_served_while_the_service_stops(int bodyAfterMilliseconds)
     {
         var holdStop = new HeldStop();
         await using var api = KestrelApi(plain, services => services.AddHostedService(_ => holdStop));
@@ -122,8 +124,15 @@ public sealed class RawHttpTests(PlainPostgres plain) : IAsyncLifetime
         var stop = api.DisposeAsync().AsTask();
         await Eventually.UntilAsync(() => Task.FromResult(stopping.IsCancellationRequested), "the stop to begin", Ct);
         var body = $$"""{"text":"{{text}}"}""";
-        var (status, answer, _) = await ReadAnswerAsync(await StartRawAsync(api, client.BaseAddress!, Users.New("carol"),
-            $"Content-Length: {body.Length}\r\nConnection: close", body));
+        var stream = await StartRawAsync(api, client.BaseAddress!, Users.New("carol"), $"Content-Length: {body.Length}\r\nConnection: close",
+            bodyAfterMilliseconds == 0 ? body : "");
+        if (bodyAfterMilliseconds > 0)
+        {
+            await Task.Delay(bodyAfterMilliseconds, Ct);
+            await stream.WriteAsync(Encoding.ASCII.GetBytes(body), Ct);
+        }
+
+        var (status, answer, _) = await ReadAnswerAsync(stream);
         holdStop.Release();
         await stop;
 
