@@ -70,7 +70,7 @@ public static class AdminApi
     public static async Task<Ok<ClusterOverview>> GetOverviewAsync(ClusterOperations cluster, WorkerLatency latency, CancellationToken ct)
     {
         var status = await cluster.GetStatusAsync(ct);
-        return TypedResults.Ok(new ClusterOverview(status.Nodes, status.Rebalance, latency.LastMinute()));
+        return TypedResults.Ok(new ClusterOverview(ClusterOverview.ThisInstance, status.Nodes, status.Rebalance, latency.LastMinute()));
     }
 
     public static async Task<Results<Ok<WorkerAdded>, ProblemHttpResult>> AddWorkerAsync(
@@ -270,6 +270,15 @@ public sealed record WorkerRequest(
 public sealed record WorkerAdded(int NodeId, string Address);
 
 /// <summary>GET /admin/cluster: the cluster as Citus sees it, plus the store latency this API instance measured.</summary>
-public sealed record ClusterOverview(IReadOnlyList<NodeStatus> Nodes, RebalanceStatus? Rebalance, IReadOnlyList<WorkerLatencySummary> LatencyLastMinute);
+/// <param name="Instance">
+/// The instance that answered, and measured the latency: behind a balancer, successive answers may come from different
+/// ones, each with its own minute.
+/// </param>
+public sealed record ClusterOverview(string Instance, IReadOnlyList<NodeStatus> Nodes, RebalanceStatus? Rebalance,
+    IReadOnlyList<WorkerLatencySummary> LatencyLastMinute)
+{
+    /// <summary>The host's name (a container's is its replica's) and the process id.</summary>
+    public static readonly string ThisInstance = $"{Environment.MachineName}:{Environment.ProcessId}";
+}
 
 public sealed record NothingToMove(string Message);

@@ -226,6 +226,8 @@ public sealed class TelemetryTests(PlainPostgres plain, CitusCluster citus)
             .Single(entry => entry.GetProperty("worker").GetString() == worker);
         Assert.True(latency.GetProperty("operations").GetInt32() >= 1);
         Assert.True(latency.GetProperty("p99_ms").GetDouble() > 0);
+        // The instance that measured it, this test's process.
+        Assert.Equal($"{Environment.MachineName}:{Environment.ProcessId}", overview.GetProperty("instance").GetString());
     }
 
     private Task<Placement> PlacementOfAsync(string one, string other) => PlacementOfAsync(Users.Dialog(one, other));
