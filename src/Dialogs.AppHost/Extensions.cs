@@ -29,9 +29,12 @@ internal static class Extensions
 
     // The same on every node. Online shard moves replicate logically: wal_level=logical, replication slots and WAL
     // senders on the source, apply workers on the target, background workers for the rebalancer. A node that does
-    // not answer fails a Citus connection after 5 s instead of 30.
+    // not answer fails a Citus connection after 5 s instead of 30. Connections as on the local nodes: the image's 100
+    // would not hold even one API instance's pool (Npgsql's default 100) beside the migrator, and each coordinator
+    // backend that routes a query opens a connection to its worker.
     private static readonly string[] CitusSettings =
     [
+        "-c", "max_connections=300",
         "-c", "wal_level=logical",
         "-c", "max_replication_slots=20",
         "-c", "max_wal_senders=20",
