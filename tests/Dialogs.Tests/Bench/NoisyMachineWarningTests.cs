@@ -32,7 +32,12 @@ public sealed class NoisyMachineWarningTests
     {
         var busy = SeriesSummary.Of([Runs.Stolen(0.02) with
         {
-            Cpu = new Dictionary<string, TimeSpan> { [CpuMeter.Steal] = TimeSpan.Zero, [CpuMeter.Other] = TimeSpan.FromSeconds(0.25 * Environment.ProcessorCount) },
+            Cpu = new Dictionary<string, TimeSpan>
+            {
+                [CpuMeter.Steal] = TimeSpan.Zero,
+                [CpuMeter.Other] = TimeSpan.FromSeconds(0.25 * Environment.ProcessorCount),
+                [CpuMeter.Idle] = TimeSpan.FromSeconds(0.75 * Environment.ProcessorCount),
+            },
         }]);
 
         var warning = Assert.Single(ServiceReport.NoisyMachineWarnings([Cluster(Quiet, page: new SideBySideResult(busy, Quiet))]));

@@ -25,6 +25,7 @@ internal static class Runs
             {
                 ["api"] = TimeSpan.Zero,
                 [CpuMeter.Steal] = TimeSpan.FromSeconds(share * Environment.ProcessorCount),
+                [CpuMeter.Idle] = TimeSpan.FromSeconds((1 - share) * Environment.ProcessorCount),
             },
         };
 }

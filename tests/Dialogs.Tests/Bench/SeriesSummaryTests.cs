@@ -49,4 +49,22 @@ public sealed class SeriesSummaryTests
         Assert.Equal(0.3, Runs.Stolen(0.3).HostStealShare!.Value, 6);
         Assert.Null(unmetered.HostStealShare);
     }
+
+    [Fact]
+    public void A_share_of_the_cores_is_of_the_meters_own_window_which_may_outlast_the_run()
+    {
+        // Reading every process took 0.3 s on a busy machine: the meter saw 1.3 s of a 1 s run, all of it others'.
+        var run = Runs.Of(100) with
+        {
+            Cpu = new Dictionary<string, TimeSpan>
+            {
+                ["api"] = TimeSpan.Zero,
+                [CpuMeter.Other] = TimeSpan.FromSeconds(1.3 * Environment.ProcessorCount),
+                [CpuMeter.Steal] = TimeSpan.Zero,
+                [CpuMeter.Idle] = TimeSpan.Zero,
+            },
+        };
+
+        Assert.Equal(1.0, run.OtherProcessesShare!.Value, 6);
+    }
 }

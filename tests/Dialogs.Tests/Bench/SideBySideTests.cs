@@ -58,16 +58,17 @@ public sealed class SideBySideTests
     }
 
     /// <summary>
-    /// A meter whose made-up host takes a second of the cores during the pieces whose metering ends with the given
-    /// reads of the machine's times (two per piece: before and after).
+    /// A meter whose made-up machine is idle a second between reads of its times (two per piece: before and after),
+    /// and whose host takes a second of the cores too during the pieces whose metering ends with the given reads.
     /// </summary>
     private static CpuMeter HostTakingCoresAt(params int[] reads)
     {
-        var (read, steal) = (0, TimeSpan.Zero);
+        var (read, steal, idle) = (0, TimeSpan.Zero, TimeSpan.Zero);
         return new CpuMeter(new Dictionary<string, Func<TimeSpan>>(), () =>
         {
             steal += reads.Contains(++read) ? TimeSpan.FromSeconds(1) : TimeSpan.Zero;
-            return new MachineTimes(TimeSpan.Zero, TimeSpan.Zero, steal, TimeSpan.Zero);
+            idle += TimeSpan.FromSeconds(1);
+            return new MachineTimes(TimeSpan.Zero, TimeSpan.Zero, steal, idle);
         });
     }
 
