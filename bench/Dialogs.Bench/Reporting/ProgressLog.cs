@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Dialogs.Bench.Load;
+using Dialogs.Bench.Scenarios;
 using Spectre.Console;
 
 namespace Dialogs.Bench.Reporting;
@@ -13,8 +14,9 @@ public static class ProgressLog
         AnsiConsole.MarkupLineInterpolated($"[grey]{Clock.Elapsed:mm\\:ss}[/] {text}");
 
     public static void Run(string label, int run, int runs, LoadResult result) =>
-        Step($"  {label} run {run}/{runs}: {result.Throughput:N0} ops/s, p50 {result.Latencies.PercentileMilliseconds(50):0.00} ms, "
-            + $"p99 {result.Latencies.PercentileMilliseconds(99):0.00} ms{HostSteal(result)}"
+        // Cut as the tables cut them, so that a run's figure and the table's read the same.
+        Step($"  {label} run {run}/{runs}: {result.Throughput:N0} ops/s, p50 {ServiceReport.Ms(result.Latencies.PercentileMilliseconds(50))} ms, "
+            + $"p99 {ServiceReport.Ms(result.Latencies.PercentileMilliseconds(99))} ms{HostSteal(result)}"
             + (result.Failed > 0 ? $", {result.Failed} failed: {result.FirstError}" : ""));
 
     private static string HostSteal(LoadResult result) =>
