@@ -401,6 +401,7 @@ public abstract class DialogsApiContract(Database database)
     [InlineData("\uFEFF \r\n", """The body is empty: it must be a JSON object like {"text": "..."}.""")] // a byte order mark and whitespace
     // A byte order mark counts among the body's bytes, which the answer counts from its first.
     [InlineData("""﻿{"text":"hi",}""", "The body is not valid JSON at $ (line 1, byte 17): The JSON object contains a trailing comma at the end which is not supported in this mode.")]
+    [InlineData("\uFEFF{\n\"text\":\"hi\" // why", "The body is not valid JSON at $ (line 2, byte 13): '/' is invalid after a value. Expected either ',', '}', or ']'.")] // the mark is on line 1 only
     public async Task JSON_that_does_not_parse_is_400_saying_why_and_where(string body, string error)
     {
         var (alice, bob) = (Users.New("alice"), Users.New("bob"));
@@ -802,8 +803,10 @@ public abstract class DialogsApiContract(Database database)
         Assert.False(list.GetProperty("responses").TryGetProperty("429", out _));
         var body = send.GetProperty("requestBody");
         Assert.True(body.GetProperty("required").GetBoolean());
-        Assert.Equal("text", body.GetProperty("content").GetProperty("application/json").GetProperty("schema")
-            .GetProperty("required").EnumerateArray().Single().GetString());
+        var bodySchema = body.GetProperty("content").GetProperty("application/json").GetProperty("schema");
+        Assert.Equal("text", bodySchema.GetProperty("required").EnumerateArray().Single().GetString());
+        var text = bodySchema.GetProperty("properties").GetProperty("text");
+        Assert.Equal((1, MessageText.MaxLength), (text.GetProperty("minLength").GetInt32(), text.GetProperty("maxLength").GetInt32()));
         var key = Parameter(send, "Idempotency-Key");
         Assert.Equal(("header", 128, "^[!-~]+$"), (key.GetProperty("in").GetString(),
             key.GetProperty("schema").GetProperty("maxLength").GetInt32(), key.GetProperty("schema").GetProperty("pattern").GetString()));

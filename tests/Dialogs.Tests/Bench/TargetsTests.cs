@@ -28,6 +28,13 @@ public sealed class TargetsTests
     public void A_ratio_reads_to_a_tenth_of_a_point_never_rounded_up_onto_a_target(double ratio, string shown) =>
         Assert.Equal(shown, ServiceReport.Ratio(ratio));
 
+    [Theory]
+    [InlineData(8.2, "8.20")] // doubles a hair below their hundredth stay on it
+    [InlineData(0.29, "0.29")]
+    [InlineData(9.996, "9.99")]
+    public void Milliseconds_read_to_the_hundredth_never_rounded_up_onto_a_target(double milliseconds, string shown) =>
+        Assert.Equal(shown, ServiceReport.Ms(milliseconds));
+
     [Fact]
     public void The_run_pairs_range_goes_from_the_lowest_to_the_highest_pair_wherever_they_come()
     {
@@ -42,7 +49,7 @@ public sealed class TargetsTests
     public void The_run_pairs_range_is_cut_to_whole_points_so_it_never_starts_above_a_median_just_under_a_target()
     {
         var result = new SideBySideResult(
-            SeriesSummary.Of([Runs.Of(6996), Runs.Of(6998), Runs.Of(7349)]),
+            SeriesSummary.Of([Runs.Of(6996), Runs.Of(6998), Runs.Of(7396)]),
             SeriesSummary.Of([Runs.Of(10_000), Runs.Of(10_000), Runs.Of(10_000)]));
 
         Assert.Equal("69–73 %", ServiceReport.PairRange(result));
