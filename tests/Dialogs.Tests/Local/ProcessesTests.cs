@@ -30,6 +30,28 @@ public sealed class ProcessesTests
     }
 
     [Fact]
+    public async Task A_process_that_ignores_the_stop_signal_is_killed_once_its_grace_is_over()
+    {
+        var folder = Directory.CreateTempSubdirectory("dialogs-processes-");
+        try
+        {
+            // A process hung past caring for SIGTERM: ignored signals stay ignored across exec.
+            var pid = Processes.StartDetached("sh", ["-c", "trap '' TERM; exec sleep 60"], folder.FullName,
+                Path.Combine(folder.FullName, "sleep.log"), new Dictionary<string, string>());
+            await Eventually.UntilAsync(() => Task.FromResult(Processes.IsAlive(pid, "sleep") && !Processes.IsAlive(pid, "trap")),
+                "the shell to ignore SIGTERM and become sleep", Ct);
+
+            await Processes.StopAsync(pid, "sleep", TimeSpan.FromSeconds(1));
+
+            await Eventually.UntilAsync(() => Task.FromResult(Processes.HasEnded(pid)), "the process to be killed", Ct, TimeSpan.FromSeconds(5));
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
     [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
     public async Task As_root_a_folder_the_postgres_user_cannot_reach_is_refused_naming_the_closed_directory()
     {
