@@ -1,7 +1,9 @@
 using System.Net;
 using Dialogs.Local.Cluster;
+using Dialogs.Api.Storage;
 using Dialogs.Migrator;
 using Dialogs.Tests.Infrastructure;
+using Microsoft.Extensions.Logging;
 
 namespace Dialogs.Tests.Api;
 
@@ -18,7 +20,8 @@ public sealed class SchemaBehindTests
         var node = nodes.Cluster.Coordinator;
         // The database as it was before 0002_commit_order.
         await node.ExecuteAsync("DROP FUNCTION dialog_message_id(uuid); ALTER TABLE messages DROP COLUMN send_id");
-        await using var api = new TestApi(node.ConnectionString());
+        var logs = new CapturedLogs();
+        await using var api = new TestApi(node.ConnectionString(), logs: logs);
         var (me, peer) = (Users.New("alice"), Users.New("bob"));
         using var client = api.Client(me);
 
@@ -33,5 +36,8 @@ public sealed class SchemaBehindTests
         // Once the answer before it has stood its second (DatabaseHealthCheck.AnswerStands).
         await Eventually.UntilAsync(async () => (await client.GetAsync("/health", Ct)).StatusCode == HttpStatusCode.OK, "/health ready", Ct);
         await client.SendOk(peer, "once the schema is there");
+        // An operator who read the warning reads the recovery too, once.
+        Assert.Single(logs.Of(nameof(DatabaseHealthCheck), LogLevel.Warning));
+        Assert.Equal("Ready again (/health 200)", Assert.Single(logs.Of(nameof(DatabaseHealthCheck), LogLevel.Information)));
     }
 }
