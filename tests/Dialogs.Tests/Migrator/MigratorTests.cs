@@ -117,12 +117,7 @@ public sealed class MigratorTests(PlainPostgres database)
     public async Task A_second_migrator_waits_for_the_first_one_however_short_its_command_timeout()
     {
         database.Require();
-        await using var first = new NpgsqlConnection(database.ConnectionString);
-        await first.OpenAsync(Ct);
-        await using (var hold = new NpgsqlCommand($"SELECT pg_advisory_lock({MigratorApp.AdvisoryLockKey})", first))
-        {
-            await hold.ExecuteNonQueryAsync(Ct);
-        }
+        await using var first = await HoldLockAsync(MigratorApp.AdvisoryLockKey);
 
         var errors = new StringWriter();
         var second = MigratorApp.RunAsync([$"--ConnectionStrings:dialogs={database.ConnectionString};Command Timeout=1"], errors, Ct);
@@ -138,6 +133,22 @@ public sealed class MigratorTests(PlainPostgres database)
         Assert.Equal(MigratorApp.Succeeded, await second.WaitAsync(TimeSpan.FromSeconds(30), Ct));
     }
 
+    [Fact]
+    public async Task A_caller_that_cancels_gets_its_cancellation_back_not_a_run_stopped_by_a_signal()
+    {
+        database.Require();
+        await using var first = await HoldLockAsync(MigratorApp.AdvisoryLockKey);
+
+        using var caller = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        var errors = new StringWriter();
+        var waiting = MigratorApp.RunAsync([$"--ConnectionStrings:dialogs={database.ConnectionString}"], errors, caller.Token);
+        await Eventually.UntilAsync(async () => waiting.IsCompleted || await WaitsForTheLockAsync(), "the migrator to wait for the lock", Ct);
+        await caller.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waiting.WaitAsync(TimeSpan.FromSeconds(30), Ct));
+        Assert.Equal("", errors.ToString());
+    }
+
     [Theory]
     [InlineData("", MigratorApp.AdvisoryLockKey, "what was applied is committed")]
     [InlineData("cluster add-worker 127.0.0.1:1", ClusterOperations.ChangeLockKey, "`cluster status` shows the cluster as it is")]
@@ -145,12 +156,7 @@ public sealed class MigratorTests(PlainPostgres database)
     {
         database.Require();
         // Held here, so that the run waits for it: a migration for another migrator's, a cluster verb for its turn.
-        await using var holder = new NpgsqlConnection(database.ConnectionString);
-        await holder.OpenAsync(Ct);
-        await using (var hold = new NpgsqlCommand($"SELECT pg_advisory_lock({lockKey})", holder))
-        {
-            await hold.ExecuteNonQueryAsync(Ct);
-        }
+        await using var holder = await HoldLockAsync(lockKey);
 
         // Its own process: the signal reaches the migrator's host as an operator's Ctrl+C or a container's stop would.
         using var migrator = Process.Start(new ProcessStartInfo("dotnet",
@@ -241,6 +247,16 @@ public sealed class MigratorTests(PlainPostgres database)
         }
 
         return rows;
+    }
+
+    /// <summary>A session of the test's own holding the advisory lock <paramref name="key"/> until it is closed.</summary>
+    private async Task<NpgsqlConnection> HoldLockAsync(long key)
+    {
+        var holder = new NpgsqlConnection(database.ConnectionString);
+        await holder.OpenAsync(Ct);
+        await using var hold = new NpgsqlCommand($"SELECT pg_advisory_lock({key})", holder);
+        await hold.ExecuteNonQueryAsync(Ct);
+        return holder;
     }
 
     private async Task<bool> WaitsForTheLockAsync()
