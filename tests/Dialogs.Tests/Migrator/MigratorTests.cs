@@ -252,7 +252,9 @@ public sealed class MigratorTests(PlainPostgres database)
     /// <summary>A session of the test's own holding the advisory lock <paramref name="key"/> until it is closed.</summary>
     private async Task<NpgsqlConnection> HoldLockAsync(long key)
     {
-        var holder = new NpgsqlConnection(database.ConnectionString);
+        // Not pooled: a pooled session closed goes back to the pool still holding its lock (the pool resets it only when
+        // it is next used), and the class's next migrator would wait for that lock for ever.
+        var holder = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(database.ConnectionString) { Pooling = false }.ConnectionString);
         await holder.OpenAsync(Ct);
         await using var hold = new NpgsqlCommand($"SELECT pg_advisory_lock({key})", holder);
         await hold.ExecuteNonQueryAsync(Ct);
