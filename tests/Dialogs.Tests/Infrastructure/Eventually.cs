@@ -10,16 +10,18 @@ public static class Eventually
 
     /// <summary>
     /// Returns once <paramref name="condition"/> holds, or when <paramref name="ct"/> is cancelled; fails the test after
-    /// <paramref name="patience"/> (<see cref="Patience"/> unless given).
+    /// <paramref name="patience"/> (<see cref="Patience"/> unless given), with what <paramref name="seen"/> tells of the
+    /// last answer where given.
     /// </summary>
-    public static async Task UntilAsync(Func<Task<bool>> condition, string what, CancellationToken ct, TimeSpan? patience = null)
+    public static async Task UntilAsync(Func<Task<bool>> condition, string what, CancellationToken ct, TimeSpan? patience = null,
+        Func<string>? seen = null)
     {
         var limit = patience ?? Patience;
         var deadline = DateTime.UtcNow + limit;
         var pause = FirstPause;
         while (!ct.IsCancellationRequested && !await condition())
         {
-            Assert.True(DateTime.UtcNow < deadline, $"Gave up waiting {limit.TotalSeconds} s for {what}.");
+            Assert.True(DateTime.UtcNow < deadline, $"Gave up waiting {limit.TotalSeconds} s for {what}.{(seen is null ? "" : $" Last seen: {seen()}")}");
             await Task.Delay(pause, CancellationToken.None);
             pause = TimeSpan.FromTicks(Math.Min(pause.Ticks * 2, LongestPause.Ticks));
         }

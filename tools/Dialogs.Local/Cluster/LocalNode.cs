@@ -85,7 +85,7 @@ public sealed class LocalNode(PostgresInstallation postgres, string name, string
             // pg_ctl would say only that the server did not start, and the log's last lines are of its last run.
             throw new InvalidOperationException($"The {Name} node has no data: {DataDirectory} is missing or was emptied, "
                 + "so the node cannot start, and the messages it held are gone. Restore the folder, or start afresh: `down`, "
-                + "then delete local-cluster/ (its other nodes' data with it) and `up`.");
+                + "then delete local-cluster/ (or the folder DIALOGS_LOCAL_FOLDER names; its other nodes' data with it) and `up`.");
         }
 
         try

@@ -5,15 +5,22 @@ using Spectre.Console;
 namespace Dialogs.Local.Commands;
 
 /// <summary>
-/// Where the local service lives: local-cluster/ at the repository root holds the nodes, the built API, the logs
-/// and service.json (API port and pid, token issuer). Deleting the folder (after `down`) resets everything.
+/// Where the local service lives: local-cluster/ at the repository root (or the folder <see cref="FolderVariable"/>
+/// names) holds the nodes, the built API, the logs and service.json (API port and pid, token issuer). Deleting the
+/// folder (after `down`) resets everything.
 /// </summary>
 public sealed class Workspace
 {
-    private Workspace(string root)
+    /// <summary>
+    /// The environment variable naming another folder than local-cluster/: a second local service beside the first
+    /// (each has its own ports, nodes and API), or a test's own that leaves a developer's service alone.
+    /// </summary>
+    public const string FolderVariable = "DIALOGS_LOCAL_FOLDER";
+
+    private Workspace(string root, string folder)
     {
         Root = root;
-        Folder = Path.Combine(root, "local-cluster");
+        Folder = folder;
     }
 
     public string Root { get; }
@@ -23,7 +30,13 @@ public sealed class Workspace
     public string ApiLog => Path.Combine(Folder, "api.log");
     private string ServiceFile => Path.Combine(Folder, "service.json");
 
-    public static Workspace Find() => new(LocalApi.FindRepositoryRoot());
+    public static Workspace Find()
+    {
+        var root = LocalApi.FindRepositoryRoot();
+        return new(root, Environment.GetEnvironmentVariable(FolderVariable) is { Length: > 0 } folder
+            ? Path.GetFullPath(folder)
+            : Path.Combine(root, "local-cluster"));
+    }
 
     /// <summary>
     /// Takes the workspace for a command that starts, stops, adds or deletes nodes or the API, so that two of them (an

@@ -1,0 +1,132 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.RegularExpressions;
+using Dialogs.Local.Cluster;
+using Dialogs.Local.Commands;
+using Dialogs.Tests.Infrastructure;
+
+namespace Dialogs.Tests.Local;
+
+/// <summary>
+/// The README's commands as a user types them: the local tool as a process of its own, building and starting the
+/// API, on a cluster of its own folder (Citus where it is installed, else one plain node, as the README says).
+/// </summary>
+public sealed partial class LocalServiceTests
+{
+    private static readonly TimeSpan CommandTimeout = TimeSpan.FromMinutes(4); // `up` builds the API
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task Up_serves_status_shows_an_API_that_cannot_reach_its_database_down_stops_every_process_and_up_again_keeps_the_messages()
+    {
+        var folder = Directory.CreateTempSubdirectory("dialogs-local-");
+        if (!OperatingSystem.IsWindows())
+        {
+            // As root the servers run as the postgres user, which must walk into the folder: a temporary one is its owner's.
+            folder.UnixFileMode |= UnixFileMode.GroupExecute | UnixFileMode.OtherExecute;
+        }
+
+        var tool = new LocalTool(folder.FullName);
+        var apiFolder = Path.Combine(folder.FullName, "api");
+        try
+        {
+            var url = RunningAt().Match(await tool.RunAsync("up")).Groups[1].Value;
+            using var http = new HttpClient { BaseAddress = new Uri(url) };
+            http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", await tool.RunAsync("token", "alice"));
+            var sent = await http.PostAsJsonAsync("/dialog/bob/send", new { text = "kept across down and up" }, Ct);
+            Assert.Equal(HttpStatusCode.OK, sent.StatusCode);
+
+            var cluster = LocalCluster.Open(await PostgresInstallation.FindAsync(), Path.Combine(folder.FullName, "nodes"))!;
+            var nodes = cluster.Nodes.Select(node => node.Name).ToArray();
+            var running = await tool.RunAsync("status");
+            Assert.All([.. nodes, "api"], part => Assert.Matches(StateRow(part, "running"), running));
+
+            // An API whose database is gone is there, yet not serving: status says so rather than "running".
+            await cluster.Coordinator.StopAsync();
+            // A minute: `status` is a process of its own, and it gives the API 3 s to answer, on a machine the other tests keep busy.
+            var status = "";
+            await Eventually.UntilAsync(async () => (status = await tool.RunAsync("status")).Contains("/health answers 503"),
+                "status to show the API's 503", Ct, TimeSpan.FromMinutes(1), () => status);
+
+            var api = Assert.Single(LocalApi.RunningFrom(apiFolder));
+            var down = await tool.RunAsync("down");
+            Assert.Contains("API stopped.", down);
+            // All but the coordinator, stopped above.
+            Assert.Contains(nodes.Length > 1 ? $"Stopped {nodes.Length - 1} PostgreSQL node(s)." : "No PostgreSQL node was running.", down);
+            Assert.True(Processes.HasEnded(api));
+            Assert.Empty(LocalApi.RunningFrom(apiFolder));
+            foreach (var node in cluster.Nodes)
+            {
+                Assert.False(await node.IsRunningAsync(), $"{node.Name} still runs after down");
+            }
+
+            status = await tool.RunAsync("status");
+            Assert.All([.. nodes, "api"], part => Assert.Matches(StateRow(part, "stopped"), status));
+
+            Assert.Equal(url, RunningAt().Match(await tool.RunAsync("up")).Groups[1].Value);
+            var page = await http.GetFromJsonAsync<Message[]>("/dialog/bob/list", Ct);
+            Assert.Equal(["kept across down and up"], page!.Select(message => message.Text));
+        }
+        finally
+        {
+            await tool.ExitCodeAsync("down"); // what failed before is the test's failure, not this
+            folder.Delete(recursive: true);
+        }
+    }
+
+    [GeneratedRegex(@"Dialogs is running at (http://\S+)")]
+    private static partial Regex RunningAt();
+
+    /// <summary>A row of status's table: the part, its address, its state.</summary>
+    private static Regex StateRow(string part, string state) => new($@"│ {Regex.Escape(part)} +│ \S+ +│ {state} +│");
+
+    private sealed record Message(string Text);
+
+    /// <summary>The local tool run as `dotnet run --project tools/Dialogs.Local -- ...` runs it, on a folder of its own.</summary>
+    private sealed class LocalTool(string folder)
+    {
+        /// <summary>Runs one command to its end; its output, or the test fails with it where it exits other than 0.</summary>
+        public async Task<string> RunAsync(params string[] arguments)
+        {
+            var (exitCode, output) = await RunToEndAsync(arguments);
+            Assert.True(exitCode == 0, $"`{string.Join(' ', arguments)}` exited with {exitCode}: {output}");
+            return output;
+        }
+
+        public async Task<int> ExitCodeAsync(params string[] arguments) => (await RunToEndAsync(arguments)).ExitCode;
+
+        private async Task<(int ExitCode, string Output)> RunToEndAsync(string[] arguments)
+        {
+            var start = new ProcessStartInfo("dotnet")
+            {
+                WorkingDirectory = LocalApi.FindRepositoryRoot(),
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+                Environment = { [Workspace.FolderVariable] = folder },
+            };
+            start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Dialogs.Local.dll"));
+            arguments.ToList().ForEach(start.ArgumentList.Add);
+
+            using var process = Process.Start(start)!;
+            var output = process.StandardOutput.ReadToEndAsync(CancellationToken.None);
+            var errors = process.StandardError.ReadToEndAsync(CancellationToken.None);
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+            timeout.CancelAfter(CommandTimeout);
+            try
+            {
+                await process.WaitForExitAsync(timeout.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                process.Kill(entireProcessTree: true);
+                throw;
+            }
+
+            // Standard output alone: what a command prints for a user to copy (the URL, a token) is there.
+            return process.ExitCode == 0 ? (0, (await output).Trim()) : (process.ExitCode, $"{await output}{await errors}");
+        }
+    }
+}
