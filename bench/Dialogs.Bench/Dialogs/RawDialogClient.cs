@@ -6,7 +6,7 @@ namespace Dialogs.Bench.Dialogs;
 
 /// <summary>
 /// The baseline: the API store's own commands, built and bound, and their rows decoded, by its own code
-/// (<see cref="MessageStore.CreateInsert"/>, <see cref="MessageStore.CreatePageQuery"/>, <see cref="MessageStore.ReadMessage"/>), over a data source set up as the API sets up its own, from this process. What
+/// (<see cref="MessageStore.CreateInsert"/>, <see cref="MessageStore.CreatePageQuery(NpgsqlDataSource, DialogKey, PageRequest)"/>, <see cref="MessageStore.ReadMessage"/>), over a data source set up as the API sets up its own, from this process. What
 /// the API adds on top (HTTP, authentication, JSON, its process) is the difference between the two.
 /// </summary>
 public sealed class RawDialogClient(NpgsqlDataSource db, MessageIdGenerator ids) : IDialogClient

@@ -5,13 +5,15 @@ namespace Dialogs.Api.Storage;
 
 /// <summary>
 /// Ready means a round trip to the coordinator (or the single PostgreSQL node) succeeds and finds the schema applied,
-/// so an orchestrator holds traffic back from an API that started ahead of the migrator. /health takes no token, so
+/// so an orchestrator holds traffic back from an API that started ahead of the migrator, and that the pool's first
+/// connections are open (<see cref="StoreWarmup"/>, once, the first time the schema is found). /health takes no token, so
 /// anyone who reaches it may ask as often as they like: checks at the same time share one round trip, and its answer
 /// stands for a second after it, so a flood of probes costs the database one query a second, not a pooled
 /// connection each. For the same reason it logs what it finds when that changes, not each probe's answer (the
 /// framework's log of every unhealthy probe, a stack trace each, is off in appsettings.json).
 /// </summary>
-public sealed partial class DatabaseHealthCheck(NpgsqlDataSource db, TimeProvider time, ILogger<DatabaseHealthCheck> logger) : IHealthCheck
+public sealed partial class DatabaseHealthCheck(NpgsqlDataSource db, StoreWarmup warmup, TimeProvider time, ILogger<DatabaseHealthCheck> logger)
+    : IHealthCheck
 {
     /// <summary>How long an answer stands for the checks after it.</summary>
     public static readonly TimeSpan AnswerStands = TimeSpan.FromSeconds(1);
@@ -64,13 +66,24 @@ public sealed partial class DatabaseHealthCheck(NpgsqlDataSource db, TimeProvide
         try
         {
             await using var ping = db.CreateCommand(MessageStore.SchemaAppliedSql);
-            return (bool)(await ping.ExecuteScalarAsync(deadline.Token))!
-                ? HealthCheckResult.Healthy()
-                : HealthCheckResult.Unhealthy("the schema is not applied yet");
+            if (!(bool)(await ping.ExecuteScalarAsync(deadline.Token))!)
+            {
+                return HealthCheckResult.Unhealthy("the schema is not applied yet");
+            }
         }
         catch (Exception e) when (e is NpgsqlException or OperationCanceledException or TimeoutException)
         {
             return HealthCheckResult.Unhealthy("the database cannot be reached", e);
+        }
+
+        try
+        {
+            await warmup.Warmed.WaitAsync(deadline.Token);
+            return HealthCheckResult.Healthy();
+        }
+        catch (OperationCanceledException)
+        {
+            return HealthCheckResult.Unhealthy("the connection pool is still warming up");
         }
     }
 

@@ -25,6 +25,12 @@ public static class StorageSetup
             // after waiting up to 2 s more for the server to confirm: a hung server never does, and a live one needs
             // no connection kept for it, since a new one takes milliseconds.
             dataSource.ConnectionStringBuilder.CancellationTimeout = -1;
+            // Opened before the API is ready (StoreWarmup), and kept: a connection string's own minimum stands.
+            if (dataSource.ConnectionStringBuilder.MinPoolSize == 0)
+            {
+                dataSource.ConnectionStringBuilder.MinPoolSize = Math.Min(WarmConnections, dataSource.ConnectionStringBuilder.MaxPoolSize);
+            }
+
             ApplyHotPathSettings(dataSource.ConnectionStringBuilder);
             dataSource.ConfigureTracing(tracing => tracing.ConfigureCommandSpanNameProvider(MessageStore.SpanNameOf));
             return dataSource.UseLoggerFactory(services.GetRequiredService<ILoggerFactory>()).Build();
@@ -38,6 +44,7 @@ public static class StorageSetup
         builder.Services.AddSingleton(services => StoreBulkhead.For(services.GetRequiredService<NpgsqlDataSource>()));
         builder.Services.AddSingleton(_ => CoordinatorProbe.For(connectionString));
         builder.Services.AddSingleton<MessageStore>();
+        builder.Services.AddSingleton<StoreWarmup>();
         builder.Services.AddSingleton<DatabaseHealthCheck>(); // one, whose answer the checks share
         builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database");
         return builder;
@@ -45,6 +52,13 @@ public static class StorageSetup
 
     /// <summary>How long opening a connection may take; see <see cref="AddMessageStore"/>.</summary>
     internal const int ConnectTimeoutSeconds = 2;
+
+    /// <summary>
+    /// The pool's minimum size unless the connection string sets one: the connections <see cref="StoreWarmup"/> opens
+    /// before the API is ready. A few per core of the API's host, enough for the requests at work at a time under a
+    /// steady load (each holds its connection for a millisecond or two); a burst grows the pool from there.
+    /// </summary>
+    internal const int WarmConnections = 8;
 
     /// <summary>How the store's connections are used; the benchmark's raw baseline sets its data source up the same way.</summary>
     internal static void ApplyHotPathSettings(NpgsqlConnectionStringBuilder settings)

@@ -19,7 +19,8 @@ public sealed class DatabaseHealthCheckTests(PlainPostgres database)
     {
         database.Require();
         var clock = new ManualClock();
-        var check = new DatabaseHealthCheck(database.DataSource, clock, NullLogger<DatabaseHealthCheck>.Instance);
+        var warmup = new StoreWarmup(database.DataSource, new ShardPlacements(database.DataSource), NullLogger<StoreWarmup>.Instance);
+        var check = new DatabaseHealthCheck(database.DataSource, warmup, clock, NullLogger<DatabaseHealthCheck>.Instance);
         using var test = new Activity("health checks").Start();
         using var queries = new QueriesOfTrace(test.TraceId);
 
