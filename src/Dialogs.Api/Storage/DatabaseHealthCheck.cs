@@ -5,8 +5,8 @@ namespace Dialogs.Api.Storage;
 
 /// <summary>
 /// Ready means a round trip to the coordinator (or the single PostgreSQL node) succeeds and finds the schema applied,
-/// so an orchestrator holds traffic back from an API that started ahead of the migrator, and that the pool's first
-/// connections are open (<see cref="StoreWarmup"/>, once, the first time the schema is found). /health takes no token, so
+/// so an orchestrator holds traffic back from an API that started ahead of the migrator; on Citus, that the table is
+/// distributed too; and that the pool's first connections are open (<see cref="StoreWarmup"/>, once). /health takes no token, so
 /// anyone who reaches it may ask as often as they like: checks at the same time share one round trip, and its answer
 /// stands for a second after it, so a flood of probes costs the database one query a second, not a pooled
 /// connection each. For the same reason it logs what it finds when that changes, not each probe's answer (the
@@ -78,8 +78,9 @@ public sealed partial class DatabaseHealthCheck(NpgsqlDataSource db, StoreWarmup
 
         try
         {
-            await warmup.Warmed.WaitAsync(deadline.Token);
-            return HealthCheckResult.Healthy();
+            return await warmup.WarmAsync().WaitAsync(deadline.Token)
+                ? HealthCheckResult.Healthy()
+                : HealthCheckResult.Unhealthy("the messages table is not distributed yet");
         }
         catch (OperationCanceledException)
         {

@@ -25,6 +25,9 @@ public sealed class ShardPlacements
     /// <summary>The placement of every dialog where the table is not distributed (or not yet known).</summary>
     public Placement Server { get; }
 
+    /// <summary>Whether the last load found the table's shards: on Citus, once the migrator has distributed it.</summary>
+    public bool Distributed => _ranges.Length > 0;
+
     public Placement Find(DialogKey dialog)
     {
         var ranges = _ranges;

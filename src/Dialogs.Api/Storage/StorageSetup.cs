@@ -1,3 +1,4 @@
+using System.Data.Common;
 using Dialogs.Api.Telemetry;
 using Dialogs.Cluster;
 using Npgsql;
@@ -25,8 +26,8 @@ public static class StorageSetup
             // after waiting up to 2 s more for the server to confirm: a hung server never does, and a live one needs
             // no connection kept for it, since a new one takes milliseconds.
             dataSource.ConnectionStringBuilder.CancellationTimeout = -1;
-            // Opened before the API is ready (StoreWarmup), and kept: a connection string's own minimum stands.
-            if (dataSource.ConnectionStringBuilder.MinPoolSize == 0)
+            // Opened before the API is ready (StoreWarmup), and kept: a connection string's own minimum stands, 0 too.
+            if (!SetsMinimumPoolSize(connectionString))
             {
                 dataSource.ConnectionStringBuilder.MinPoolSize = Math.Min(WarmConnections, dataSource.ConnectionStringBuilder.MaxPoolSize);
             }
@@ -59,6 +60,12 @@ public static class StorageSetup
     /// steady load (each holds its connection for a millisecond or two); a burst grows the pool from there.
     /// </summary>
     internal const int WarmConnections = 8;
+
+    /// <summary>Whether a connection string names the pool's minimum itself, under either of the names Npgsql takes.</summary>
+    internal static bool SetsMinimumPoolSize(string connectionString) =>
+        new DbConnectionStringBuilder { ConnectionString = connectionString }.Keys.Cast<string>()
+            .Any(key => key.Replace(" ", "", StringComparison.Ordinal) is var name
+                        && (name.Equals("MinimumPoolSize", StringComparison.OrdinalIgnoreCase) || name.Equals("MinPoolSize", StringComparison.OrdinalIgnoreCase)));
 
     /// <summary>How the store's connections are used; the benchmark's raw baseline sets its data source up the same way.</summary>
     internal static void ApplyHotPathSettings(NpgsqlConnectionStringBuilder settings)

@@ -8,9 +8,11 @@ namespace Dialogs.Api.Storage;
 /// Opens the pool's first connections before the API says it is ready (<see cref="DatabaseHealthCheck"/>), each one
 /// through to every worker. A cold API under load opens a connection for each request that finds none idle, all at
 /// once: on Citus each is a coordinator backend with TLS and, at its first query, a connection of its own to the
-/// worker of the dialog. On two cores those opens crowded each other past the pool's wait, and a fresh API at 200
-/// requests a second answered its first 4 seconds' requests in 0.5 to 3 s (the load verifier's warm-up). The pool keeps
-/// them (<see cref="StorageSetup.WarmConnections"/>, its minimum size): idle ones are never closed below it.
+/// worker of the dialog. On two cores those opens crowded each other past the pool's 2 s wait, and were retried
+/// (docs/resharding.md: the load verifier's warm-up, cold and warm; the JIT's share of a fresh API's first seconds
+/// remains). The pool keeps
+/// them (its minimum size, <see cref="StorageSetup.WarmConnections"/> unless the connection string sets one): idle
+/// ones are not closed below it, though a coordinator's restart ends them.
 /// </summary>
 public sealed partial class StoreWarmup(NpgsqlDataSource db, ShardPlacements placements, ILogger<StoreWarmup> logger)
 {
@@ -21,37 +23,62 @@ public sealed partial class StoreWarmup(NpgsqlDataSource db, ShardPlacements pla
     // once in thousands of warm-ups, which costs that worker's first requests a connection each, as before.
     private const int DialogsTried = 256;
 
-    // Not within the trace of the probe that starts it: the warm-up's queries are nobody's request.
-    private readonly Lazy<Task> _warmed = new(() => Task.Run(() =>
+    private readonly Lock _gate = new();
+    private Task<bool>? _attempt;
+
+    /// <summary>
+    /// True once the pool is warm, or the warm-up gave up (it logs why): either way the API may serve. False while the
+    /// migrator has yet to distribute the table on Citus: there are no workers to reach yet, and the next call tries
+    /// again. Calls meanwhile share the attempt under way.
+    /// </summary>
+    public Task<bool> WarmAsync()
     {
-        Activity.Current = null;
-        return WarmAsync(db, placements, logger);
-    }));
+        lock (_gate)
+        {
+            if (_attempt is null || _attempt is { IsCompletedSuccessfully: true, Result: false })
+            {
+                // Not within the trace of the probe that starts it: the warm-up's queries are nobody's request.
+                _attempt = Task.Run(() =>
+                {
+                    Activity.Current = null;
+                    return AttemptAsync();
+                });
+            }
 
-    /// <summary>The warm-up, started by the first call; it ends without an error, whatever it found.</summary>
-    public Task Warmed => _warmed.Value;
+            return _attempt;
+        }
+    }
 
-    private static async Task WarmAsync(NpgsqlDataSource db, ShardPlacements placements, ILogger logger)
+    private async Task<bool> AttemptAsync()
     {
         var started = Stopwatch.GetTimestamp();
-        var connections = new NpgsqlConnectionStringBuilder(db.ConnectionString).MinPoolSize;
-        // One dialog of each node, so each coordinator backend opens its connection to every worker now.
-        var dialogs = Enumerable.Range(0, DialogsTried).Select(_ => new DialogKey(Guid.NewGuid()))
-            .DistinctBy(dialog => placements.Find(dialog).Node).ToArray();
+        var settings = new NpgsqlConnectionStringBuilder(db.ConnectionString);
+        var connections = settings.Pooling ? settings.MinPoolSize : 0; // unpooled, a connection would close as it is returned
         using var limit = new CancellationTokenSource(Limit);
-        // All held open at once: one returned to the pool before the next open would be handed out again (on a quick
-        // server a connection's reads can all complete before the next open starts).
-        var opening = Enumerable.Range(0, connections).Select(_ => db.OpenConnectionAsync(limit.Token).AsTask()).ToArray();
+        var opening = new List<Task<NpgsqlConnection>>();
         try
         {
+            // The map as it is now: the one loaded every few seconds may predate the migrator's distribution of the table.
+            if (await placements.RefreshAsync(db, limit.Token) && !placements.Distributed)
+            {
+                return false;
+            }
+
+            // One dialog of each node, so each coordinator backend opens its connection to every worker now.
+            var dialogs = Enumerable.Range(0, DialogsTried).Select(_ => new DialogKey(Guid.NewGuid()))
+                .DistinctBy(dialog => placements.Find(dialog).Node).ToArray();
+            // All held open at once: one returned to the pool before the next open would be handed out again (on a quick
+            // server a connection's reads can all complete before the next open starts).
+            opening.AddRange(Enumerable.Range(0, connections).Select(_ => db.OpenConnectionAsync(limit.Token).AsTask()));
             var opened = await Task.WhenAll(opening);
             await Task.WhenAll(opened.Select(connection => ReadEachAsync(connection, dialogs, limit.Token)));
             LogWarmed(logger, connections, dialogs.Length, (int)Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         }
         catch (Exception e)
         {
-            // Not a reason to stay unready: the requests open what they need, as without the warm-up.
-            LogNotWarmed(logger, e, (int)Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            // Not a reason to stay unready: the requests open what they need, as without the warm-up. The reason is
+            // enough (a full coordinator's "too many clients", a worker that cannot be reached); its stack says nothing.
+            LogNotWarmed(logger, (int)Stopwatch.GetElapsedTime(started).TotalMilliseconds, e.Message);
         }
         finally
         {
@@ -61,6 +88,8 @@ public sealed partial class StoreWarmup(NpgsqlDataSource db, ShardPlacements pla
                 await open.Result.DisposeAsync();
             }
         }
+
+        return true;
     }
 
     private static async Task ReadEachAsync(NpgsqlConnection connection, DialogKey[] dialogs, CancellationToken ct)
@@ -75,6 +104,6 @@ public sealed partial class StoreWarmup(NpgsqlDataSource db, ShardPlacements pla
     [LoggerMessage(Level = LogLevel.Information, Message = "Opened {Connections} connections to the database, each through to {Nodes} node(s), in {Ms} ms")]
     private static partial void LogWarmed(ILogger logger, int connections, int nodes, int ms);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "The connection pool's warm-up ended early after {Ms} ms; requests open the connections they need")]
-    private static partial void LogNotWarmed(ILogger logger, Exception exception, int ms);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The connection pool's warm-up ended early after {Ms} ms ({Reason}); requests open the connections they need")]
+    private static partial void LogNotWarmed(ILogger logger, int ms, string reason);
 }

@@ -21,7 +21,20 @@ public sealed class StoreWarmupTests(PlainPostgres plain, CitusCluster citus)
         var name = NewName();
         await using var api = await ReadyApiAsync(plain, name);
 
-        Assert.InRange((await BackendsAsync(plain, name)).Length, StorageSetup.WarmConnections, int.MaxValue);
+        Assert.InRange((await BackendsAsync(plain.Cluster.Coordinator, name)).Length, StorageSetup.WarmConnections, int.MaxValue);
+    }
+
+    [Theory]
+    [InlineData("Minimum Pool Size=0", 0)]
+    [InlineData("MinPoolSize=3", 3)]
+    public async Task A_connection_strings_own_pool_minimum_is_what_is_warmed_0_too(string setting, int warmed)
+    {
+        plain.Require();
+        var name = NewName();
+        await using var api = await ReadyApiAsync(plain, name, setting);
+
+        // Up to two more: the readiness query's and the shard map's connections, which the pool keeps a while.
+        Assert.InRange((await BackendsAsync(plain.Cluster.Coordinator, name)).Length, warmed, warmed + 2);
     }
 
     [Fact]
@@ -30,28 +43,41 @@ public sealed class StoreWarmupTests(PlainPostgres plain, CitusCluster citus)
         citus.Require();
         var name = NewName();
         await using var api = await ReadyApiAsync(citus, name);
-        var backends = await BackendsAsync(citus, name);
 
-        Assert.InRange(backends.Length, StorageSetup.WarmConnections, int.MaxValue);
-        foreach (var worker in citus.Cluster.Workers)
+        await AssertWarmThroughEveryWorkerAsync(citus.Cluster, name);
+    }
+
+    [Fact]
+    public async Task On_Citus_an_API_is_ready_once_the_table_is_distributed_and_then_warm_through_to_every_worker()
+    {
+        await using var nodes = await TemporaryCluster.StartCitusAsync(workers: 2, shardCount: 8, "the warm-up's wait for the distributed table", Ct);
+        var coordinator = nodes.Cluster.Coordinator;
+        // As between the migrator's migrations and its distribution of the table, where a first deployment's API may start.
+        await coordinator.ExecuteAsync($"SELECT undistribute_table('{MessageStore.Table}')");
+        var name = NewName();
+        await using var api = new TestApi($"{coordinator.ConnectionString()};Application Name={name}");
+        using var anonymous = api.Client();
+        using (var early = await anonymous.GetAsync("/health", Ct))
         {
-            // A coordinator backend's connections to a worker name it by its global pid: node id × 10^10 + its pid.
-            var reached = await worker.ExecuteAsync($"""
-                SELECT count(DISTINCT split_part(application_name, '=', 2)::bigint % 10000000000)
-                FROM pg_stat_activity
-                WHERE application_name LIKE 'citus_internal gpid=%'
-                  AND split_part(application_name, '=', 2)::bigint % 10000000000 IN ({string.Join(',', backends)})
-                """);
-            Assert.InRange((long)reached!, StorageSetup.WarmConnections, backends.Length);
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, early.StatusCode);
         }
+
+        await coordinator.ExecuteAsync($"SELECT create_distributed_table('{MessageStore.Table}', 'dialog_id', shard_count => 8, colocate_with => 'none')");
+        await Eventually.UntilAsync(async () =>
+        {
+            using var health = await anonymous.GetAsync("/health", Ct);
+            return health.StatusCode == HttpStatusCode.OK;
+        }, "the API to be ready", Ct);
+
+        await AssertWarmThroughEveryWorkerAsync(nodes.Cluster, name);
     }
 
     private static string NewName() => $"warm-{Guid.NewGuid():N}";
 
     /// <summary>An API whose connections carry <paramref name="name"/>, once it answers that it is ready.</summary>
-    private static async Task<TestApi> ReadyApiAsync(Database database, string name)
+    private static async Task<TestApi> ReadyApiAsync(Database database, string name, string settings = "")
     {
-        var api = new TestApi($"{database.ConnectionString};Application Name={name}");
+        var api = new TestApi($"{database.ConnectionString};Application Name={name};{settings}");
         try
         {
             using var anonymous = api.Client();
@@ -66,10 +92,28 @@ public sealed class StoreWarmupTests(PlainPostgres plain, CitusCluster citus)
         }
     }
 
-    /// <summary>The pids of the coordinator's (or the single node's) backends serving the API named <paramref name="name"/>.</summary>
-    private static async Task<int[]> BackendsAsync(Database database, string name)
+    /// <summary>The API named <paramref name="name"/> holds its warm connections, and each has reached every worker.</summary>
+    private static async Task AssertWarmThroughEveryWorkerAsync(LocalCluster cluster, string name)
     {
-        var pids = (string)(await database.Cluster.Coordinator.ExecuteAsync(
+        var backends = await BackendsAsync(cluster.Coordinator, name);
+        Assert.InRange(backends.Length, StorageSetup.WarmConnections, int.MaxValue);
+        foreach (var worker in cluster.Workers)
+        {
+            // A coordinator backend's connections to a worker name it by its global pid: node id × 10^10 + its pid.
+            var reached = await worker.ExecuteAsync($"""
+                SELECT count(DISTINCT split_part(application_name, '=', 2)::bigint % 10000000000)
+                FROM pg_stat_activity
+                WHERE application_name LIKE 'citus_internal gpid=%'
+                  AND split_part(application_name, '=', 2)::bigint % 10000000000 IN ({string.Join(',', backends)})
+                """);
+            Assert.InRange((long)reached!, StorageSetup.WarmConnections, backends.Length);
+        }
+    }
+
+    /// <summary>The pids of the backends of <paramref name="node"/> serving the API named <paramref name="name"/>.</summary>
+    private static async Task<int[]> BackendsAsync(LocalNode node, string name)
+    {
+        var pids = (string)(await node.ExecuteAsync(
             $"SELECT coalesce(string_agg(pid::text, ','), '') FROM pg_stat_activity WHERE application_name = '{name}'"))!;
         return [.. pids.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(int.Parse)];
     }
