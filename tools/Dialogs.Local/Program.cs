@@ -34,7 +34,8 @@ public static class Program
         var token = new Command("token", "Print a bearer token the local API accepts") { user, admin, hours };
         token.SetAction(result =>
         {
-            var tokens = Workspace.Find().LoadService().Tokens;
+            // Only a service's own key: one made here, for a folder no `up` has set up (a typing error), signs tokens nobody accepts.
+            var tokens = Workspace.Find().RequireService().Tokens;
             Console.WriteLine(tokens.Create(result.GetValue(user)!, TimeSpan.FromHours(result.GetValue(hours)),
                 result.GetValue(admin) ? ["admin"] : []));
             return 0;

@@ -13,18 +13,23 @@ public sealed class LocalApiTests(PlainPostgres database)
     public async Task Stopping_the_APIs_of_a_build_folder_finds_them_without_a_pid_and_spares_other_folders()
     {
         var (mine, other) = (Directory.CreateTempSubdirectory("dialogs-api-"), Directory.CreateTempSubdirectory("dialogs-api-"));
+        // A folder whose path ends with mine's: its API's path contains my API's.
+        var nested = Directory.CreateDirectory(Path.Combine(other.FullName, mine.FullName.TrimStart('/')));
         try
         {
             // Stand-ins whose command lines name each folder's API the way a started API's does.
             var orphan = StartStandIn(mine.FullName);
             var spared = StartStandIn(other.FullName);
-            await Eventually.UntilAsync(() => Task.FromResult(SleepStarted(orphan) && SleepStarted(spared)), "the stand-ins", Ct);
+            var sparedToo = StartStandIn(nested.FullName);
+            await Eventually.UntilAsync(() => Task.FromResult(SleepStarted(orphan) && SleepStarted(spared) && SleepStarted(sparedToo)), "the stand-ins", Ct);
 
             Assert.Equal(1, await LocalApi.StopAllFromAsync(mine.FullName));
 
             await Eventually.UntilAsync(() => Task.FromResult(Processes.HasEnded(orphan)), "the orphan to end", Ct);
             Assert.False(Processes.HasEnded(spared));
+            Assert.False(Processes.HasEnded(sparedToo));
             Assert.Equal(0, await LocalApi.StopAllFromAsync(mine.FullName));
+            Assert.Equal(1, await LocalApi.StopAllFromAsync(nested.FullName));
             Assert.Equal(1, await LocalApi.StopAllFromAsync(other.FullName));
         }
         finally

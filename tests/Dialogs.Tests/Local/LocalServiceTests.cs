@@ -33,7 +33,10 @@ public sealed partial class LocalServiceTests
         var apiFolder = Path.Combine(folder.FullName, "api");
         try
         {
-            var url = RunningAt().Match(await tool.RunAsync("up")).Groups[1].Value;
+            var up = await tool.RunAsync("up");
+            var url = RunningAt().Match(up).Groups[1].Value;
+            // Its hints act on this service, copied into any shell, not on local-cluster/.
+            Assert.Contains($"{Workspace.FolderVariable}={folder.FullName} dotnet run --project tools/Dialogs.Local -- down", up);
             using var http = new HttpClient { BaseAddress = new Uri(url) };
             http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", await tool.RunAsync("token", "alice"));
             var sent = await http.PostAsJsonAsync("/dialog/bob/send", new { text = "kept across down and up" }, Ct);
@@ -75,6 +78,19 @@ public sealed partial class LocalServiceTests
             await tool.ExitCodeAsync("down"); // what failed before is the test's failure, not this
             folder.Delete(recursive: true);
         }
+    }
+
+    [Fact]
+    public async Task In_a_folder_no_up_has_used_down_stops_nothing_and_makes_nothing_and_token_is_refused()
+    {
+        var folder = Path.Combine(Path.GetTempPath(), $"dialogs-local-{Guid.NewGuid():N}"); // a typing error's
+        var tool = new LocalTool(folder);
+
+        Assert.Contains($"No local service in {folder}: nothing to stop.", await tool.RunAsync("down"));
+        Assert.False(Path.Exists(folder));
+
+        Assert.Equal(1, await tool.ExitCodeAsync("token", "alice"));
+        Assert.False(Path.Exists(folder));
     }
 
     [GeneratedRegex(@"Dialogs is running at (http://\S+)")]

@@ -119,7 +119,9 @@ public sealed class LocalApi
     /// <summary>The pids of the API processes running from the build in <paramref name="apiFolder"/>.</summary>
     public static IReadOnlyList<int> RunningFrom(string apiFolder) => Processes.FindRunning(MarkerOf(apiFolder));
 
-    private static string MarkerOf(string apiFolder) => Path.Combine(apiFolder, ProcessMarker);
+    // The whole argument: with the space before it (the command line's NULs read as spaces), the API of a folder whose
+    // path ends with this one's (/a/b and /x/a/b) is not taken for this folder's.
+    private static string MarkerOf(string apiFolder) => " " + Path.Combine(apiFolder, ProcessMarker);
 
     /// <summary>The status /health answers with, or null where the API does not answer within <paramref name="wait"/>.</summary>
     public async Task<int?> HealthAsync(TimeSpan wait, CancellationToken ct = default)

@@ -227,7 +227,7 @@ public static class Processes
 
             throw new InvalidOperationException(
                 $"Running as root, PostgreSQL runs as the postgres user, which cannot reach {folder} ({closed} lets only its "
-                + $"owner in). Keep the repository where the postgres user can walk in (for example under /srv or /tmp), "
+                + $"owner in). Keep the folder where the postgres user can walk in (a clone under /srv or /tmp, say), "
                 + $"or let it through with: chmod o+x {closed}");
         }
     }

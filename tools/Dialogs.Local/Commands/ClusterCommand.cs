@@ -15,8 +15,9 @@ public static class ClusterCommand
 {
     public static async Task<int> AddWorkerAsync(CancellationToken ct)
     {
-        using var claim = Workspace.Find().Claim();
-        var cluster = await OpenAsync();
+        var workspace = Workspace.Find();
+        using var claim = workspace.Claim();
+        var cluster = await OpenAsync(workspace);
         if (!cluster.Citus)
         {
             AnsiConsole.MarkupLine("[yellow]This local cluster is plain PostgreSQL (Citus is not installed): there are no workers to add.[/]");
@@ -28,7 +29,7 @@ public static class ClusterCommand
         var registered = await RunAsync(cluster, ["add-worker", worker.Address], ct);
         if (registered == 0)
         {
-            Console.WriteLine("It holds no shards yet. Move shards onto it online: dotnet run --project tools/Dialogs.Local -- cluster rebalance");
+            Console.WriteLine($"It holds no shards yet. Move shards onto it online: {workspace.Command("cluster rebalance")}");
         }
         else
         {
@@ -43,8 +44,9 @@ public static class ClusterCommand
     public static async Task<int> RunAsync(string[] operation, CancellationToken ct)
     {
         // A remove deletes the local worker; status and rebalance must not wait for each other (status follows a rebalance).
-        using var claim = operation is ["remove", ..] ? Workspace.Find().Claim() : null;
-        var cluster = await OpenAsync();
+        var workspace = Workspace.Find();
+        using var claim = operation is ["remove", ..] ? workspace.Claim() : null;
+        var cluster = await OpenAsync(workspace);
         var result = await RunAsync(cluster, operation, ct);
         if (result == 0 && operation is ["remove", var address] && await cluster.ForgetWorkerAsync(address) is { } removed)
         {
@@ -58,7 +60,7 @@ public static class ClusterCommand
         MigratorApp.RunAsync(["cluster", .. operation, $"--ConnectionStrings:{DialogsDatabase.ConnectionStringName}={cluster.Coordinator.ConnectionString()}",
             "--Logging:LogLevel:Default=Warning"], ct: ct);
 
-    private static async Task<LocalCluster> OpenAsync() =>
-        LocalCluster.Open(await PostgresInstallation.FindAsync(), Workspace.Find().NodesFolder)
-        ?? throw new InvalidOperationException("No local cluster yet: run `dotnet run --project tools/Dialogs.Local -- up` first.");
+    private static async Task<LocalCluster> OpenAsync(Workspace workspace) =>
+        LocalCluster.Open(await PostgresInstallation.FindAsync(), workspace.NodesFolder)
+        ?? throw new InvalidOperationException($"No local cluster in {workspace.Folder} yet: run `{workspace.Command("up")}` first.");
 }

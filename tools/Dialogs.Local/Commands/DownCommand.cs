@@ -3,12 +3,18 @@ using Spectre.Console;
 
 namespace Dialogs.Local.Commands;
 
-/// <summary>Stops the API and every node of the local service; the data stays in local-cluster/.</summary>
+/// <summary>Stops the API and every node of the local service; the data stays in its folder.</summary>
 public static class DownCommand
 {
     public static async Task<int> RunAsync(CancellationToken ct)
     {
         var workspace = Workspace.Find();
+        if (!Directory.Exists(workspace.Folder))
+        {
+            // Not made here: a folder named by mistake would be left behind, looking like a service's.
+            return NothingToStop(workspace);
+        }
+
         using var claim = workspace.Claim();
         // Every API running from this workspace's build: also one whose `up` was stopped before the API answered
         // /health, and so before its pid was saved.
@@ -39,8 +45,22 @@ public static class DownCommand
                 $"{(stopped > 0 ? $"Stopped {stopped} PostgreSQL node(s)." : "No PostgreSQL node was running.")} Data kept in {workspace.Folder} (delete it to start afresh).");
         }
 
-        // Last: a damaged service.json stops nothing from stopping.
-        workspace.SaveService(workspace.LoadService() with { ApiPid = null });
+        // Last: a damaged service.json stops nothing from stopping. None is made where there was none (a folder no `up` used).
+        if (workspace.SavedService() is { } service)
+        {
+            workspace.SaveService(service with { ApiPid = null });
+        }
+        else if (cluster is null)
+        {
+            return NothingToStop(workspace);
+        }
+
+        return 0;
+    }
+
+    private static int NothingToStop(Workspace workspace)
+    {
+        AnsiConsole.MarkupLineInterpolated($"No local service in {workspace.Folder}: nothing to stop.");
         return 0;
     }
 }

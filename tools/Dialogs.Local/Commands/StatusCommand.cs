@@ -13,7 +13,7 @@ public static class StatusCommand
         var workspace = Workspace.Find();
         if (LocalCluster.Open(await PostgresInstallation.FindAsync(), workspace.NodesFolder) is not { } cluster)
         {
-            AnsiConsole.MarkupLine("No local cluster yet: `dotnet run --project tools/Dialogs.Local -- up` creates one.");
+            AnsiConsole.MarkupLineInterpolated($"No local cluster in {workspace.Folder} yet: `{workspace.Command("up")}` creates one.");
             return 0;
         }
 

@@ -58,11 +58,11 @@ public static class UpCommand
               OpenAPI: {service.Url}/openapi/v1.json    API log: {workspace.ApiLog}
 
             Get a token for a user and send a message:
-              TOKEN=$(dotnet run --project tools/Dialogs.Local -- token alice)
+              TOKEN=$({workspace.Command("token alice")})
               curl -s -X POST {service.Url}/dialog/bob/send -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' -d '{"{"}"text":"hi bob"{"}"}'
               curl -s {service.Url}/dialog/bob/list -H "Authorization: Bearer $TOKEN"
 
-            Stop everything: dotnet run --project tools/Dialogs.Local -- down
+            Stop everything: {workspace.Command("down")}
             """);
         return 0;
     }

@@ -17,11 +17,14 @@ public sealed class Workspace
     /// </summary>
     public const string FolderVariable = "DIALOGS_LOCAL_FOLDER";
 
-    private Workspace(string root, string folder)
+    private Workspace(string root, string folder, bool named)
     {
         Root = root;
         Folder = folder;
+        _named = named;
     }
+
+    private readonly bool _named;
 
     public string Root { get; }
     public string Folder { get; }
@@ -30,13 +33,29 @@ public sealed class Workspace
     public string ApiLog => Path.Combine(Folder, "api.log");
     private string ServiceFile => Path.Combine(Folder, "service.json");
 
+    /// <summary>The workspace of this repository, or of the folder <see cref="FolderVariable"/> names (a relative one from the current folder).</summary>
     public static Workspace Find()
     {
         var root = LocalApi.FindRepositoryRoot();
-        return new(root, Environment.GetEnvironmentVariable(FolderVariable) is { Length: > 0 } folder
-            ? Path.GetFullPath(folder)
-            : Path.Combine(root, "local-cluster"));
+        return Environment.GetEnvironmentVariable(FolderVariable) is { Length: > 0 } folder
+            ? new(root, Path.GetFullPath(folder), named: true)
+            : new(root, Path.Combine(root, "local-cluster"), named: false);
     }
+
+    /// <summary>
+    /// A command of this tool as a user would type it to act on this workspace, for the hints the commands print: with
+    /// <see cref="FolderVariable"/> where it named the folder, so that a hint copied into another shell does not act on
+    /// local-cluster/ instead.
+    /// </summary>
+    public string Command(string arguments) =>
+        $"{(_named ? $"{FolderVariable}={ShellWord(Folder)} " : "")}dotnet run --project tools/Dialogs.Local -- {arguments}";
+
+    /// <summary>The service's saved state; refused, naming the folder, where no `up` has made one there.</summary>
+    public ServiceState RequireService() => SavedService()
+        ?? throw new InvalidOperationException($"No local service in {Folder} yet: `{Command("up")}` makes one.");
+
+    private static string ShellWord(string text) =>
+        text.All(c => char.IsAsciiLetterOrDigit(c) || c is '/' or '.' or '_' or '-') ? text : $"'{text.Replace("'", @"'\''", StringComparison.Ordinal)}'";
 
     /// <summary>
     /// Takes the workspace for a command that starts, stops, adds or deletes nodes or the API, so that two of them (an
