@@ -10,9 +10,8 @@ namespace Dialogs.Api.Storage;
 /// once: on Citus each is a coordinator backend with TLS and, at its first query, a connection of its own to the
 /// worker of the dialog. On two cores those opens crowded each other past the pool's 2 s wait, and were retried
 /// (docs/resharding.md: the load verifier's warm-up, cold and warm; the JIT's share of a fresh API's first seconds
-/// remains). The pool keeps
-/// them (its minimum size, <see cref="StorageSetup.WarmConnections"/> unless the connection string sets one): idle
-/// ones are not closed below it, though a coordinator's restart ends them.
+/// remains). The pool keeps them (its minimum size, <see cref="StorageSetup.WarmConnections"/> unless the connection
+/// string sets one): idle ones are not closed below it, though a coordinator's restart ends them.
 /// </summary>
 public sealed partial class StoreWarmup(NpgsqlDataSource db, ShardPlacements placements, ILogger<StoreWarmup> logger)
 {

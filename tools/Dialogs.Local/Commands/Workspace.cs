@@ -17,14 +17,15 @@ public sealed class Workspace
     /// </summary>
     public const string FolderVariable = "DIALOGS_LOCAL_FOLDER";
 
+    // Whether FolderVariable named the folder, so the commands printed for a user to copy must name it too.
+    private readonly bool _named;
+
     private Workspace(string root, string folder, bool named)
     {
         Root = root;
         Folder = folder;
         _named = named;
     }
-
-    private readonly bool _named;
 
     public string Root { get; }
     public string Folder { get; }
