@@ -126,23 +126,11 @@ public sealed partial class LocalServiceTests
             start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Dialogs.Local.dll"));
             arguments.ToList().ForEach(start.ArgumentList.Add);
 
-            using var process = Process.Start(start)!;
-            var output = process.StandardOutput.ReadToEndAsync(CancellationToken.None);
-            var errors = process.StandardError.ReadToEndAsync(CancellationToken.None);
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Ct);
             timeout.CancelAfter(CommandTimeout);
-            try
-            {
-                await process.WaitForExitAsync(timeout.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                process.Kill(entireProcessTree: true);
-                throw;
-            }
-
+            var (exitCode, output, errors) = await Processes.RunToEndAsync(start, timeout.Token);
             // Standard output alone: what a command prints for a user to copy (the URL, a token) is there.
-            return process.ExitCode == 0 ? (0, (await output).Trim()) : (process.ExitCode, $"{await output}{await errors}");
+            return exitCode == 0 ? (0, output.Trim()) : (exitCode, output + errors);
         }
     }
 }

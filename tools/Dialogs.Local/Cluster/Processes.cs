@@ -32,7 +32,17 @@ public static class Processes
             start.ArgumentList.Add(argument);
         }
 
-        using var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {file}");
+        var (exitCode, output, errors) = await RunToEndAsync(start, ct);
+        var text = (output + errors).Trim();
+        return exitCode == 0
+            ? text
+            : throw new InvalidOperationException($"{Path.GetFileName(file)} exited with {exitCode}: {text}");
+    }
+
+    /// <summary>Runs <paramref name="start"/> (its output and errors redirected) to completion, whatever its exit code.</summary>
+    public static async Task<(int ExitCode, string Output, string Errors)> RunToEndAsync(ProcessStartInfo start, CancellationToken ct)
+    {
+        using var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {start.FileName}");
         var output = process.StandardOutput.ReadToEndAsync(CancellationToken.None);
         var errors = process.StandardError.ReadToEndAsync(CancellationToken.None);
         try
@@ -45,10 +55,7 @@ public static class Processes
             throw;
         }
 
-        var text = (await output + await errors).Trim();
-        return process.ExitCode == 0
-            ? text
-            : throw new InvalidOperationException($"{Path.GetFileName(file)} exited with {process.ExitCode}: {text}");
+        return (process.ExitCode, await output, await errors);
     }
 
     /// <summary>
