@@ -16,7 +16,7 @@ namespace Dialogs.Api.Storage;
 public sealed partial class StoreWarmup(NpgsqlDataSource db, ShardPlacements placements, ILogger<StoreWarmup> logger)
 {
     /// <summary>How long the warm-up may take; past it the API is ready all the same, and the pool grows as it is used.</summary>
-    internal static readonly TimeSpan Limit = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan Limit = TimeSpan.FromSeconds(10);
 
     // Random dialogs spread over the shards as users' do: this many leave a worker with one shard of 32 unvisited
     // once in thousands of warm-ups, which costs that worker's first requests a connection each, as before.
@@ -27,14 +27,15 @@ public sealed partial class StoreWarmup(NpgsqlDataSource db, ShardPlacements pla
 
     /// <summary>
     /// True once the pool is warm, or the warm-up gave up (it logs why): either way the API may serve. False while the
-    /// migrator has yet to distribute the table on Citus: there are no workers to reach yet, and the next call tries
-    /// again. Calls meanwhile share the attempt under way.
+    /// migrator has yet to distribute the table on Citus: there are no workers to reach yet. The shard map's read
+    /// failing is the caller's error, since readiness needs to know which it is. After false or an error the next
+    /// call tries again; calls meanwhile share the attempt under way.
     /// </summary>
     public Task<bool> WarmAsync()
     {
         lock (_gate)
         {
-            if (_attempt is null || _attempt is { IsCompletedSuccessfully: true, Result: false })
+            if (_attempt is not ({ IsCompleted: false } or { IsCompletedSuccessfully: true, Result: true }))
             {
                 // Not within the trace of the probe that starts it: the warm-up's queries are nobody's request.
                 _attempt = Task.Run(() =>
@@ -54,15 +55,15 @@ public sealed partial class StoreWarmup(NpgsqlDataSource db, ShardPlacements pla
         var settings = new NpgsqlConnectionStringBuilder(db.ConnectionString);
         var connections = settings.Pooling ? settings.MinPoolSize : 0; // unpooled, a connection would close as it is returned
         using var limit = new CancellationTokenSource(Limit);
+        // The map as it is now: the one loaded every few seconds may predate the migrator's distribution of the table.
+        if (await placements.RefreshAsync(db, limit.Token) && !placements.Distributed)
+        {
+            return false;
+        }
+
         var opening = new List<Task<NpgsqlConnection>>();
         try
         {
-            // The map as it is now: the one loaded every few seconds may predate the migrator's distribution of the table.
-            if (await placements.RefreshAsync(db, limit.Token) && !placements.Distributed)
-            {
-                return false;
-            }
-
             // One dialog of each node, so each coordinator backend opens its connection to every worker now.
             var dialogs = Enumerable.Range(0, DialogsTried).Select(_ => new DialogKey(Guid.NewGuid()))
                 .DistinctBy(dialog => placements.Find(dialog).Node).ToArray();
@@ -73,7 +74,7 @@ public sealed partial class StoreWarmup(NpgsqlDataSource db, ShardPlacements pla
             await Task.WhenAll(opened.Select(connection => ReadEachAsync(connection, dialogs, limit.Token)));
             LogWarmed(logger, connections, dialogs.Length, (int)Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         }
-        catch (Exception e)
+        catch (Exception e) when (e is NpgsqlException or TimeoutException or OperationCanceledException)
         {
             // Not a reason to stay unready: the requests open what they need, as without the warm-up. The reason is
             // enough (a full coordinator's "too many clients", a worker that cannot be reached); its stack says nothing.

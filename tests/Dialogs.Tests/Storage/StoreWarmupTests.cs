@@ -2,6 +2,9 @@ using System.Net;
 using Dialogs.Api.Storage;
 using Dialogs.Local.Cluster;
 using Dialogs.Tests.Infrastructure;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
 
 namespace Dialogs.Tests.Storage;
 
@@ -35,6 +38,57 @@ public sealed class StoreWarmupTests(PlainPostgres plain, CitusCluster citus)
 
         // Up to two more: the readiness query's and the shard map's connections, which the pool keeps a while.
         Assert.InRange((await BackendsAsync(plain.Cluster.Coordinator, name)).Length, warmed, warmed + 2);
+    }
+
+    [Fact]
+    public async Task A_warm_up_that_cannot_open_every_connection_leaves_the_API_ready_and_logs_why()
+    {
+        plain.Require();
+        var coordinator = plain.Cluster.Coordinator;
+        // Fewer connections than the pool's minimum, as on a coordinator near its max_connections.
+        var role = $"scarce_{Guid.NewGuid():N}";
+        // Not a superuser: they are not held to a limit.
+        await coordinator.ExecuteAsync($"CREATE ROLE {role} LOGIN CONNECTION LIMIT {StorageSetup.WarmConnections / 2}; GRANT SELECT ON {MessageStore.Table} TO {role}");
+        try
+        {
+            var logs = new CapturedLogs();
+            await using (var api = new TestApi($"{plain.ConnectionString};Username={role}", logs: logs))
+            {
+                using var anonymous = api.Client();
+                using var health = await anonymous.GetAsync("/health", Ct);
+                Assert.Equal(HttpStatusCode.OK, health.StatusCode);
+            }
+
+            Assert.Contains("too many connections", Assert.Single(logs.Of(nameof(StoreWarmup), LogLevel.Warning)));
+        }
+        finally
+        {
+            await coordinator.ExecuteAsync($"DROP OWNED BY {role}; DROP ROLE {role}");
+        }
+    }
+
+    [Fact]
+    public async Task A_shard_map_that_cannot_be_read_is_the_callers_error_not_ready_and_the_next_call_reads_it_again()
+    {
+        plain.Require();
+        var coordinator = plain.Cluster.Coordinator;
+        var name = $"unmapped_{Guid.NewGuid():N}";
+        await using var db = NpgsqlDataSource.Create($"{coordinator.ConnectionString(name)};Pooling=false");
+        var warmup = new StoreWarmup(db, new ShardPlacements(db), NullLogger<StoreWarmup>.Instance);
+
+        // The database is not there yet: whether the table is distributed cannot be known.
+        await Assert.ThrowsAsync<PostgresException>(warmup.WarmAsync);
+
+        await coordinator.ExecuteAsync($"CREATE DATABASE {name}");
+        try
+        {
+            // Read this time, and no table in it yet: not ready, rather than the first attempt's answer kept.
+            Assert.False(await warmup.WarmAsync());
+        }
+        finally
+        {
+            await coordinator.ExecuteAsync($"DROP DATABASE {name} WITH (FORCE)");
+        }
     }
 
     [Fact]
