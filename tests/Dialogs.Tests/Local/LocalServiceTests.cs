@@ -93,6 +93,27 @@ public sealed partial class LocalServiceTests
         Assert.False(Path.Exists(folder));
     }
 
+    [Fact]
+    public async Task In_a_folder_of_other_files_down_add_worker_and_cluster_remove_leave_it_as_it_was()
+    {
+        var folder = Directory.CreateTempSubdirectory("dialogs-local-").FullName; // a folder of the user's, named by mistake
+        try
+        {
+            File.WriteAllText(Path.Combine(folder, "notes.txt"), "mine");
+            var tool = new LocalTool(folder);
+
+            Assert.Contains($"No local service in {folder}: nothing to stop.", await tool.RunAsync("down"));
+            Assert.Equal(1, await tool.ExitCodeAsync("add-worker"));
+            Assert.Equal(1, await tool.ExitCodeAsync("cluster", "remove", "127.0.0.1:1"));
+
+            Assert.Equal([Path.Combine(folder, "notes.txt")], Directory.GetFileSystemEntries(folder));
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
     [GeneratedRegex(@"Dialogs is running at (http://\S+)")]
     private static partial Regex RunningAt();
 

@@ -16,7 +16,7 @@ public static class ClusterCommand
     public static async Task<int> AddWorkerAsync(CancellationToken ct)
     {
         var workspace = Workspace.Find();
-        using var claim = workspace.Claim();
+        using var claim = workspace.ClaimUsed();
         var cluster = await OpenAsync(workspace);
         if (!cluster.Citus)
         {
@@ -45,7 +45,7 @@ public static class ClusterCommand
     {
         // A remove deletes the local worker; status and rebalance must not wait for each other (status follows a rebalance).
         var workspace = Workspace.Find();
-        using var claim = operation is ["remove", ..] ? workspace.Claim() : null;
+        using var claim = operation is ["remove", ..] ? workspace.ClaimUsed() : null;
         var cluster = await OpenAsync(workspace);
         var result = await RunAsync(cluster, operation, ct);
         if (result == 0 && operation is ["remove", var address] && await cluster.ForgetWorkerAsync(address) is { } removed)

@@ -9,16 +9,17 @@ public static class DownCommand
     public static async Task<int> RunAsync(CancellationToken ct)
     {
         var workspace = Workspace.Find();
-        if (!Directory.Exists(workspace.Folder))
+        if (!workspace.Used)
         {
-            // Not made here: a folder named by mistake would be left behind, looking like a service's.
+            // Nothing made here, not even the claim's lock file: a folder named by mistake is left as it was.
             return NothingToStop(workspace);
         }
 
         using var claim = workspace.Claim();
         // Every API running from this workspace's build: also one whose `up` was stopped before the API answered
         // /health, and so before its pid was saved.
-        if (await LocalApi.StopAllFromAsync(workspace.ApiFolder) > 0)
+        var apiStopped = await LocalApi.StopAllFromAsync(workspace.ApiFolder) > 0;
+        if (apiStopped)
         {
             AnsiConsole.MarkupLine("API stopped.");
         }
@@ -50,7 +51,7 @@ public static class DownCommand
         {
             workspace.SaveService(service with { ApiPid = null });
         }
-        else if (cluster is null)
+        else if (cluster is null && !apiStopped)
         {
             return NothingToStop(workspace);
         }

@@ -51,9 +51,13 @@ public sealed class Workspace
     public string Command(string arguments) =>
         $"{(_named ? $"{FolderVariable}={ShellWord(Folder)} " : "")}dotnet run --project tools/Dialogs.Local -- {arguments}";
 
+    /// <summary>Whether an `up` has worked in the folder: its nodes, its API's build or its service.json are there.</summary>
+    public bool Used => Directory.Exists(NodesFolder) || Directory.Exists(ApiFolder) || File.Exists(ServiceFile);
+
     /// <summary>The service's saved state; refused, naming the folder, where no `up` has made one there.</summary>
-    public ServiceState RequireService() => SavedService()
-        ?? throw new InvalidOperationException($"No local service in {Folder} yet: `{Command("up")}` makes one.");
+    public ServiceState RequireService() => SavedService() ?? throw NoService();
+
+    private InvalidOperationException NoService() => new($"No local service in {Folder} yet: `{Command("up")}` makes one.");
 
     private static string ShellWord(string text) =>
         text.All(c => char.IsAsciiLetterOrDigit(c) || c is '/' or '.' or '_' or '-') ? text : $"'{text.Replace("'", @"'\''", StringComparison.Ordinal)}'";
@@ -64,6 +68,12 @@ public sealed class Workspace
     /// </summary>
     public FolderClaim Claim() => FolderClaim.TryTake(NodesFolder) ?? throw new InvalidOperationException(
         $"Another command (up, down, add-worker or cluster remove) is working on {Folder}: let it finish, then try again.");
+
+    /// <summary>
+    /// The claim for a command that changes what an `up` made: refused, naming the folder, where no `up` has worked, so
+    /// that a folder named by mistake is left as it was (the claim's lock file would lie in it).
+    /// </summary>
+    public FolderClaim ClaimUsed() => Used ? Claim() : throw NoService();
 
     /// <summary>Clears what an `up` stopped while it created the cluster left behind (<see cref="LocalCluster.RemoveUnfinishedAsync"/>).</summary>
     public async Task RemoveUnfinishedClusterAsync(PostgresInstallation postgres)
