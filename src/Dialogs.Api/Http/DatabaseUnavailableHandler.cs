@@ -4,7 +4,8 @@ using Microsoft.AspNetCore.Diagnostics;
 namespace Dialogs.Api.Http;
 
 /// <summary>
-/// An infrastructure fault that outlived the store's retries, or a database whose schema is not applied yet, is a 503
+/// An infrastructure fault that outlived the store's retries, or a database that refuses the work until an operator
+/// acts (its schema not applied yet, a node read-only, a privilege taken away), is a 503
 /// with Retry-After: the client may try again. A send that may have been stored all the same says so: only a retry
 /// with its Idempotency-Key is then sure not to store it twice. Anything else falls through to the default handler: a
 /// 500 ProblemDetails without internals.
@@ -22,7 +23,7 @@ public sealed partial class DatabaseUnavailableHandler(IProblemDetailsService pr
 
     public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken ct)
     {
-        if (!DatabaseErrors.IsTransient(exception) && !DatabaseErrors.IsSchemaMissing(exception))
+        if (!DatabaseErrors.IsTransient(exception) && !DatabaseErrors.NeedsOperator(exception))
         {
             return false;
         }

@@ -6,7 +6,8 @@ namespace Dialogs.Api.Storage;
 
 /// <summary>
 /// Tells infrastructure faults (a node down, restarting or overloaded, a connection lost, a shard in the middle of a
-/// move) from defects. The first are worth a retry and, if they persist, a 503; the second are a 500.
+/// move) from defects. The first are worth a retry and, if they persist, a 503; so is a database that refuses the work
+/// until someone acts (<see cref="NeedsOperator"/>), without the retry; the rest, defects, are a 500.
 /// </summary>
 public static class DatabaseErrors
 {
@@ -62,10 +63,37 @@ public static class DatabaseErrors
         _ => false,
     };
 
-    /// <summary>Citus could not open a connection to the worker at all, so the statement never reached it.</summary>
+    /// <summary>
+    /// Citus could not open a connection to the worker at all, so the statement never reached it: nothing listened, or
+    /// the worker's server refused the session as it started (full, starting or stopping). A connection broken later
+    /// has other words ("connection not open", "server closed the connection unexpectedly").
+    /// </summary>
     private static bool IsWorkerRefusingConnections(PostgresException e) =>
         e.MessageText.Contains("Connection refused", StringComparison.Ordinal)
-        || e.MessageText.StartsWith("could not establish any connections to the node", StringComparison.Ordinal);
+        || e.MessageText.StartsWith("could not establish any connections to the node", StringComparison.Ordinal)
+        || SessionRefusals.Any(refusal => e.MessageText.Contains($"FATAL:  {refusal}", StringComparison.Ordinal));
+
+    // PostgreSQL's words for a session it will not start; it says them only while a session starts.
+    private static readonly string[] SessionRefusals =
+    [
+        "sorry, too many clients already",
+        "remaining connection slots are reserved",
+        "too many connections for",
+        "the database system is",
+    ];
+
+    /// <summary>
+    /// The database refuses the work in the state it is in, until an operator acts: the schema missing
+    /// (<see cref="IsSchemaMissing"/>), a node read-only (in recovery, demoted, or made so), a login or a privilege
+    /// taken away, a file it cannot open, data it finds corrupt. Not worth retrying within a request, yet the service
+    /// is unavailable, not broken: a 503, and the same request succeeds once it is put right.
+    /// </summary>
+    public static bool NeedsOperator(Exception exception) => IsSchemaMissing(exception)
+        || exception is PostgresException { SqlState: var code }
+           && (code is PostgresErrorCodes.ReadOnlySqlTransaction or PostgresErrorCodes.InsufficientPrivilege
+                   or PostgresErrorCodes.InvalidCatalogName or PostgresErrorCodes.DataCorrupted or PostgresErrorCodes.IndexCorrupted
+               || code.StartsWith("28", StringComparison.Ordinal)   // invalid authorization: a login refused
+               || code.StartsWith("58", StringComparison.Ordinal)); // system errors: a file missing or unreadable
 
     /// <summary>
     /// The store's schema is not there, or not all of it: the API runs ahead of the migrator (a first deployment, or
@@ -85,6 +113,9 @@ public static class DatabaseErrors
         ['0', '8', _, _, _] => true,                     // connection exceptions; Citus reports an unreachable worker as 08006
         ['5', '3', _, _, _] => true,                     // insufficient resources, e.g. 53300 too many connections
         PostgresErrorCodes.AdminShutdown or PostgresErrorCodes.CrashShutdown or PostgresErrorCodes.CannotConnectNow => true,
+        // A pooled session the server ended while it sat idle (idle_session_timeout): the statement never ran, and the
+        // retry is served (the pool's other sessions, idle as long, do not fail it again: DatabaseStateTests).
+        IdleSessionTimeout => true,
         PostgresErrorCodes.SerializationFailure or PostgresErrorCodes.DeadlockDetected => true, // a distributed deadlock too
         PostgresErrorCodes.LockNotAvailable or PostgresErrorCodes.QueryCanceled => true, // lock timeout, statement timeout or cancel
         PostgresErrorCodes.SystemError or PostgresErrorCodes.IoError => true,
@@ -95,6 +126,8 @@ public static class DatabaseErrors
         PostgresErrorCodes.UndefinedTable => IsShardRelation(e.MessageText),
         _ => false,
     };
+
+    private const string IdleSessionTimeout = "57P05"; // not among Npgsql's PostgresErrorCodes
 
     /// <summary>relation "public.messages_102008" does not exist: a shard placement dropped after a move.</summary>
     private static bool IsShardRelation(string message)

@@ -51,7 +51,8 @@ public sealed partial class DatabaseHealthCheck(NpgsqlDataSource db, StoreWarmup
             }
             else
             {
-                LogUnready(logger, answer.Exception, answer.Description);
+                // The reason is enough ("too many clients", a refused login, a timeout); its stack says nothing.
+                LogUnready(logger, answer.Exception is { } e ? $"{answer.Description} ({e.Message})" : answer.Description);
             }
         }
 
@@ -93,7 +94,7 @@ public sealed partial class DatabaseHealthCheck(NpgsqlDataSource db, StoreWarmup
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Unready (/health 503): {Reason}")]
-    private static partial void LogUnready(ILogger logger, Exception? exception, string? reason);
+    private static partial void LogUnready(ILogger logger, string? reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Ready again (/health 200)")]
     private static partial void LogReady(ILogger logger);

@@ -24,8 +24,9 @@ public sealed class DatabaseErrorsTests
     }
 
     /// <summary>
-    /// A fault of the infrastructure passes or persists and is then a 503; anything else is a defect of the statement or
-    /// the data, which a retry only repeats, and must show as one (a 500), not as an outage.
+    /// A fault of the infrastructure that may pass is retried, and a 503 if it persists. Nothing else is retried: a
+    /// defect of the statement or the data, which a retry only repeats and which must show as one (a 500), or a state
+    /// of the database that only an operator ends (<see cref="DatabaseErrors.NeedsOperator"/>, a 503 at once).
     /// </summary>
     [Theory]
     [InlineData(PostgresErrorCodes.ConnectionFailure, "connection to the remote node postgres@127.0.0.1:45479 failed", true)]
@@ -35,6 +36,7 @@ public sealed class DatabaseErrorsTests
     [InlineData(PostgresErrorCodes.AdminShutdown, "terminating connection due to administrator command", true)]
     [InlineData(PostgresErrorCodes.CrashShutdown, "terminating connection because of crash of another server process", true)]
     [InlineData(PostgresErrorCodes.CannotConnectNow, "the database system is starting up", true)]
+    [InlineData("57P05", "terminating connection due to idle-session timeout", true)]
     [InlineData(PostgresErrorCodes.SerializationFailure, "could not serialize access due to concurrent update", true)]
     [InlineData(PostgresErrorCodes.DeadlockDetected, "deadlock detected", true)]
     [InlineData(PostgresErrorCodes.LockNotAvailable, "canceling statement due to lock timeout", true)]
@@ -57,6 +59,32 @@ public sealed class DatabaseErrorsTests
         Assert.Equal(transient, DatabaseErrors.IsTransient(error));
     }
 
+    /// <summary>
+    /// The database's state refuses the work until someone acts: a 503 without a retry. A defect of the statement or
+    /// the data is none of these, and a fault that may pass is retried instead.
+    /// </summary>
+    [Theory]
+    [InlineData(PostgresErrorCodes.ReadOnlySqlTransaction, "cannot execute INSERT in a read-only transaction", true)]
+    [InlineData(PostgresErrorCodes.InsufficientPrivilege, "permission denied for table messages", true)]
+    [InlineData(PostgresErrorCodes.InsufficientPrivilege, "could not open file \"base/16384/17456\": Permission denied", true)]
+    [InlineData(PostgresErrorCodes.InvalidAuthorizationSpecification, "role \"dialogs\" is not permitted to log in", true)]
+    [InlineData(PostgresErrorCodes.InvalidPassword, "password authentication failed for user \"dialogs\"", true)]
+    [InlineData(PostgresErrorCodes.InvalidCatalogName, "database \"dialogs\" does not exist", true)]
+    [InlineData(PostgresErrorCodes.UndefinedFile, "could not open file \"base/16384/17456\": No such file or directory", true)]
+    [InlineData(PostgresErrorCodes.DataCorrupted, "invalid page in block 0 of relation base/16384/17456", true)]
+    [InlineData(PostgresErrorCodes.UndefinedFunction, "function dialog_message_id(uuid) does not exist", true)]
+    [InlineData(PostgresErrorCodes.UndefinedTable, "relation \"messages\" does not exist", true)]
+    [InlineData(PostgresErrorCodes.UndefinedTable, "relation \"dialog_settings\" does not exist", false)]
+    [InlineData(PostgresErrorCodes.UniqueViolation, "duplicate key value violates unique constraint \"messages_pkey\"", false)]
+    [InlineData(PostgresErrorCodes.SyntaxError, "syntax error at or near \"FROM\"", false)]
+    [InlineData(PostgresErrorCodes.ConnectionFailure, "connection to the remote node postgres@127.0.0.1:45479 failed", false)]
+    public void A_database_refusing_the_work_in_its_state_needs_an_operator(string sqlState, string message, bool needsOperator)
+    {
+        var error = new PostgresException(message, "ERROR", "ERROR", sqlState);
+
+        Assert.Equal(needsOperator, DatabaseErrors.NeedsOperator(error));
+    }
+
     public static TheoryData<Exception, bool> SendFailures => new()
     {
         // Sent, never answered: a hung worker commits the insert when it runs again.
@@ -72,6 +100,9 @@ public sealed class DatabaseErrorsTests
         // Never ran, or ended with its transaction.
         { RemoteNodeFailure("connection to server at \"127.0.0.1\", port 45479 failed: Connection refused\n\tIs the server running on that host and accepting TCP/IP connections?"), false },
         { new PostgresException("could not establish any connections to the node 127.0.0.1:45479 after 2000 ms", "ERROR", "ERROR", PostgresErrorCodes.ConnectionFailure), false },
+        { RemoteNodeFailure("FATAL:  sorry, too many clients already"), false },
+        { RemoteNodeFailure("FATAL:  remaining connection slots are reserved for roles with the SUPERUSER attribute"), false },
+        { RemoteNodeFailure("FATAL:  the database system is shutting down"), false },
         { new PostgresException("deadlock detected", "ERROR", "ERROR", PostgresErrorCodes.DeadlockDetected), false },
         { new PostgresException("could not find valid entry for shard 102008", "ERROR", "ERROR", PostgresErrorCodes.InternalError), false },
         { new NpgsqlException("Failed to connect to 127.0.0.1:1", new SocketException((int)SocketError.ConnectionRefused)), false },
