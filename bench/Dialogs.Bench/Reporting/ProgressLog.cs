@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using Dialogs.Bench.Load;
-using Dialogs.Bench.Scenarios;
 using Spectre.Console;
 
 namespace Dialogs.Bench.Reporting;
@@ -15,10 +14,10 @@ public static class ProgressLog
 
     public static void Run(string label, int run, int runs, LoadResult result) =>
         // Cut as the tables cut them, so that a run's figure and the table's read the same.
-        Step($"  {label} run {run}/{runs}: {result.Throughput:N0} ops/s, p50 {ServiceReport.Ms(result.Latencies.PercentileMilliseconds(50))} ms, "
-            + $"p99 {ServiceReport.Ms(result.Latencies.PercentileMilliseconds(99))} ms{HostSteal(result)}"
+        Step($"  {label} run {run}/{runs}: {Figures.Count(result.Throughput)} ops/s, p50 {Figures.Ms(result.Latencies.PercentileMilliseconds(50))} ms, "
+            + $"p99 {Figures.Ms(result.Latencies.PercentileMilliseconds(99))} ms{HostSteal(result)}"
             + (result.Failed > 0 ? $", {result.Failed} failed: {result.FirstError}" : ""));
 
     private static string HostSteal(LoadResult result) =>
-        result.HostStealShare is { } share ? $", host steal {share:P0}" : "";
+        result.HostStealShare is { } share ? $", host steal {Figures.Share(share, 0)}" : "";
 }

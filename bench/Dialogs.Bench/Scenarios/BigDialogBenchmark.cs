@@ -41,7 +41,7 @@ public static class BigDialogBenchmark
         var latencies = new List<PageLatency>();
         foreach (var (name, before) in pages)
         {
-            var label = $"{settings.Messages:N0}-message dialog, {name} page";
+            var label = $"{Figures.Count(settings.Messages)}-message dialog, {name} page";
             DialogOperation read = (client, _, token) => client.ReadPageAsync(dialog, before, token);
             await clients.WarmUpAsync(label, LoadPlan.Counted(1, settings.WarmupRequests), read, ct);
             var result = await clients.MeasureAsync(label, LoadPlan.Counted(1, settings.RequestsPerRun), settings.Runs, slices: 1, read, ct);
@@ -53,7 +53,7 @@ public static class BigDialogBenchmark
 
     private static async Task<double> LoadAsync(NpgsqlDataSource db, DialogPair dialog, int messages, SampleTexts texts, CancellationToken ct)
     {
-        ProgressLog.Step($"Loading a dialog of {messages:N0} messages with binary COPY ...");
+        ProgressLog.Step($"Loading a dialog of {Figures.Count(messages)} messages with binary COPY ...");
         var rows = SyntheticHistory.Of(dialog, messages, DateTimeOffset.UtcNow - History, History / messages, texts);
         var started = Stopwatch.GetTimestamp();
         await AnsiConsole.Progress()
@@ -64,7 +64,7 @@ public static class BigDialogBenchmark
                 await BulkLoader.LoadAsync(db, rows, written => task.Value = written, ct);
             });
         var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
-        ProgressLog.Step($"Loaded {messages:N0} messages in {seconds:0.0} s ({messages / seconds:N0} rows/s)");
+        ProgressLog.Step(Figures.Invariant($"Loaded {messages:N0} messages in {seconds:0.0} s ({messages / seconds:N0} rows/s)"));
         return seconds;
     }
 }

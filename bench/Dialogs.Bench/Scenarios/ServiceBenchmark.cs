@@ -114,7 +114,7 @@ public static class ServiceBenchmark
     private static async Task<IReadOnlyList<DialogPair>> SeedAsync(NpgsqlDataSource db, int count, SampleTexts texts, CancellationToken ct)
     {
         const int PerDialog = 2 * PageRequest.DefaultLimit;
-        ProgressLog.Step($"Seeding {count:N0} dialogs with {PerDialog} messages each for the page reads ...");
+        ProgressLog.Step($"Seeding {Figures.Count(count)} dialogs with {PerDialog} messages each for the page reads ...");
         var dialogs = DialogPair.Create("read", count);
         var since = DateTimeOffset.UtcNow.AddDays(-1);
         var rows = dialogs.SelectMany(dialog => SyntheticHistory.Of(dialog, PerDialog, since, TimeSpan.FromMinutes(1), texts));

@@ -1,5 +1,6 @@
 using Dialogs.Api.Messaging;
 using Dialogs.Bench.Dialogs;
+using Dialogs.Bench.Reporting;
 using Npgsql;
 
 namespace Dialogs.Bench.Scenarios;
@@ -46,7 +47,7 @@ public sealed class ServiceCheck(ApiDialogClient api, RawDialogClient raw, Sampl
             count.Parameters.Add(new() { Value = dialog.Key.Value });
             await using var reader = await count.ExecuteReaderAsync(ct);
             await reader.ReadAsync(ct);
-            Expect(reader.GetInt64(0) == messages, $"the big dialog must hold {messages:N0} messages, not {reader.GetInt64(0):N0}");
+            Expect(reader.GetInt64(0) == messages, $"the big dialog must hold {Figures.Count(messages)} messages, not {Figures.Count(reader.GetInt64(0))}");
             var newest = await api.ReadPageContentAsync(dialog, null, ct);
             Expect(IsFull(newest) && newest.Messages[0].Id == reader.GetGuid(1).ToString("D"),
                 "the newest page must start with the dialog's newest message");

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text;
 using Dialogs.Bench.Load;
 using Dialogs.Bench.Reporting;
@@ -17,15 +16,15 @@ public static class ServiceReport
         var markdown = new StringBuilder()
             .AppendLine("# Dialogs benchmark: the service against the raw database")
             .AppendLine()
-            .AppendLine($"- Run: {report.StartedAt:yyyy-MM-dd HH:mm} UTC, {report.Minutes:0.0} min")
+            .AppendLine(Figures.Invariant($"- Run: {report.StartedAt:yyyy-MM-dd HH:mm} UTC, {report.Minutes:0.0} min"))
             .AppendLine($"- Command: `{report.Command}`")
-            .AppendLine($"- Machine: {machine.Cores} cores ({machine.Cpu}), {machine.MemoryGiB:0} GiB, {machine.Os}, {machine.Runtime}; "
+            .AppendLine(Figures.Invariant($"- Machine: {machine.Cores} cores ({machine.Cpu}), {machine.MemoryGiB:0} GiB, {machine.Os}, {machine.Runtime}; ")
                 + "the nodes, the API and this client all on it")
             .AppendLine($"- Clusters: {string.Join("; ", report.Clusters.Select(cluster => $"{cluster.Kind}: {cluster.Topology}"))}")
             .AppendLine($"- API configuration: {(report.Options.ApiSettings.Count == 0 ? "as shipped (its appsettings.json)"
                 : "as shipped, plus " + string.Join(", ", report.Options.ApiSettings.Select(setting => $"`{setting.Key}={setting.Value}`")))}")
             .AppendLine($"- Big dialog loaded with binary COPY through the coordinator in "
-                + $"{string.Join(", ", report.Clusters.Select(cluster => $"{cluster.BigDialog.LoadSeconds:0.0} s ({cluster.Kind})"))}")
+                + $"{string.Join(", ", report.Clusters.Select(cluster => Figures.Invariant($"{cluster.BigDialog.LoadSeconds:0.0} s ({cluster.Kind})")))}")
             .AppendLine();
         foreach (var table in Tables(report))
         {
@@ -57,7 +56,7 @@ public static class ServiceReport
             var noisiest = MeteredSeries(clusters).Select(series => (series.Where, Share: share(series.Summary) ?? 0)).MaxBy(series => series.Share);
             if (noisiest.Share >= SideBySide.NoisyHostSteal)
             {
-                yield return string.Create(CultureInfo.InvariantCulture, $"During a measured series {what} up to {noisiest.Share:P0} of the cores' time ")
+                yield return $"During a measured series {what} up to {Figures.Share(noisiest.Share, 0)} of the cores' time "
                     + $"({noisiest.Where}): this run's figures are not comparable with a quiet run's; run it again later "
                     + "(docs/benchmark-runs.md, \"The same, run to run\").";
             }
@@ -77,7 +76,7 @@ public static class ServiceReport
         var options = report.Options;
         var table = new ReportTable(
             $"Throughput: API vs raw Npgsql, same statement, {options.Concurrency} concurrent callers, {options.Runs} runs each "
-            + $"in interleaved pieces of about {ThroughputComparison.Slice.TotalSeconds:0} s (ops/s: median run; API/raw: median of the run pairs' ratios)",
+            + $"in interleaved pieces of about {Figures.Count(ThroughputComparison.Slice.TotalSeconds)} s (ops/s: median run; API/raw: median of the run pairs' ratios)",
             "cluster", "operation", ReportColumn.Number("ops/run"), ReportColumn.Number("API ops/s"), ReportColumn.Number("raw ops/s"),
             ReportColumn.Number("API/raw"), ReportColumn.Number("run pairs"), ReportColumn.Number("API p50 ms"), ReportColumn.Number("API p99 ms"),
             ReportColumn.Number("raw p50 ms"), ReportColumn.Number("raw p99 ms"), ReportColumn.Number("failed"),
@@ -87,9 +86,9 @@ public static class ServiceReport
             foreach (var comparison in new[] { cluster.Send, cluster.Read })
             {
                 var (api, raw) = (comparison.Result.Api, comparison.Result.Raw);
-                table.AddRow(cluster.Kind.ToString(), comparison.Operation, $"{api.OperationsPerRun:N0}",
-                    Throughput(api), Throughput(raw), Ratio(comparison.Result.ThroughputRatio), PairRange(comparison.Result),
-                    Ms(api.P50Ms), Ms(api.P99Ms), Ms(raw.P50Ms), Ms(raw.P99Ms), $"{api.Failed + raw.Failed}",
+                table.AddRow(cluster.Kind.ToString(), comparison.Operation, Figures.Count(api.OperationsPerRun),
+                    Throughput(api), Throughput(raw), Figures.Ratio(comparison.Result.ThroughputRatio), PairRange(comparison.Result),
+                    Figures.Ms(api.P50Ms), Figures.Ms(api.P99Ms), Figures.Ms(raw.P50Ms), Figures.Ms(raw.P99Ms), $"{api.Failed + raw.Failed}",
                     $"{Share(api.HostStealShare)} / {Share(raw.HostStealShare)}", Repeated(comparison.Result));
             }
         }
@@ -99,29 +98,11 @@ public static class ServiceReport
 
     /// <summary>How many run pairs were measured again, with the host's share of the cores that made each one: "2 (23 %, 31 %)".</summary>
     public static string Repeated(SideBySideResult result) =>
-        result.RepeatedRunSteal.Count == 0 ? "0" : $"{result.RepeatedRunSteal.Count} ({string.Join(", ", result.RepeatedRunSteal.Select(steal => $"{steal:P0}"))})";
+        result.RepeatedRunSteal.Count == 0 ? "0" : $"{result.RepeatedRunSteal.Count} ({string.Join(", ", result.RepeatedRunSteal.Select(steal => Figures.Share(steal, 0)))})";
 
     /// <summary>The lowest and highest run-pair ratio in whole points, as "63–73 %".</summary>
     public static string PairRange(SideBySideResult result) =>
-        $"{Cut(result.RunPairRatios.Lowest * 100, 0)}–{Cut(result.RunPairRatios.Highest * 100, 0)} %";
-
-    /// <summary>A throughput ratio to a tenth of a point.</summary>
-    public static string Ratio(double ratio) => $"{Cut(ratio * 100, 1):0.0} %";
-
-    /// <summary>Milliseconds to the hundredth.</summary>
-    public static string Ms(double milliseconds) => $"{Cut(milliseconds, 2):0.00}";
-
-    /// <summary>
-    /// Every figure a target is judged on is shown cut to its last digit, never rounded, so that one just under a target
-    /// never reads as on it: 69.96 % is 69.9 %, 9.996 ms is 9.99 ms, 249.6 MB is 249 MB, where rounding gave 70.0 %,
-    /// 10.00 ms and 250 MB. The nudge keeps a value whose double is a hair below its digit (0.71 × 100 is 70.99999...)
-    /// on that digit.
-    /// </summary>
-    public static double Cut(double value, int digits)
-    {
-        var scale = Math.Pow(10, digits);
-        return Math.Floor(value * scale + 1e-9) / scale;
-    }
+        Figures.Invariant($"{Figures.Cut(result.RunPairRatios.Lowest * 100, 0)}–{Figures.Cut(result.RunPairRatios.Highest * 100, 0)} %");
 
     /// <summary>Where each operation's CPU went: with every process on the same cores, this bounds the throughput.</summary>
     private static ReportTable Cpu(BenchReport report)
@@ -136,8 +117,8 @@ public static class ServiceReport
                 {
                     var cpu = series.CpuMicrosecondsPerOperation;
                     table.AddRow([cluster.Kind.ToString(), comparison.Operation, via,
-                        .. CpuParts.All.Select(part => cpu is null ? "-" : $"{cpu[part]:N0}"),
-                        cpu is null ? "-" : $"{CpuParts.Benchmark.Sum(part => cpu[part]):N0}"]);
+                        .. CpuParts.All.Select(part => cpu is null ? "-" : Figures.Count(cpu[part])),
+                        cpu is null ? "-" : Figures.Count(CpuParts.Benchmark.Sum(part => cpu[part]))]);
                 }
             }
         }
@@ -149,7 +130,7 @@ public static class ServiceReport
     {
         var options = report.Options;
         var table = new ReportTable(
-            $"{options.Messages:N0}-message dialog: page latency, one request at a time, {options.PageRequests:N0} requests × {options.Runs} runs",
+            $"{Figures.Count(options.Messages)}-message dialog: page latency, one request at a time, {Figures.Count(options.PageRequests)} requests × {options.Runs} runs",
             "cluster", "page", ReportColumn.Number("API p50 ms"), ReportColumn.Number("API p99 ms"), ReportColumn.Number("API max ms"),
             ReportColumn.Number("raw p50 ms"), ReportColumn.Number("raw p99 ms"), ReportColumn.Number("API ops/s"),
             ReportColumn.Number("failed"), ReportColumn.Number("host steal"), ReportColumn.Number("runs measured again"));
@@ -158,8 +139,8 @@ public static class ServiceReport
             foreach (var page in cluster.BigDialog.Pages)
             {
                 var (api, raw) = (page.Result.Api, page.Result.Raw);
-                table.AddRow(cluster.Kind.ToString(), page.Page, Ms(api.P50Ms), Ms(api.P99Ms), Ms(api.MaxMs),
-                    Ms(raw.P50Ms), Ms(raw.P99Ms), Throughput(api), $"{api.Failed + raw.Failed}", Share(api.HostStealShare),
+                table.AddRow(cluster.Kind.ToString(), page.Page, Figures.Ms(api.P50Ms), Figures.Ms(api.P99Ms), Figures.Ms(api.MaxMs),
+                    Figures.Ms(raw.P50Ms), Figures.Ms(raw.P99Ms), Throughput(api), $"{api.Failed + raw.Failed}", Share(api.HostStealShare),
                     Repeated(page.Result));
             }
         }
@@ -173,7 +154,7 @@ public static class ServiceReport
             "cluster", ReportColumn.Number("peak VmRSS (sampled)"), ReportColumn.Number("VmHWM"), ReportColumn.Number("samples"));
         foreach (var cluster in report.Clusters)
         {
-            table.AddRow(cluster.Kind.ToString(), $"{Cut(cluster.ApiMemory.PeakRssMb, 0)}", $"{Cut(cluster.ApiMemory.HighWaterMb, 0)}",
+            table.AddRow(cluster.Kind.ToString(), Figures.Invariant($"{Figures.Cut(cluster.ApiMemory.PeakRssMb, 0)}"), Figures.Invariant($"{Figures.Cut(cluster.ApiMemory.HighWaterMb, 0)}"),
                 $"{cluster.ApiMemory.Samples}");
         }
 
@@ -191,7 +172,7 @@ public static class ServiceReport
         return table;
     }
 
-    private static string Throughput(SeriesSummary series) => $"{series.MedianThroughput:N0}";
+    private static string Throughput(SeriesSummary series) => Figures.Count(series.MedianThroughput);
 
-    private static string Share(double? share) => share is { } value ? $"{value:P1}" : "-";
+    private static string Share(double? share) => share is { } value ? Figures.Share(value, 1) : "-";
 }

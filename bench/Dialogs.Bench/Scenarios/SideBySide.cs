@@ -59,7 +59,7 @@ public sealed class SideBySide(IDialogClient api, IDialogClient raw, CpuMeter cp
     {
         var apiRun = await LoadRunner.RunAsync(plan, (sequence, token) => operation(Api, sequence, token), ct);
         var rawRun = await LoadRunner.RunAsync(plan, (sequence, token) => operation(Raw, sequence, token), ct);
-        ProgressLog.Step($"  {label} warm-up: api {apiRun.Throughput:N0} ops/s, raw {rawRun.Throughput:N0} ops/s");
+        ProgressLog.Step($"  {label} warm-up: api {Figures.Count(apiRun.Throughput)} ops/s, raw {Figures.Count(rawRun.Throughput)} ops/s");
         if (new[] { apiRun, rawRun }.FirstOrDefault(run => run.Succeeded == 0) is { } failed)
         {
             throw new InvalidOperationException($"{label}: every warm-up operation failed: {failed.FirstError}");
@@ -84,7 +84,7 @@ public sealed class SideBySide(IDialogClient api, IDialogClient raw, CpuMeter cp
             var pair = await MeasurePairAsync(plan, run, slices, operation, ct);
             for (var repeat = 0; repeat < stealRepeats && HostSteal(pair) is >= NoisyHostSteal and var steal; repeat++)
             {
-                ProgressLog.Step($"  {label} run {run}/{runs}: the host took {steal:P0} of the cores; measuring the pair again");
+                ProgressLog.Step($"  {label} run {run}/{runs}: the host took {Figures.Share(steal, 0)} of the cores; measuring the pair again");
                 repeated.Add(steal);
                 var again = await MeasurePairAsync(plan, run, slices, operation, ct);
                 pair = again.ToDictionary(side => side.Key, side => side.Value with

@@ -1,4 +1,5 @@
 using Dialogs.Bench.Harness;
+using Dialogs.Bench.Reporting;
 
 namespace Dialogs.Bench.Scenarios;
 
@@ -21,16 +22,16 @@ public static class Targets
             {
                 var result = comparison.Result;
                 checks.Add(new TargetCheck(
-                    $"{comparison.Operation}: API throughput ≥ {MinThroughputRatio:P0} of raw (Citus)",
-                    $"{ServiceReport.Ratio(result.ThroughputRatio)} (median of {result.Api.Runs} run pairs; pairs {ServiceReport.PairRange(result)})",
+                    $"{comparison.Operation}: API throughput ≥ {Figures.Share(MinThroughputRatio, 0)} of raw (Citus)",
+                    $"{Figures.Ratio(result.ThroughputRatio)} (median of {result.Api.Runs} run pairs; pairs {ServiceReport.PairRange(result)})",
                     result.ThroughputRatio >= MinThroughputRatio && result.Api.Failed + result.Raw.Failed == 0));
             }
 
             foreach (var page in citus.BigDialog.Pages)
             {
                 checks.Add(new TargetCheck(
-                    $"{citus.BigDialog.Messages:N0}-message dialog, {page.Page} page: API p99 < {MaxPageP99Ms} ms (Citus)",
-                    $"{ServiceReport.Ms(page.Result.Api.P99Ms)} ms",
+                    $"{Figures.Count(citus.BigDialog.Messages)}-message dialog, {page.Page} page: API p99 < {MaxPageP99Ms} ms (Citus)",
+                    $"{Figures.Ms(page.Result.Api.P99Ms)} ms",
                     page.Result.Api.P99Ms < MaxPageP99Ms && page.Result.Api.Failed == 0));
             }
         }
@@ -42,7 +43,7 @@ public static class Targets
             var peakMb = peakMib * 1024 * 1024 / 1_000_000;
             checks.Add(new TargetCheck(
                 $"API process memory < {MaxApiMemoryMb} MB ({cluster.Kind})",
-                $"{ServiceReport.Cut(peakMb, 0)} MB ({ServiceReport.Cut(peakMib, 0)} MiB)",
+                Figures.Invariant($"{Figures.Cut(peakMb, 0)} MB ({Figures.Cut(peakMib, 0)} MiB)"),
                 peakMb < MaxApiMemoryMb));
         }
 

@@ -28,7 +28,7 @@ public static class ThroughputComparison
         var operations = Math.Max(settings.Concurrency * 100L, (long)(warmup.Throughput * settings.Duration.TotalSeconds));
         var slices = Math.Max(1, (int)Math.Round(settings.Duration / Slice));
         var result = await clients.MeasureAsync(operation, LoadPlan.Counted(settings.Concurrency, operations), settings.Runs, slices, call, ct);
-        ProgressLog.Step($"{operation}: api/raw = {ServiceReport.Ratio(result.ThroughputRatio)}");
+        ProgressLog.Step($"{operation}: api/raw = {Figures.Ratio(result.ThroughputRatio)}");
         return new Comparison(operation, settings.Concurrency, operations, result);
     }
 }

@@ -1,5 +1,6 @@
 using Dialogs.Bench.Harness;
 using Dialogs.Bench.Load;
+using Dialogs.Bench.Reporting;
 using Dialogs.Bench.Scenarios;
 
 namespace Dialogs.Tests.Bench;
@@ -26,14 +27,14 @@ public sealed class TargetsTests
     [InlineData(0.71, "71.0 %")]
     [InlineData(0.7349, "73.4 %")]
     public void A_ratio_reads_to_a_tenth_of_a_point_never_rounded_up_onto_a_target(double ratio, string shown) =>
-        Assert.Equal(shown, ServiceReport.Ratio(ratio));
+        Assert.Equal(shown, Figures.Ratio(ratio));
 
     [Theory]
     [InlineData(8.2, "8.20")] // doubles a hair below their hundredth stay on it
     [InlineData(0.29, "0.29")]
     [InlineData(9.996, "9.99")]
     public void Milliseconds_read_to_the_hundredth_never_rounded_up_onto_a_target(double milliseconds, string shown) =>
-        Assert.Equal(shown, ServiceReport.Ms(milliseconds));
+        Assert.Equal(shown, Figures.Ms(milliseconds));
 
     [Fact]
     public void The_run_pairs_range_goes_from_the_lowest_to_the_highest_pair_wherever_they_come()
@@ -53,7 +54,7 @@ public sealed class TargetsTests
             SeriesSummary.Of([Runs.Of(10_000), Runs.Of(10_000), Runs.Of(10_000)]));
 
         Assert.Equal("69–73 %", ServiceReport.PairRange(result));
-        Assert.Equal("69.9 %", ServiceReport.Ratio(result.ThroughputRatio));
+        Assert.Equal("69.9 %", Figures.Ratio(result.ThroughputRatio));
     }
 
     [Theory]
