@@ -45,9 +45,10 @@ public sealed class RebalanceConflictTests
         Assert.True(moved is { ShouldHaveShards: true, Shards: > 0 }, $"the new worker ended as {moved}");
 
         // While it is drained, adding it again would have the next rebalance move its shards back; a worker that is new
-        // waits for its turn as well.
-        var drain = await operations.DrainWorkerAsync(NodeAddress.Parse(worker.Address), Ct) ?? throw new InvalidOperationException("nothing to drain");
+        // waits for its turn as well. That one started first: starting a node takes seconds, time enough for the drain
+        // to end (a full run failed so, its add accepted).
         var another = await nodes.Cluster.AddWorkerAsync();
+        var drain = await operations.DrainWorkerAsync(NodeAddress.Parse(worker.Address), Ct) ?? throw new InvalidOperationException("nothing to drain");
         await AssertRefusedAsync(await http.PostAsJsonAsync("/admin/cluster/workers", new { host = LocalNode.Host, port = worker.Port }, Ct));
         await AssertRefusedAsync(await http.PostAsJsonAsync("/admin/cluster/workers", new { host = LocalNode.Host, port = another.Port }, Ct));
         await AssertEndsSucceededAsync(drain);
