@@ -97,6 +97,14 @@ public sealed class TargetsTests
     public void API_memory_meets_its_target_under_250_MB_at_its_highest_reading(double peakRssMib, double highWaterMib, bool met) =>
         Assert.Equal(met, Check(Citus(memory: new MemoryReading(peakRssMib, highWaterMib, 10)), "API process memory").Met);
 
+    [Fact]
+    public void API_memory_never_read_does_not_meet_its_target()
+    {
+        var check = Check(Citus(memory: new MemoryReading(0, 0, 0)), "API process memory");
+
+        Assert.Equal(("not measured: no sample was read", false), (check.Measured, check.Met));
+    }
+
     private static TargetCheck Check(ClusterResult cluster, string target) =>
         Assert.Single(Targets.Evaluate([cluster]), check => check.Target.StartsWith(target, StringComparison.Ordinal));
 
