@@ -107,8 +107,18 @@ public static partial class MigratorApp
         {
             if (migration is not null)
             {
-                migration.SetStatus(ActivityStatusCode.Error, reason);
-                LogFailed(loggers.CreateLogger(typeof(MigratorApp)), reason);
+                // A stop is an operator's or an orchestrator's doing, not a fault: a warning, though the span did not finish.
+                var logger = loggers.CreateLogger(typeof(MigratorApp));
+                if (exitCode == Stopped)
+                {
+                    migration.SetStatus(ActivityStatusCode.Error, $"stopped {reason}");
+                    LogStopped(logger, reason);
+                }
+                else
+                {
+                    migration.SetStatus(ActivityStatusCode.Error, reason);
+                    LogFailed(logger, reason);
+                }
             }
 
             return Fail(errors, exitCode, reason);
@@ -185,6 +195,9 @@ public static partial class MigratorApp
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Failed: {Reason}")]
     private static partial void LogFailed(ILogger logger, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Stopped {Reason}")]
+    private static partial void LogStopped(ILogger logger, string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Database ready: {Applied} migrations applied now ({Mode})")]
     private static partial void LogDone(ILogger logger, int applied, string mode);
