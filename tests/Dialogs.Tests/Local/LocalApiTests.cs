@@ -51,6 +51,10 @@ public sealed class LocalApiTests(PlainPostgres database)
 
             Assert.Null(LocalApi.Find(mine.FullName, othersApi, port: 1));
             Assert.Equal(othersApi, LocalApi.Find(other.FullName, othersApi, port: 1)?.Pid);
+
+            // Ended, its pid is nobody's API, its own folder's neither.
+            Assert.Equal(1, await LocalApi.StopAllFromAsync(other.FullName));
+            Assert.Null(LocalApi.Find(other.FullName, othersApi, port: 1));
         }
         finally
         {
