@@ -12,12 +12,15 @@ var migrator = builder.AddProject<Projects.Dialogs_Migrator>("migrator");
 
 // Probes are experimental in Aspire 13 (ASPIREPROBES001). Each also adds the health check the dashboard and WaitFor
 // use. Aspire's own Azure publishers turn them into the container app's probes; azd's manifest does not carry them
-// (docs/aspire.md, "Deploy"), so under `azd up` they are added to the generated infrastructure.
+// (docs/aspire.md, "Deploy"), so under `azd up` they are added to the generated infrastructure. /health gates a new
+// instance's start (schema applied, pool warm), not its readiness after: during a database outage every replica
+// would fail it at once, and the ingress would answer its own bare 503 where the API answers one with Retry-After.
+// It answers within its own 5 s; 10 tries 10 s apart give a first deployment's migrator time.
 #pragma warning disable ASPIREPROBES001
 var api = builder.AddProject<Projects.Dialogs_Api>("api")
     .WithBearerTokens(jwtSigningKey)
     .WaitForCompletion(migrator) // never serve against a half-built schema
-    .WithHttpProbe(ProbeType.Readiness, "/health")
+    .WithHttpProbe(ProbeType.Startup, "/health", periodSeconds: 10, timeoutSeconds: 6, failureThreshold: 10)
     .WithHttpProbe(ProbeType.Liveness, "/alive")
     .WithExternalHttpEndpoints();
 #pragma warning restore ASPIREPROBES001
