@@ -43,7 +43,13 @@ public sealed partial class DatabaseUnavailableHandler(IProblemDetailsService pr
                 Detail = "The database is temporarily unavailable for this request. Retry later.",
             },
         };
-        if (IsClusterChange(context.Request))
+        if (DatabaseErrors.NeedsOperator(exception) && !DatabaseErrors.IsSchemaMissing(exception))
+        {
+            // Not a node out of reach: retrying changes nothing until someone changes the database.
+            problem.ProblemDetails.Detail = "The database refused this request in the state it is in (a node read-only, "
+                + "or a privilege or login the service lacks); the service's log says which. Retry once that is put right.";
+        }
+        else if (IsClusterChange(context.Request))
         {
             // An operator's change reaches every worker: it fails for one that is down or hangs, which the status names.
             problem.ProblemDetails.Detail = "A node this change needs could not be reached. Retry later; "

@@ -64,14 +64,17 @@ public static class DatabaseErrors
     };
 
     /// <summary>
-    /// Citus could not open a connection to the worker at all, so the statement never reached it: nothing listened, or
-    /// the worker's server refused the session as it started (full, starting or stopping). A connection broken later
-    /// has other words ("connection not open", "server closed the connection unexpectedly").
+    /// Citus could not open a connection to the worker at all, so the statement never reached it: nothing listened,
+    /// the worker's server refused the session as it started (full, starting or stopping, or its authentication), or
+    /// libpq gave up before it had one. A connection broken later has other words ("connection not open", "server
+    /// closed the connection unexpectedly", "terminating connection due to ..."), and anything not listed here is
+    /// taken as possibly sent: a needless "unknown" costs a client a read, a wrong "not stored" a second copy.
     /// </summary>
     private static bool IsWorkerRefusingConnections(PostgresException e) =>
         e.MessageText.Contains("Connection refused", StringComparison.Ordinal)
         || e.MessageText.StartsWith("could not establish any connections to the node", StringComparison.Ordinal)
-        || SessionRefusals.Any(refusal => e.MessageText.Contains($"FATAL:  {refusal}", StringComparison.Ordinal));
+        || SessionRefusals.Any(refusal => e.MessageText.Contains($"FATAL:  {refusal}", StringComparison.Ordinal))
+        || e.MessageText.Contains("with the following error: fe_sendauth:", StringComparison.Ordinal);
 
     // PostgreSQL's words for a session it will not start; it says them only while a session starts.
     private static readonly string[] SessionRefusals =
@@ -80,6 +83,10 @@ public static class DatabaseErrors
         "remaining connection slots are reserved",
         "too many connections for",
         "the database system is",
+        "pg_hba.conf rejects connection",
+        "no pg_hba.conf entry",
+        "password authentication failed",
+        "is not permitted to log in",
     ];
 
     /// <summary>
@@ -104,7 +111,8 @@ public static class DatabaseErrors
     {
         PostgresErrorCodes.UndefinedTable => postgres.MessageText == $"relation \"{MessageStore.Table}\" does not exist",
         PostgresErrorCodes.UndefinedColumn => postgres.MessageText.Contains($"\"{MessageStore.SendIdColumn}\"", StringComparison.Ordinal),
-        PostgresErrorCodes.UndefinedFunction => postgres.MessageText.StartsWith($"function {MessageStore.IdFunction}(", StringComparison.Ordinal),
+        // The function the migration creates, by its signature: a call of the service's with other arguments is a bug.
+        PostgresErrorCodes.UndefinedFunction => postgres.MessageText == $"function {MessageStore.IdFunction}(uuid) does not exist",
         _ => false,
     };
 
@@ -128,6 +136,12 @@ public static class DatabaseErrors
     };
 
     private const string IdleSessionTimeout = "57P05"; // not among Npgsql's PostgresErrorCodes
+
+    /// <summary>
+    /// The server ended the session: an operator, a restart or its idle timeout. Found on a pooled session's next use,
+    /// it may have ended long before; found under a statement, the statement's fate is unknown (<see cref="MayHaveTakenEffect"/>).
+    /// </summary>
+    public static bool SessionEnded(PostgresException e) => e.SqlState is PostgresErrorCodes.AdminShutdown or IdleSessionTimeout;
 
     /// <summary>relation "public.messages_102008" does not exist: a shard placement dropped after a move.</summary>
     private static bool IsShardRelation(string message)

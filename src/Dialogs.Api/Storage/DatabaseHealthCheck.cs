@@ -66,8 +66,7 @@ public sealed partial class DatabaseHealthCheck(NpgsqlDataSource db, StoreWarmup
         using var deadline = new CancellationTokenSource(Timeout);
         try
         {
-            await using var ping = db.CreateCommand(MessageStore.SchemaAppliedSql);
-            if (!(bool)(await ping.ExecuteScalarAsync(deadline.Token))!)
+            if (!await SchemaAppliedAsync(deadline.Token))
             {
                 return HealthCheckResult.Unhealthy("the schema is not applied yet");
             }
@@ -89,7 +88,24 @@ public sealed partial class DatabaseHealthCheck(NpgsqlDataSource db, StoreWarmup
         }
         catch (Exception e) when (e is NpgsqlException or TimeoutException)
         {
-            return HealthCheckResult.Unhealthy("the shard map cannot be read", e);
+            return HealthCheckResult.Unhealthy("the warm-up's queries failed", e);
+        }
+    }
+
+    private async Task<bool> SchemaAppliedAsync(CancellationToken ct)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await using var ping = db.CreateCommand(MessageStore.SchemaAppliedSql);
+                return (bool)(await ping.ExecuteScalarAsync(ct))!;
+            }
+            catch (PostgresException e) when (attempt == 1 && DatabaseErrors.SessionEnded(e))
+            {
+                // A pooled session the server had ended (a restart, an idle timeout, a session killed): the pool has
+                // dropped it, and the database is there if the next one answers.
+            }
         }
     }
 

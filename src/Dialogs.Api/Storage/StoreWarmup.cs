@@ -74,10 +74,11 @@ public sealed partial class StoreWarmup(NpgsqlDataSource db, ShardPlacements pla
             await Task.WhenAll(opened.Select(connection => ReadEachAsync(connection, dialogs, limit.Token)));
             LogWarmed(logger, connections, dialogs.Length, (int)Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         }
-        catch (Exception e) when (e is NpgsqlException or TimeoutException or OperationCanceledException)
+        catch (Exception e) when (DatabaseErrors.IsTransient(e) || DatabaseErrors.NeedsOperator(e) || e is OperationCanceledException)
         {
-            // Not a reason to stay unready: the requests open what they need, as without the warm-up. The reason is
-            // enough (a full coordinator's "too many clients", a worker that cannot be reached); its stack says nothing.
+            // The database's faults are no reason to stay unready: the requests open what they need, as without the
+            // warm-up, and get the same faults' 503s. The reason is enough (a full coordinator's "too many clients", a
+            // worker that cannot be reached); its stack says nothing. Anything else, a bug, is the caller's.
             LogNotWarmed(logger, (int)Stopwatch.GetElapsedTime(started).TotalMilliseconds, e.Message);
         }
         finally

@@ -24,7 +24,8 @@ public sealed class DatabaseStateTests(PlainPostgres database)
         using var refused = await client.Send(peer, "not now");
 
         Assert.NotNull(refused.Headers.RetryAfter);
-        await DialogsApiContract.AssertProblem(refused, (int)HttpStatusCode.ServiceUnavailable);
+        var problem = await DialogsApiContract.AssertProblem(refused, (int)HttpStatusCode.ServiceUnavailable);
+        Assert.StartsWith("The database refused this request in the state it is in", problem.GetProperty("detail").GetString());
         Assert.Empty(await client.ListOk(peer));
     }
 

@@ -73,6 +73,7 @@ public sealed class DatabaseErrorsTests
     [InlineData(PostgresErrorCodes.UndefinedFile, "could not open file \"base/16384/17456\": No such file or directory", true)]
     [InlineData(PostgresErrorCodes.DataCorrupted, "invalid page in block 0 of relation base/16384/17456", true)]
     [InlineData(PostgresErrorCodes.UndefinedFunction, "function dialog_message_id(uuid) does not exist", true)]
+    [InlineData(PostgresErrorCodes.UndefinedFunction, "function dialog_message_id(uuid, uuid) does not exist", false)] // the service's own call wrong
     [InlineData(PostgresErrorCodes.UndefinedTable, "relation \"messages\" does not exist", true)]
     [InlineData(PostgresErrorCodes.UndefinedTable, "relation \"dialog_settings\" does not exist", false)]
     [InlineData(PostgresErrorCodes.UniqueViolation, "duplicate key value violates unique constraint \"messages_pkey\"", false)]
@@ -103,6 +104,11 @@ public sealed class DatabaseErrorsTests
         { RemoteNodeFailure("FATAL:  sorry, too many clients already"), false },
         { RemoteNodeFailure("FATAL:  remaining connection slots are reserved for roles with the SUPERUSER attribute"), false },
         { RemoteNodeFailure("FATAL:  the database system is shutting down"), false },
+        { RemoteNodeFailure("FATAL:  pg_hba.conf rejects connection for host \"127.0.0.1\", user \"postgres\", database \"dialogs\", SSL encryption"), false },
+        { RemoteNodeFailure("FATAL:  password authentication failed for user \"postgres\""), false },
+        { RemoteNodeFailure("fe_sendauth: no password supplied"), false },
+        // An open connection the worker ended, perhaps under the statement.
+        { RemoteNodeFailure("FATAL:  terminating connection due to administrator command\nserver closed the connection unexpectedly"), true },
         { new PostgresException("deadlock detected", "ERROR", "ERROR", PostgresErrorCodes.DeadlockDetected), false },
         { new PostgresException("could not find valid entry for shard 102008", "ERROR", "ERROR", PostgresErrorCodes.InternalError), false },
         { new NpgsqlException("Failed to connect to 127.0.0.1:1", new SocketException((int)SocketError.ConnectionRefused)), false },

@@ -6,6 +6,7 @@ using Dialogs.Tests.Infrastructure;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
 
 namespace Dialogs.Tests.Storage;
 
@@ -35,6 +36,24 @@ public sealed class DatabaseHealthCheckTests(PlainPostgres database)
         clock.Advance(DatabaseHealthCheck.AnswerStands * 0.2);
         Assert.Equal(HealthStatus.Healthy, (await check.CheckHealthAsync(new HealthCheckContext(), Ct)).Status);
         Assert.Equal(2, queries.Count);
+    }
+
+    [Fact]
+    public async Task A_pooled_session_the_server_ended_is_not_an_outage()
+    {
+        database.Require();
+        var name = $"health-{Guid.NewGuid():N}";
+        await using var db = NpgsqlDataSource.Create($"{database.ConnectionString};Application Name={name}");
+        var warmup = new StoreWarmup(db, new ShardPlacements(db), NullLogger<StoreWarmup>.Instance);
+        var check = new DatabaseHealthCheck(db, warmup, TimeProvider.System, NullLogger<DatabaseHealthCheck>.Instance);
+        Assert.Equal(HealthStatus.Healthy, (await check.CheckHealthAsync(new HealthCheckContext(), Ct)).Status);
+
+        // Every session of the pool ended while it sat idle, as a restart or an operator's script would.
+        await database.Cluster.Coordinator.ExecuteAsync(
+            $"SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = '{name}'");
+        await Task.Delay(DatabaseHealthCheck.AnswerStands * 1.2, Ct);
+
+        Assert.Equal(HealthStatus.Healthy, (await check.CheckHealthAsync(new HealthCheckContext(), Ct)).Status);
     }
 
     [Fact]
