@@ -6,11 +6,12 @@ namespace Dialogs.Api.Storage;
 /// <summary>
 /// Ready means a round trip to the coordinator (or the single PostgreSQL node) succeeds and finds the schema applied,
 /// so an orchestrator holds traffic back from an API that started ahead of the migrator; on Citus, that the table is
-/// distributed too; and that the pool's first connections are open (<see cref="StoreWarmup"/>, once). /health takes no token, so
-/// anyone who reaches it may ask as often as they like: checks at the same time share one round trip, and its answer
-/// stands for a second after it, so a flood of probes costs the database one query a second (two on Citus until the
-/// table is distributed, the shard map's read being the second), not a pooled connection each. For the same reason it logs what it finds when that changes, not each probe's answer (the
-/// framework's log of every unhealthy probe, a stack trace each, is off in appsettings.json).
+/// distributed too; and that the pool's first connections are open (<see cref="StoreWarmup"/>, once). /health takes
+/// no token, so anyone who reaches it may ask as often as they like: checks at the same time share one round trip,
+/// and its answer stands for a second after it, so a flood of probes costs the database one query a second (two on
+/// Citus until the table is distributed, the shard map's read being the second), not a pooled connection each. For
+/// the same reason it logs what it finds when that changes, not each probe's answer (the framework's log of every
+/// unhealthy probe, a stack trace each, is off in appsettings.json).
 /// </summary>
 public sealed partial class DatabaseHealthCheck(NpgsqlDataSource db, StoreWarmup warmup, TimeProvider time, ILogger<DatabaseHealthCheck> logger)
     : IHealthCheck
