@@ -33,27 +33,18 @@ public sealed class DatabaseStateTests(PlainPostgres database)
     public async Task A_role_without_the_privilege_to_insert_refuses_sends_with_503_until_it_is_granted()
     {
         database.Require();
-        var role = $"reader_{Guid.NewGuid():N}";
-        var coordinator = database.Cluster.Coordinator;
-        await coordinator.ExecuteAsync($"CREATE ROLE {role} LOGIN; GRANT SELECT ON {MessageStore.Table} TO {role}");
-        try
-        {
-            await using var api = new TestApi($"{database.ConnectionString};Username={role}");
-            var (me, peer) = (Users.New("alice"), Users.New("bob"));
-            using var client = api.Client(me);
+        await using var role = await TemporaryRole.CreateAsync(database.Cluster.Coordinator, privileges: $"SELECT ON {MessageStore.Table}");
+        await using var api = new TestApi($"{database.ConnectionString};Username={role.Name}");
+        var (me, peer) = (Users.New("alice"), Users.New("bob"));
+        using var client = api.Client(me);
 
-            using var refused = await client.Send(peer, "not yet");
-            Assert.NotNull(refused.Headers.RetryAfter);
-            await DialogsApiContract.AssertProblem(refused, (int)HttpStatusCode.ServiceUnavailable);
+        using var refused = await client.Send(peer, "not yet");
+        Assert.NotNull(refused.Headers.RetryAfter);
+        await DialogsApiContract.AssertProblem(refused, (int)HttpStatusCode.ServiceUnavailable);
 
-            await coordinator.ExecuteAsync($"GRANT INSERT ON {MessageStore.Table} TO {role}");
-            await client.SendOk(peer, "now");
-            Assert.Equal(["now"], (await client.ListOk(peer)).Select(message => message.Text));
-        }
-        finally
-        {
-            await coordinator.ExecuteAsync($"DROP OWNED BY {role}; DROP ROLE {role}");
-        }
+        await role.GrantAsync($"INSERT ON {MessageStore.Table}");
+        await client.SendOk(peer, "now");
+        Assert.Equal(["now"], (await client.ListOk(peer)).Select(message => message.Text));
     }
 
     [Fact]

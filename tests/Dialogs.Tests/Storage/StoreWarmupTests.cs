@@ -44,27 +44,18 @@ public sealed class StoreWarmupTests(PlainPostgres plain, CitusCluster citus)
     public async Task A_warm_up_that_cannot_open_every_connection_leaves_the_API_ready_and_logs_why()
     {
         plain.Require();
-        var coordinator = plain.Cluster.Coordinator;
         // Fewer connections than the pool's minimum, as on a coordinator near its max_connections.
-        var role = $"scarce_{Guid.NewGuid():N}";
-        // Not a superuser: they are not held to a limit.
-        await coordinator.ExecuteAsync($"CREATE ROLE {role} LOGIN CONNECTION LIMIT {StorageSetup.WarmConnections / 2}; GRANT SELECT ON {MessageStore.Table} TO {role}");
-        try
+        await using var role = await TemporaryRole.CreateAsync(plain.Cluster.Coordinator,
+            $"CONNECTION LIMIT {StorageSetup.WarmConnections / 2}", $"SELECT ON {MessageStore.Table}");
+        var logs = new CapturedLogs();
+        await using (var api = new TestApi($"{plain.ConnectionString};Username={role.Name}", logs: logs))
         {
-            var logs = new CapturedLogs();
-            await using (var api = new TestApi($"{plain.ConnectionString};Username={role}", logs: logs))
-            {
-                using var anonymous = api.Client();
-                using var health = await anonymous.GetAsync("/health", Ct);
-                Assert.Equal(HttpStatusCode.OK, health.StatusCode);
-            }
+            using var anonymous = api.Client();
+            using var health = await anonymous.GetAsync("/health", Ct);
+            Assert.Equal(HttpStatusCode.OK, health.StatusCode);
+        }
 
-            Assert.Contains("too many connections", Assert.Single(logs.Of(nameof(StoreWarmup), LogLevel.Warning)));
-        }
-        finally
-        {
-            await coordinator.ExecuteAsync($"DROP OWNED BY {role}; DROP ROLE {role}");
-        }
+        Assert.Contains("too many connections", Assert.Single(logs.Of(nameof(StoreWarmup), LogLevel.Warning)));
     }
 
     [Fact]
