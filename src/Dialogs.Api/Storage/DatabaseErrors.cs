@@ -73,10 +73,11 @@ public static class DatabaseErrors
     private static bool IsWorkerRefusingConnections(PostgresException e) =>
         e.MessageText.Contains("Connection refused", StringComparison.Ordinal)
         || e.MessageText.StartsWith("could not establish any connections to the node", StringComparison.Ordinal)
-        || SessionRefusals.Any(refusal => e.MessageText.Contains($"FATAL:  {refusal}", StringComparison.Ordinal))
+        || e.MessageText.IndexOf("FATAL:  ", StringComparison.Ordinal) is >= 0 and var fatal
+           && SessionRefusals.Any(refusal => e.MessageText.IndexOf(refusal, fatal, StringComparison.Ordinal) >= 0)
         || e.MessageText.Contains("with the following error: fe_sendauth:", StringComparison.Ordinal);
 
-    // PostgreSQL's words for a session it will not start; it says them only while a session starts.
+    // PostgreSQL's words, after FATAL, for a session it will not start; it says them only while a session starts.
     private static readonly string[] SessionRefusals =
     [
         "sorry, too many clients already",

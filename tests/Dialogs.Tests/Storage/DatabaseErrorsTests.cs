@@ -72,6 +72,7 @@ public sealed class DatabaseErrorsTests
     [InlineData(PostgresErrorCodes.InvalidCatalogName, "database \"dialogs\" does not exist", true)]
     [InlineData(PostgresErrorCodes.UndefinedFile, "could not open file \"base/16384/17456\": No such file or directory", true)]
     [InlineData(PostgresErrorCodes.DataCorrupted, "invalid page in block 0 of relation base/16384/17456", true)]
+    [InlineData(PostgresErrorCodes.IndexCorrupted, "index \"messages_pkey\" contains unexpected zero page at block 0", true)]
     [InlineData(PostgresErrorCodes.UndefinedFunction, "function dialog_message_id(uuid) does not exist", true)]
     [InlineData(PostgresErrorCodes.UndefinedFunction, "function dialog_message_id(uuid, uuid) does not exist", false)] // the service's own call wrong
     [InlineData(PostgresErrorCodes.UndefinedTable, "relation \"messages\" does not exist", true)]
@@ -107,6 +108,9 @@ public sealed class DatabaseErrorsTests
         { RemoteNodeFailure("FATAL:  pg_hba.conf rejects connection for host \"127.0.0.1\", user \"postgres\", database \"dialogs\", SSL encryption"), false },
         { RemoteNodeFailure("FATAL:  password authentication failed for user \"postgres\""), false },
         { RemoteNodeFailure("fe_sendauth: no password supplied"), false },
+        { RemoteNodeFailure("FATAL:  role \"dialogs\" is not permitted to log in"), false },
+        { RemoteNodeFailure("FATAL:  too many connections for role \"dialogs\""), false },
+        { RemoteNodeFailure("FATAL:  no pg_hba.conf entry for host \"127.0.0.1\", user \"postgres\", database \"dialogs\", no encryption"), false },
         // An open connection the worker ended, perhaps under the statement.
         { RemoteNodeFailure("FATAL:  terminating connection due to administrator command\nserver closed the connection unexpectedly"), true },
         { new PostgresException("deadlock detected", "ERROR", "ERROR", PostgresErrorCodes.DeadlockDetected), false },
