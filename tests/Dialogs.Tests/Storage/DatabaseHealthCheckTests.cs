@@ -38,22 +38,47 @@ public sealed class DatabaseHealthCheckTests(PlainPostgres database)
         Assert.Equal(2, queries.Count);
     }
 
-    [Fact]
-    public async Task A_pooled_session_the_server_ended_is_not_an_outage()
+    [Theory]
+    [InlineData("terminated")] // as a restart or an operator's script would
+    [InlineData("idle")]       // by the server's idle_session_timeout
+    public async Task A_pooled_session_the_server_ended_is_not_an_outage(string how)
     {
         database.Require();
         var name = $"health-{Guid.NewGuid():N}";
-        await using var db = NpgsqlDataSource.Create($"{database.ConnectionString};Application Name={name}");
+        var options = how == "idle" ? ";Options=-c idle_session_timeout=200" : "";
+        await using var db = NpgsqlDataSource.Create($"{database.ConnectionString};Application Name={name}{options}");
         var warmup = new StoreWarmup(db, new ShardPlacements(db), NullLogger<StoreWarmup>.Instance);
         var check = new DatabaseHealthCheck(db, warmup, TimeProvider.System, NullLogger<DatabaseHealthCheck>.Instance);
         Assert.Equal(HealthStatus.Healthy, (await check.CheckHealthAsync(new HealthCheckContext(), Ct)).Status);
 
-        // Every session of the pool ended while it sat idle, as a restart or an operator's script would.
-        await database.Cluster.Coordinator.ExecuteAsync(
-            $"SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = '{name}'");
+        if (how == "terminated")
+        {
+            await database.Cluster.Coordinator.ExecuteAsync(
+                $"SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = '{name}'");
+        }
+
         await Task.Delay(DatabaseHealthCheck.AnswerStands * 1.2, Ct);
 
         Assert.Equal(HealthStatus.Healthy, (await check.CheckHealthAsync(new HealthCheckContext(), Ct)).Status);
+    }
+
+    [Fact]
+    public async Task The_pool_is_warmed_once_not_at_every_probe()
+    {
+        database.Require();
+        var clock = new ManualClock();
+        var logs = new CapturedLogs();
+        using var loggers = LoggerFactory.Create(logging => logging.AddProvider(logs));
+        var warmup = new StoreWarmup(database.DataSource, new ShardPlacements(database.DataSource), loggers.CreateLogger<StoreWarmup>());
+        var check = new DatabaseHealthCheck(database.DataSource, warmup, clock, NullLogger<DatabaseHealthCheck>.Instance);
+
+        for (var probe = 0; probe < 3; probe++)
+        {
+            Assert.Equal(HealthStatus.Healthy, (await check.CheckHealthAsync(new HealthCheckContext(), Ct)).Status);
+            clock.Advance(DatabaseHealthCheck.AnswerStands * 2);
+        }
+
+        Assert.Single(logs.Of(nameof(StoreWarmup), LogLevel.Information), line => line.StartsWith("Opened ", StringComparison.Ordinal));
     }
 
     [Fact]

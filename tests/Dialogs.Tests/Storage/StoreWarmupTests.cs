@@ -59,6 +59,23 @@ public sealed class StoreWarmupTests(PlainPostgres plain, CitusCluster citus)
     }
 
     [Fact]
+    public async Task A_warm_up_the_database_refuses_leaves_the_API_ready_and_logs_why()
+    {
+        plain.Require();
+        // Its role may insert and not read: the warm-up's reads are refused (42501), as the requests' reads will be.
+        await using var role = await TemporaryRole.CreateAsync(plain.Cluster.Coordinator, privileges: $"INSERT ON {MessageStore.Table}");
+        var logs = new CapturedLogs();
+        await using (var api = new TestApi($"{plain.ConnectionString};Username={role.Name}", logs: logs))
+        {
+            using var anonymous = api.Client();
+            using var health = await anonymous.GetAsync("/health", Ct);
+            Assert.Equal(HttpStatusCode.OK, health.StatusCode);
+        }
+
+        Assert.Contains("permission denied", Assert.Single(logs.Of(nameof(StoreWarmup), LogLevel.Warning)));
+    }
+
+    [Fact]
     public async Task A_shard_map_that_cannot_be_read_is_the_callers_error_not_ready_and_the_next_call_reads_it_again()
     {
         plain.Require();
