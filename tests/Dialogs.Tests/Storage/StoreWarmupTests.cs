@@ -47,15 +47,7 @@ public sealed class StoreWarmupTests(PlainPostgres plain, CitusCluster citus)
         // Fewer connections than the pool's minimum, as on a coordinator near its max_connections.
         await using var role = await TemporaryRole.CreateAsync(plain.Cluster.Coordinator,
             $"CONNECTION LIMIT {StorageSetup.WarmConnections / 2}", $"SELECT ON {MessageStore.Table}");
-        var logs = new CapturedLogs();
-        await using (var api = new TestApi($"{plain.ConnectionString};Username={role.Name}", logs: logs))
-        {
-            using var anonymous = api.Client();
-            using var health = await anonymous.GetAsync("/health", Ct);
-            Assert.Equal(HttpStatusCode.OK, health.StatusCode);
-        }
-
-        Assert.Contains("too many connections", Assert.Single(logs.Of(nameof(StoreWarmup), LogLevel.Warning)));
+        Assert.Contains("too many connections", await WarningOfReadyApiAsync(role));
     }
 
     [Fact]
@@ -64,15 +56,7 @@ public sealed class StoreWarmupTests(PlainPostgres plain, CitusCluster citus)
         plain.Require();
         // Its role may insert and not read: the warm-up's reads are refused (42501), as the requests' reads will be.
         await using var role = await TemporaryRole.CreateAsync(plain.Cluster.Coordinator, privileges: $"INSERT ON {MessageStore.Table}");
-        var logs = new CapturedLogs();
-        await using (var api = new TestApi($"{plain.ConnectionString};Username={role.Name}", logs: logs))
-        {
-            using var anonymous = api.Client();
-            using var health = await anonymous.GetAsync("/health", Ct);
-            Assert.Equal(HttpStatusCode.OK, health.StatusCode);
-        }
-
-        Assert.Contains("permission denied", Assert.Single(logs.Of(nameof(StoreWarmup), LogLevel.Warning)));
+        Assert.Contains("permission denied", await WarningOfReadyApiAsync(role));
     }
 
     [Fact]
@@ -135,6 +119,20 @@ public sealed class StoreWarmupTests(PlainPostgres plain, CitusCluster citus)
     }
 
     private static string NewName() => $"warm-{Guid.NewGuid():N}";
+
+    /// <summary>The one warning the warm-up logged in an API signed in as <paramref name="role"/>, which answered that it is ready.</summary>
+    private async Task<string> WarningOfReadyApiAsync(TemporaryRole role)
+    {
+        var logs = new CapturedLogs();
+        await using (var api = new TestApi($"{plain.ConnectionString};Username={role.Name}", logs: logs))
+        {
+            using var anonymous = api.Client();
+            using var health = await anonymous.GetAsync("/health", Ct);
+            Assert.Equal(HttpStatusCode.OK, health.StatusCode);
+        }
+
+        return Assert.Single(logs.Of(nameof(StoreWarmup), LogLevel.Warning));
+    }
 
     /// <summary>An API whose connections carry <paramref name="name"/>, once it answers that it is ready.</summary>
     private static async Task<TestApi> ReadyApiAsync(Database database, string name, string settings = "")
