@@ -18,10 +18,9 @@ public sealed class LocalApiTests(PlainPostgres database)
         try
         {
             // Stand-ins whose command lines name each folder's API the way a started API's does.
-            var orphan = StartStandIn(mine.FullName);
-            var spared = StartStandIn(other.FullName);
-            var sparedToo = StartStandIn(nested.FullName);
-            await Eventually.UntilAsync(() => Task.FromResult(SleepStarted(orphan) && SleepStarted(spared) && SleepStarted(sparedToo)), "the stand-ins", Ct);
+            var orphan = await StandInApi.StartAsync(mine.FullName, Ct);
+            var spared = await StandInApi.StartAsync(other.FullName, Ct);
+            var sparedToo = await StandInApi.StartAsync(nested.FullName, Ct);
 
             Assert.Equal(1, await LocalApi.StopAllFromAsync(mine.FullName));
 
@@ -46,8 +45,7 @@ public sealed class LocalApiTests(PlainPostgres database)
         try
         {
             // The pid an `up` saved, since taken by another clone's API: not ours, so `up` starts one and `down` spares it.
-            var othersApi = StartStandIn(other.FullName);
-            await Eventually.UntilAsync(() => Task.FromResult(SleepStarted(othersApi)), "the stand-in", Ct);
+            var othersApi = await StandInApi.StartAsync(other.FullName, Ct);
 
             Assert.Null(LocalApi.Find(mine.FullName, othersApi, port: 1));
             Assert.Equal(othersApi, LocalApi.Find(other.FullName, othersApi, port: 1)?.Pid);
@@ -87,16 +85,4 @@ public sealed class LocalApiTests(PlainPostgres database)
             File.Delete(log);
         }
     }
-
-    private static int StartStandIn(string apiFolder) =>
-        // Two commands, so bash stays (it would exec a single one) with the folder's API in its arguments.
-        Processes.StartDetached("bash", ["-c", "sleep 60; true", Path.Combine(apiFolder, LocalApi.ProcessMarker)],
-            apiFolder, Path.Combine(apiFolder, "api.log"), new Dictionary<string, string>());
-
-    /// <summary>
-    /// Whether the stand-in's shell has started its sleep: until the child it forks for it execs, that child carries
-    /// the shell's command line, marker and all, and would count as a second API of the folder.
-    /// </summary>
-    private static bool SleepStarted(int standIn) =>
-        Processes.ChildrenOf(standIn).Any(child => Processes.IsAlive(child.Pid, "sleep") && !Processes.IsAlive(child.Pid, LocalApi.ProcessMarker));
 }

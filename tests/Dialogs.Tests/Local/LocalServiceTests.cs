@@ -114,6 +114,29 @@ public sealed partial class LocalServiceTests
         }
     }
 
+    [Fact]
+    public async Task Down_stops_an_API_left_behind_without_a_cluster_and_says_only_that()
+    {
+        // An `up` stopped after it built and started the API, before its nodes or its service.json were there.
+        var folder = Directory.CreateTempSubdirectory("dialogs-local-").FullName;
+        try
+        {
+            var apiFolder = Directory.CreateDirectory(Path.Combine(folder, "api")).FullName;
+            var leftBehind = await StandInApi.StartAsync(apiFolder, Ct);
+
+            var said = await new LocalTool(folder).RunAsync("down");
+
+            Assert.Contains("API stopped.", said);
+            Assert.DoesNotContain("nothing to stop", said);
+            Assert.False(Processes.IsAlive(leftBehind, LocalApi.ProcessMarker), "the API left behind still runs");
+        }
+        finally
+        {
+            await LocalApi.StopAllFromAsync(Path.Combine(folder, "api"));
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
     [GeneratedRegex(@"Dialogs is running at (http://\S+)")]
     private static partial Regex RunningAt();
 
