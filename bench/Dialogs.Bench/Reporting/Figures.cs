@@ -14,6 +14,9 @@ public static class Figures
     /// <summary>Milliseconds to the hundredth.</summary>
     public static string Ms(double milliseconds) => Invariant($"{Cut(milliseconds, 2):0.00}");
 
+    /// <summary>Whole units, cut: 249.6 MB is 249.</summary>
+    public static string Whole(double value) => Cut(value, 0).ToString(CultureInfo.InvariantCulture);
+
     /// <summary>A whole number with thousands separators: 1,000,000.</summary>
     public static string Count(double value) => value.ToString("N0", CultureInfo.InvariantCulture);
 
@@ -26,7 +29,7 @@ public static class Figures
     /// 10.00 ms and 250 MB. The nudge keeps a value whose double is a hair below its digit (8.2 × 100 is 819.999...)
     /// on that digit.
     /// </summary>
-    public static double Cut(double value, int digits)
+    private static double Cut(double value, int digits)
     {
         var scale = Math.Pow(10, digits);
         return Math.Floor(value * scale + 1e-9) / scale;

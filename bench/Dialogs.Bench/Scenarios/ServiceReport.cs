@@ -102,7 +102,7 @@ public static class ServiceReport
 
     /// <summary>The lowest and highest run-pair ratio in whole points, as "63–73 %".</summary>
     public static string PairRange(SideBySideResult result) =>
-        Figures.Invariant($"{Figures.Cut(result.RunPairRatios.Lowest * 100, 0)}–{Figures.Cut(result.RunPairRatios.Highest * 100, 0)} %");
+        $"{Figures.Whole(result.RunPairRatios.Lowest * 100)}–{Figures.Whole(result.RunPairRatios.Highest * 100)} %";
 
     /// <summary>Where each operation's CPU went: with every process on the same cores, this bounds the throughput.</summary>
     private static ReportTable Cpu(BenchReport report)
@@ -154,7 +154,7 @@ public static class ServiceReport
             "cluster", ReportColumn.Number("peak VmRSS (sampled)"), ReportColumn.Number("VmHWM"), ReportColumn.Number("samples"));
         foreach (var cluster in report.Clusters)
         {
-            table.AddRow(cluster.Kind.ToString(), Figures.Invariant($"{Figures.Cut(cluster.ApiMemory.PeakRssMb, 0)}"), Figures.Invariant($"{Figures.Cut(cluster.ApiMemory.HighWaterMb, 0)}"),
+            table.AddRow(cluster.Kind.ToString(), Figures.Whole(cluster.ApiMemory.PeakRssMb), Figures.Whole(cluster.ApiMemory.HighWaterMb),
                 $"{cluster.ApiMemory.Samples}");
         }
 

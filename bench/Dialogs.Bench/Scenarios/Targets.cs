@@ -45,7 +45,7 @@ public static class Targets
             var sampled = cluster.ApiMemory.Samples > 0;
             checks.Add(new TargetCheck(
                 $"API process memory < {MaxApiMemoryMb} MB ({cluster.Kind})",
-                sampled ? Figures.Invariant($"{Figures.Cut(peakMb, 0)} MB ({Figures.Cut(peakMib, 0)} MiB)") : "not measured: no sample was read",
+                sampled ? $"{Figures.Whole(peakMb)} MB ({Figures.Whole(peakMib)} MiB)" : "not measured: no sample was read",
                 sampled && peakMb < MaxApiMemoryMb));
         }
 
