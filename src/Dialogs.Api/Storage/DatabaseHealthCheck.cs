@@ -93,22 +93,11 @@ public sealed partial class DatabaseHealthCheck(NpgsqlDataSource db, StoreWarmup
         }
     }
 
-    private async Task<bool> SchemaAppliedAsync(CancellationToken ct)
+    private Task<bool> SchemaAppliedAsync(CancellationToken ct) => EndedSessions.RetriedOnceAsync(async () =>
     {
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                await using var ping = db.CreateCommand(MessageStore.SchemaAppliedSql);
-                return (bool)(await ping.ExecuteScalarAsync(ct))!;
-            }
-            catch (PostgresException e) when (attempt == 1 && DatabaseErrors.SessionEnded(e))
-            {
-                // A pooled session the server had ended (a restart, an idle timeout, a session killed): the pool has
-                // dropped it, and the database is there if the next one answers.
-            }
-        }
-    }
+        await using var ping = db.CreateCommand(MessageStore.SchemaAppliedSql);
+        return (bool)(await ping.ExecuteScalarAsync(ct))!;
+    });
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Unready (/health 503): {Reason}")]
     private static partial void LogUnready(ILogger logger, string? reason);

@@ -52,7 +52,7 @@ public sealed partial class ShardPlacementRefresher(ShardPlacements placements, 
     {
         try
         {
-            var more = await placements.RefreshAsync(db, ct);
+            var more = await EndedSessions.RetriedOnceAsync(() => placements.RefreshAsync(db, ct));
             if (_failures > 0)
             {
                 LogRefreshedAgain(logger, _failures);
