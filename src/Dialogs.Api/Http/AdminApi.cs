@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using Dialogs.Api.Storage;
 using Dialogs.Api.Telemetry;
 using Dialogs.Cluster;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -24,6 +25,7 @@ public static class AdminApi
             .RequireAuthorization(BearerAuthentication.AdminPolicy)
             .AddEndpointFilter(RefuseWithoutCitus)
             .AddEndpointFilter(NotStored)
+            .AddEndpointFilter(ReadAgainAfterEndedSession)
             // The typed results cannot declare these: a ProblemHttpResult carries whatever status its handler chose, and
             // authorization, the filter above (409) and the exception handler answer from outside the handlers.
             .ProducesAuthenticatedServerProblems()
@@ -245,6 +247,16 @@ public static class AdminApi
         context.HttpContext.Response.Headers.CacheControl = "no-store";
         return next(context);
     }
+
+    /// <summary>
+    /// A read that met a pooled session the coordinator had ended (its idle timeout, a restart) is read again on another,
+    /// as the store's requests are, instead of a 503 for a dashboard polling a quiet API. A change is not repeated: the
+    /// statement that met the ended session may have followed others that took effect.
+    /// </summary>
+    private static async ValueTask<object?> ReadAgainAfterEndedSession(EndpointFilterInvocationContext context, EndpointFilterDelegate next) =>
+        HttpMethods.IsGet(context.HttpContext.Request.Method)
+            ? await EndedSessions.RetriedOnceAsync(() => next(context).AsTask())
+            : await next(context);
 
     /// <summary>On plain PostgreSQL there is no cluster to administer: a clear 409, not a 500.</summary>
     private static async ValueTask<object?> RefuseWithoutCitus(EndpointFilterInvocationContext context, EndpointFilterDelegate next)

@@ -1,0 +1,49 @@
+using System.Net;
+using Dialogs.Api.Storage;
+using Dialogs.Tests.Infrastructure;
+using Microsoft.Extensions.Logging;
+
+namespace Dialogs.Tests.Citus;
+
+/// <summary>
+/// Pooled sessions the coordinator ended while they sat idle (its idle_session_timeout, shorter here than anything the
+/// API waits) are no outage for what the API runs on its own or for an operator: another session answers.
+/// </summary>
+public sealed class EndedSessionTests(CitusCluster cluster)
+{
+    private const string IdleSessionsEnded = "Options=-c idle_session_timeout=300";
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task The_shard_maps_refresh_warns_of_nothing()
+    {
+        cluster.Require();
+        var logs = new CapturedLogs();
+        await using var api = new TestApi($"{cluster.ConnectionString};{IdleSessionsEnded}", logs: logs);
+        using var client = api.Client(Users.New("alice"));
+        await client.SendOk(Users.New("bob"), "the pool has sessions");
+
+        // Every refresh, two seconds apart, finds the session it takes from the pool ended.
+        await Task.Delay(ShardPlacementRefresher.Interval * 4, Ct);
+
+        Assert.Empty(logs.Of(nameof(ShardPlacementRefresher), LogLevel.Warning));
+        Assert.Empty(logs.Of(nameof(ShardPlacementRefresher), LogLevel.Information));
+    }
+
+    [Fact]
+    public async Task The_clusters_overview_is_read_on_another_session()
+    {
+        cluster.Require();
+        await using var api = new TestApi($"{cluster.ConnectionString};{IdleSessionsEnded}");
+        using var admin = api.Client(Users.New("ops"), "admin");
+
+        for (var poll = 0; poll < 3; poll++)
+        {
+            // The sessions of the warm-up, then of the poll before, ended meanwhile.
+            await Task.Delay(TimeSpan.FromMilliseconds(700), Ct);
+            using var overview = await admin.GetAsync("/admin/cluster", Ct);
+            Assert.Equal(HttpStatusCode.OK, overview.StatusCode);
+        }
+    }
+}
