@@ -9,7 +9,7 @@ public sealed record CitusOptions(NodeAddress? CoordinatorHost, IReadOnlyList<No
     public const string Section = "Citus";
     public const int DefaultShardCount = 32;
 
-    /// <exception cref="FormatException">A node address or the shard count is malformed.</exception>
+    /// <exception cref="FormatException">A node address or the shard count is malformed, or workers are listed without the coordinator's host.</exception>
     public static CitusOptions From(IConfiguration configuration)
     {
         var section = configuration.GetSection(Section);
@@ -26,6 +26,9 @@ public sealed record CitusOptions(NodeAddress? CoordinatorHost, IReadOnlyList<No
                 ? parsed
                 : throw new FormatException($"Citus:ShardCount '{count}' must be a whole number from 1 to 64000.")
             : DefaultShardCount;
-        return new CitusOptions(coordinator, workers, shardCount);
+        // Without it Citus registers the coordinator as "localhost", and then refuses to add any worker.
+        return coordinator is null && workers.Count > 0
+            ? throw new FormatException("Citus:Workers is set but Citus:CoordinatorHost is not: set the coordinator's host as the workers reach it.")
+            : new CitusOptions(coordinator, workers, shardCount);
     }
 }

@@ -33,12 +33,6 @@ public sealed partial class CitusTopology(CitusOptions options, ClusterOperation
         {
             await ExecuteAsync(connection, "SELECT citus_set_coordinator_host($1, $2)", ct, coordinator.Host, coordinator.Port);
         }
-        else if (options.Workers.Count > 0)
-        {
-            // Without it Citus registers the coordinator as "localhost", and then refuses to add any worker.
-            throw new InvalidOperationException(
-                "Citus:Workers is set but Citus:CoordinatorHost is not: set the coordinator's host as the workers reach it.");
-        }
 
         foreach (var worker in options.Workers)
         {

@@ -92,6 +92,7 @@ public sealed class MigratorTests(PlainPostgres database)
     [InlineData("--Citus:Workers:0=worker:70000")]
     [InlineData("--Citus:CoordinatorHost=:5432")]
     [InlineData("--Citus:ShardCount=0")]
+    [InlineData("--Citus:Workers:0=worker:5432")] // and no Citus:CoordinatorHost
     public async Task Malformed_configuration_fails_with_exit_2_before_touching_the_database(string setting)
     {
         // Nothing listens there: trying to connect would fail with exit 1, so exit 2 shows nothing was tried.
@@ -229,7 +230,7 @@ public sealed class MigratorTests(PlainPostgres database)
     public void Workers_may_also_come_as_one_comma_separated_value(string value, string expected)
     {
         var configuration = new ConfigurationBuilder()
-            .AddInMemoryCollection(new Dictionary<string, string?> { ["Citus:Workers"] = value }).Build();
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["Citus:CoordinatorHost"] = "coordinator", ["Citus:Workers"] = value }).Build();
 
         Assert.Equal(expected, string.Join('|', CitusOptions.From(configuration).Workers));
     }

@@ -24,7 +24,7 @@ public sealed class MigratorTraceTests
     {
         await using var receiver = await OtlpReceiver.StartAsync();
         // Workers named for a coordinator without Citus: refused after the connection, inside the migration.
-        var port = await MigrateExportingToAsync(receiver, MigratorApp.Failed, "--Citus:Workers:0=127.0.0.1:1");
+        var port = await MigrateExportingToAsync(receiver, MigratorApp.Failed, "--Citus:CoordinatorHost=127.0.0.1", "--Citus:Workers:0=127.0.0.1:1");
 
         var migrate = MigrateSpan(receiver.Spans(), port);
         Assert.Equal(2, migrate.Status);
