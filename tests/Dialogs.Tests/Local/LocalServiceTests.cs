@@ -22,13 +22,7 @@ public sealed partial class LocalServiceTests
     [Fact]
     public async Task Up_serves_status_shows_an_API_that_cannot_reach_its_database_down_stops_every_process_and_up_again_keeps_the_messages()
     {
-        var folder = Directory.CreateTempSubdirectory("dialogs-local-");
-        if (!OperatingSystem.IsWindows())
-        {
-            // As root the servers run as the postgres user, which must walk into the folder: a temporary one is its owner's.
-            folder.UnixFileMode |= UnixFileMode.GroupExecute | UnixFileMode.OtherExecute;
-        }
-
+        var folder = FolderForNodes();
         var tool = new LocalTool(folder.FullName);
         var apiFolder = Path.Combine(folder.FullName, "api");
         try
@@ -135,6 +129,42 @@ public sealed partial class LocalServiceTests
             await LocalApi.StopAllFromAsync(Path.Combine(folder, "api"));
             Directory.Delete(folder, recursive: true);
         }
+    }
+
+    [Fact]
+    public async Task Down_stops_the_servers_of_nodes_whose_cluster_json_is_gone_and_leaves_their_data()
+    {
+        var folder = FolderForNodes().FullName;
+        var postgres = await PostgresInstallation.FindAsync();
+        var nodes = Path.Combine(folder, "nodes");
+        try
+        {
+            var cluster = await LocalCluster.CreateAsync(postgres, nodes, citus: false, workers: 0, Durability.Fast, Ct);
+            File.Delete(Path.Combine(nodes, LocalCluster.StateFileName));
+
+            var said = await new LocalTool(folder).RunAsync("down");
+
+            Assert.Contains($"Stopped 1 PostgreSQL server(s) whose data lies in {nodes} without a cluster.json", said);
+            Assert.False(await cluster.Coordinator.IsRunningAsync(), "the node still runs");
+            Assert.True(File.Exists(Path.Combine(nodes, cluster.Coordinator.Name, "data", "PG_VERSION")), "its data went");
+        }
+        finally
+        {
+            await LocalNode.StopAllUnderAsync(postgres, nodes);
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    /// <summary>A temporary folder the nodes' servers can walk into: as root they run as the postgres user, and a temporary folder is its owner's alone.</summary>
+    private static DirectoryInfo FolderForNodes()
+    {
+        var folder = Directory.CreateTempSubdirectory("dialogs-local-");
+        if (!OperatingSystem.IsWindows())
+        {
+            folder.UnixFileMode |= UnixFileMode.GroupExecute | UnixFileMode.OtherExecute;
+        }
+
+        return folder;
     }
 
     [GeneratedRegex(@"Dialogs is running at (http://\S+)")]

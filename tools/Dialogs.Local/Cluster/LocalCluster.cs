@@ -10,7 +10,7 @@ namespace Dialogs.Local.Cluster;
 /// </summary>
 public sealed class LocalCluster
 {
-    private const string StateFileName = "cluster.json";
+    public const string StateFileName = "cluster.json";
 
     private readonly PostgresInstallation _postgres;
     private readonly string _folder;

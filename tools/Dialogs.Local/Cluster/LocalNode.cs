@@ -112,15 +112,16 @@ public sealed class LocalNode(PostgresInstallation postgres, string name, string
     /// Stops every node whose data directory lies under <paramref name="folder"/> and is running (has a
     /// postmaster.pid), knowing nothing else of it: what clears up after a run that was killed or failed half-way.
     /// </summary>
-    public static Task StopAllUnderAsync(PostgresInstallation postgres, string folder) =>
+    /// <returns>How many were running.</returns>
+    public static async Task<int> StopAllUnderAsync(PostgresInstallation postgres, string folder) =>
         Directory.Exists(folder)
-            ? Task.WhenAll(Directory.EnumerateFiles(folder, "postmaster.pid", SearchOption.AllDirectories).Select(pidFile =>
+            ? (await Task.WhenAll(Directory.EnumerateFiles(folder, "postmaster.pid", SearchOption.AllDirectories).Select(pidFile =>
             {
                 // A node's folder holds its data directory, and its postmaster.pid the port its pools are known by.
                 var nodeFolder = Path.GetDirectoryName(Path.GetDirectoryName(pidFile))!;
                 return new LocalNode(postgres, Path.GetFileName(nodeFolder), nodeFolder, PortIn(pidFile)).StopAsync();
-            }))
-            : Task.CompletedTask;
+            }))).Count(wasRunning => wasRunning)
+            : 0;
 
     /// <summary>The port a postmaster.pid names on its fourth line, or 0 where it names none (yet).</summary>
     private static int PortIn(string pidFile)
