@@ -1,9 +1,12 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Diagnostics.Metrics;
 using System.Globalization;
 using System.Net;
 using Dialogs.Api.Http;
 using Dialogs.Tests.Infrastructure;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
@@ -55,6 +58,41 @@ public sealed class SendRateLimitTests(PlainPostgres database)
             return again.StatusCode == HttpStatusCode.OK;
         }, "the bucket to refill", Ct, TimeSpan.FromSeconds(5));
         Assert.Single(await asAlice.ListOk(bob), m => m.Text == "one too many");
+    }
+
+    [Fact]
+    public async Task A_refusal_is_counted_by_the_frameworks_rate_limiting_metric_under_the_sends_policy()
+    {
+        database.Require();
+        await using var api = new TestApi(database.ConnectionString, Limits(burst: 1, perSecond: 1));
+        var results = new ConcurrentQueue<string?>();
+        using var listener = new MeterListener();
+        // This API's meters only: other tests' APIs in this process count their own requests.
+        var meters = api.Services.GetRequiredService<IMeterFactory>();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Scope == meters && instrument.Name == "aspnetcore.rate_limiting.requests")
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((_, _, tags, _) =>
+        {
+            var named = tags.ToArray().ToDictionary(tag => tag.Key, tag => tag.Value as string);
+            if (named.GetValueOrDefault("aspnetcore.rate_limiting.policy") == "sends")
+            {
+                results.Enqueue(named.GetValueOrDefault("aspnetcore.rate_limiting.result"));
+            }
+        });
+        listener.Start();
+        var bob = Users.New("bob");
+        using var alice = api.Client(Users.New("alice"));
+
+        await alice.SendOk(bob, "within the allowance");
+        using var refused = await alice.Send(bob, "beyond it");
+
+        Assert.Equal(HttpStatusCode.TooManyRequests, refused.StatusCode);
+        Assert.Equal(["acquired", "endpoint_limiter"], results); // as the README names them
     }
 
     [Fact]
