@@ -38,7 +38,9 @@ public static partial class MigratorApp
             Args = args[verb.Length..],
             ApplicationName = typeof(MigratorApp).Assembly.GetName().Name,
         });
-        builder.ConfigureOpenTelemetry(); // of the service defaults, the telemetry alone: a console host serves no health checks or problems
+        // Of the service defaults, the log and the telemetry alone: a console host serves no health checks or problems.
+        builder.ConfigureConsoleLog();
+        builder.ConfigureOpenTelemetry();
         using var host = builder.Build();
         var loggers = host.Services.GetRequiredService<ILoggerFactory>();
         string connectionString;

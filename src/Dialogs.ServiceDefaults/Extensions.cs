@@ -16,8 +16,8 @@ using OpenTelemetry.Trace;
 namespace Microsoft.Extensions.Hosting;
 
 /// <summary>
-/// Cross-cutting defaults: telemetry, which the migrator takes too (<see cref="ConfigureOpenTelemetry"/>), and for the
-/// API health checks and the contract's ProblemDetails.
+/// Cross-cutting defaults: the console log and telemetry, which the migrator takes too (<see cref="ConfigureConsoleLog"/>,
+/// <see cref="ConfigureOpenTelemetry"/>), and for the API health checks and the contract's ProblemDetails.
 /// </summary>
 public static class Extensions
 {
@@ -31,9 +31,25 @@ public static class Extensions
     /// </summary>
     public static TBuilder AddServiceDefaults<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {
+        builder.ConfigureConsoleLog();
         builder.ConfigureOpenTelemetry();
         builder.Services.AddHealthChecks().AddCheck("self", () => HealthCheckResult.Healthy(), [LiveTag]);
         builder.Services.AddContractProblemDetails();
+        return builder;
+    }
+
+    /// <summary>
+    /// Every console log line starts with its time, in UTC to the millisecond as PostgreSQL's log lines do: a log read
+    /// on its own (the local service's api.log, a container's output) then tells when a fault began and ended, and
+    /// lines up with the database's.
+    /// </summary>
+    public static TBuilder ConfigureConsoleLog<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
+    {
+        builder.Logging.AddSimpleConsole(console =>
+        {
+            console.TimestampFormat = "yyyy-MM-dd HH:mm:ss.fff 'UTC' ";
+            console.UseUtcTimestamp = true;
+        });
         return builder;
     }
 

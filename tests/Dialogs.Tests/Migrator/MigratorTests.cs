@@ -185,8 +185,8 @@ public sealed class MigratorTests(PlainPostgres database)
             Assert.DoesNotContain('\n', reason);
             // Its log as well: a warning that it stopped, not an error that it failed (only a migration has the line).
             var log = await output;
-            // As the console logger writes it: the level, the category, then the message on the next line.
-            Assert.True(verb is not "" || Regex.IsMatch(log, @"warn: Dialogs\.Migrator\.MigratorApp\[\d+\]\s+Stopped by a signal"), log);
+            // As the console logger writes it: its time, the level, the category, then the message on the next line.
+            Assert.True(verb is not "" || Regex.IsMatch(log, @"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} UTC warn: Dialogs\.Migrator\.MigratorApp\[\d+\]\s+Stopped by a signal", RegexOptions.Multiline), log);
             Assert.DoesNotContain("Failed:", log);
         }
         finally
