@@ -131,9 +131,10 @@ public sealed class ClusterOperations(NpgsqlDataSource db)
         {
             return new RegisteredWorker((int)(await add.ExecuteScalarAsync(ct))!, TakesShards: true);
         }
-        catch (PostgresException e)
+        catch (PostgresException e) when (!EndedSessions.Ended(e))
         {
             // Citus could not make it a worker, for one because it lacks the citus extension; nothing was registered.
+            // (A session ended under it says nothing of the worker, and may have registered it.)
             throw new WorkerNotReadyException($"Citus could not add worker {worker}: {e.MessageText}");
         }
     }
@@ -511,7 +512,10 @@ public sealed class ClusterOperations(NpgsqlDataSource db)
     /// transaction-scoped: closing the connection rolls its transaction back (Npgsql does on every return to the pool),
     /// and a caller that dies or loses its connection releases it too, so no pooled session keeps it.
     /// </summary>
-    private async Task<NpgsqlConnection> TakeTurnAsync(CancellationToken ct)
+    /// <remarks>A pooled session found ended here is replaced: nothing of the change has run yet.</remarks>
+    private Task<NpgsqlConnection> TakeTurnAsync(CancellationToken ct) => EndedSessions.RetriedOnceAsync(() => TakeTurnOnceAsync(ct));
+
+    private async Task<NpgsqlConnection> TakeTurnOnceAsync(CancellationToken ct)
     {
         var connection = await db.OpenConnectionAsync(ct);
         try
@@ -531,8 +535,12 @@ public sealed class ClusterOperations(NpgsqlDataSource db)
         }
     }
 
-    /// <summary>A node refused or failed the question (a PostgreSQL error), or gave no answer within its timeout.</summary>
-    private static bool IsNotAnswered(Exception e) => e is PostgresException or NpgsqlException { InnerException: TimeoutException };
+    /// <summary>
+    /// A node refused or failed the question (a PostgreSQL error), or gave no answer within its timeout. Not a session
+    /// the coordinator ended, which says nothing of the node asked about: it surfaces, to be asked again on another.
+    /// </summary>
+    private static bool IsNotAnswered(Exception e) =>
+        e is PostgresException postgres && !EndedSessions.Ended(postgres) || e is NpgsqlException { InnerException: TimeoutException };
 
     private NpgsqlCommand Command(string sql)
     {

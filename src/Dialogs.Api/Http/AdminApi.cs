@@ -1,5 +1,4 @@
 using System.Text.Json.Serialization;
-using Dialogs.Api.Storage;
 using Dialogs.Api.Telemetry;
 using Dialogs.Cluster;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -27,7 +26,7 @@ public static class AdminApi
             .AddEndpointFilter(NotStored)
             .AddEndpointFilter(ReadAgainAfterEndedSession)
             // The typed results cannot declare these: a ProblemHttpResult carries whatever status its handler chose, and
-            // authorization, the filter above (409) and the exception handler answer from outside the handlers.
+            // authorization, RefuseWithoutCitus (409) and the exception handler answer from outside the handlers.
             .ProducesAuthenticatedServerProblems()
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status409Conflict);

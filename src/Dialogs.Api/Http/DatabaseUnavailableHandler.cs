@@ -1,5 +1,7 @@
 using Dialogs.Api.Storage;
+using Dialogs.Cluster;
 using Microsoft.AspNetCore.Diagnostics;
+using Npgsql;
 
 namespace Dialogs.Api.Http;
 
@@ -48,6 +50,13 @@ public sealed partial class DatabaseUnavailableHandler(IProblemDetailsService pr
             // Not a node out of reach: retrying changes nothing until someone changes the database.
             problem.ProblemDetails.Detail = "The database refused this request in the state it is in (a node read-only, "
                 + "or a privilege or login the service lacks); the service's log says which. Retry once that is put right.";
+        }
+        else if (IsClusterChange(context.Request) && exception is PostgresException ended && EndedSessions.Ended(ended))
+        {
+            // No node out of reach: the coordinator ended the session midway (a restart, an operator), and what ran
+            // before it stands.
+            problem.ProblemDetails.Detail = "The coordinator ended the session this change ran on (a restart, or an operator), "
+                + $"so it may have been made in part. GET {AdminApi.Prefix} shows the cluster as it is now; retry the change if it still needs making.";
         }
         else if (IsClusterChange(context.Request))
         {

@@ -124,7 +124,7 @@ public static class DatabaseErrors
         PostgresErrorCodes.AdminShutdown or PostgresErrorCodes.CrashShutdown or PostgresErrorCodes.CannotConnectNow => true,
         // A pooled session the server ended while it sat idle (idle_session_timeout): the statement never ran, and the
         // retry is served (the pool's other sessions, idle as long, do not fail it again: DatabaseStateTests).
-        IdleSessionTimeout => true,
+        EndedSessions.IdleSessionTimeout => true,
         PostgresErrorCodes.SerializationFailure or PostgresErrorCodes.DeadlockDetected => true, // a distributed deadlock too
         PostgresErrorCodes.LockNotAvailable or PostgresErrorCodes.QueryCanceled => true, // lock timeout, statement timeout or cancel
         PostgresErrorCodes.SystemError or PostgresErrorCodes.IoError => true,
@@ -135,14 +135,6 @@ public static class DatabaseErrors
         PostgresErrorCodes.UndefinedTable => IsShardRelation(e.MessageText),
         _ => false,
     };
-
-    private const string IdleSessionTimeout = "57P05"; // not among Npgsql's PostgresErrorCodes
-
-    /// <summary>
-    /// The server ended the session: an operator, a restart or its idle timeout. Found on a pooled session's next use,
-    /// it may have ended long before; found under a statement, the statement's fate is unknown (<see cref="MayHaveTakenEffect"/>).
-    /// </summary>
-    public static bool SessionEnded(PostgresException e) => e.SqlState is PostgresErrorCodes.AdminShutdown or IdleSessionTimeout;
 
     /// <summary>relation "public.messages_102008" does not exist: a shard placement dropped after a move.</summary>
     private static bool IsShardRelation(string message)

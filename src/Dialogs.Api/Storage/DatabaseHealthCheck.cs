@@ -1,3 +1,4 @@
+using Dialogs.Cluster;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Npgsql;
 

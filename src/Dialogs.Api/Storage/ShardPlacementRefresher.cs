@@ -1,3 +1,4 @@
+using Dialogs.Cluster;
 using Npgsql;
 
 namespace Dialogs.Api.Storage;

@@ -1,5 +1,8 @@
 using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
 using Dialogs.Api.Storage;
+using Dialogs.Local.Cluster;
 using Dialogs.Tests.Infrastructure;
 using Microsoft.Extensions.Logging;
 
@@ -32,7 +35,7 @@ public sealed class EndedSessionTests(CitusCluster cluster)
     }
 
     [Fact]
-    public async Task The_clusters_overview_is_read_on_another_session()
+    public async Task The_clusters_overview_is_read_on_another_session_and_finds_every_node_reachable()
     {
         cluster.Require();
         await using var api = new TestApi($"{cluster.ConnectionString};{IdleSessionsEnded}");
@@ -44,6 +47,25 @@ public sealed class EndedSessionTests(CitusCluster cluster)
             await Task.Delay(TimeSpan.FromMilliseconds(700), Ct);
             using var overview = await admin.GetAsync("/admin/cluster", Ct);
             Assert.Equal(HttpStatusCode.OK, overview.StatusCode);
+            // An ended session met by a node's check is no node out of reach.
+            var nodes = JsonDocument.Parse(await overview.Content.ReadAsStringAsync(Ct)).RootElement.GetProperty("nodes").EnumerateArray();
+            Assert.All(nodes, node => Assert.True(node.GetProperty("reachable").GetBoolean() && node.GetProperty("bytes").ValueKind == JsonValueKind.Number,
+                $"{node}"));
         }
+    }
+
+    [Fact]
+    public async Task A_change_takes_its_turn_on_another_session()
+    {
+        cluster.Require();
+        await using var api = new TestApi($"{cluster.ConnectionString};{IdleSessionsEnded}");
+        using var admin = api.Client(Users.New("ops"), "admin");
+        var worker = cluster.Cluster.Workers[0];
+
+        // Registering a registered worker again changes nothing, and takes the change lock first like any change.
+        await Task.Delay(TimeSpan.FromMilliseconds(700), Ct);
+        using var again = await admin.PostAsJsonAsync("/admin/cluster/workers", new { host = LocalNode.Host, port = worker.Port }, Ct);
+
+        Assert.True(again.IsSuccessStatusCode, $"{again.StatusCode}: {await again.Content.ReadAsStringAsync(Ct)}");
     }
 }
