@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Console;
 using OpenTelemetry;
 using OpenTelemetry.Exporter;
 using OpenTelemetry.Logs;
@@ -45,10 +46,17 @@ public static class Extensions
     /// </summary>
     public static TBuilder ConfigureConsoleLog<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {
-        builder.Logging.AddSimpleConsole(console =>
+        // Only where configuration chose no formatter and no time format of its own: an operator may still choose json
+        // (Logging:Console:FormatterName) or another format. Named, since without a name the console logger takes its
+        // formatter's options from its own obsolete members instead.
+        builder.Services.Configure<ConsoleLoggerOptions>(console => console.FormatterName ??= ConsoleFormatterNames.Simple);
+        builder.Services.Configure<SimpleConsoleFormatterOptions>(console =>
         {
-            console.TimestampFormat = "yyyy-MM-dd HH:mm:ss.fff 'UTC' ";
-            console.UseUtcTimestamp = true;
+            if (console.TimestampFormat is null)
+            {
+                console.TimestampFormat = "yyyy-MM-dd HH:mm:ss.fff 'UTC' ";
+                console.UseUtcTimestamp = true;
+            }
         });
         return builder;
     }

@@ -56,6 +56,8 @@ public sealed class LocalNode(PostgresInstallation postgres, string name, string
             // Shard moves finish their catch-up sooner (Citus' own test settings).
             "wal_retrieve_retry_interval = '250ms'",
             "log_min_messages = warning",
+            // Its log lines in the API's time zone (ServiceDefaults.ConfigureConsoleLog), whatever the machine's.
+            "log_timezone = 'UTC'",
             .. citus
                 ? (string[])
                 [
