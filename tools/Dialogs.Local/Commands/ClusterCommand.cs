@@ -17,10 +17,8 @@ public static class ClusterCommand
     {
         var workspace = Workspace.Find();
         using var claim = workspace.ClaimUsed();
-        var cluster = await OpenAsync(workspace);
-        if (!cluster.Citus)
+        if (await OpenCitusAsync(workspace) is not { } cluster)
         {
-            AnsiConsole.MarkupLine("[yellow]This local cluster is plain PostgreSQL (Citus is not installed): there are no workers to add.[/]");
             return 1;
         }
 
@@ -46,7 +44,11 @@ public static class ClusterCommand
         // A remove deletes the local worker; status and rebalance must not wait for each other (status follows a rebalance).
         var workspace = Workspace.Find();
         using var claim = operation is ["remove", ..] ? workspace.ClaimUsed() : null;
-        var cluster = await OpenAsync(workspace);
+        if (await OpenCitusAsync(workspace) is not { } cluster)
+        {
+            return 1;
+        }
+
         var result = await RunAsync(cluster, operation, ct);
         if (result == 0 && operation is ["remove", var address] && await cluster.ForgetWorkerAsync(address) is { } removed)
         {
@@ -60,7 +62,17 @@ public static class ClusterCommand
         MigratorApp.RunAsync(["cluster", .. operation, $"--ConnectionStrings:{DialogsDatabase.ConnectionStringName}={cluster.Coordinator.ConnectionString()}",
             "--Logging:LogLevel:Default=Warning"], ct: ct);
 
-    private static async Task<LocalCluster> OpenAsync(Workspace workspace) =>
-        LocalCluster.Open(await PostgresInstallation.FindAsync(), workspace.NodesFolder)
-        ?? throw new InvalidOperationException($"No local cluster in {workspace.Folder} yet: run `{workspace.Command("up")}` first.");
+    /// <summary>The local cluster where it is a Citus one; plain PostgreSQL has no workers to add and no shards to move, which is said.</summary>
+    private static async Task<LocalCluster?> OpenCitusAsync(Workspace workspace)
+    {
+        var cluster = LocalCluster.Open(await PostgresInstallation.FindAsync(), workspace.NodesFolder)
+            ?? throw new InvalidOperationException($"No local cluster in {workspace.Folder} yet: run `{workspace.Command("up")}` first.");
+        if (cluster.Citus)
+        {
+            return cluster;
+        }
+
+        AnsiConsole.MarkupLine("[yellow]This local cluster is plain PostgreSQL (Citus is not installed): it has no workers to add or manage, and no shards to move.[/]");
+        return null;
+    }
 }

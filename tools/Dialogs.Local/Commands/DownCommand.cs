@@ -39,19 +39,23 @@ public static class DownCommand
             throw;
         }
 
-        // Nodes' data without the cluster.json that names them (moved away, deleted) is no cluster this tool opens or
-        // clears, yet `down` leaves no server of the folder running.
-        var orphans = cluster is null ? await LocalNode.StopAllUnderAsync(postgres, workspace.NodesFolder) : 0;
+        var orphans = 0;
         if (cluster is not null)
         {
             var stopped = await cluster.StopAsync(ct);
             AnsiConsole.MarkupLineInterpolated(
                 $"{(stopped > 0 ? $"Stopped {stopped} PostgreSQL node(s)." : "No PostgreSQL node was running.")} Data kept in {workspace.Folder} (delete it to start afresh).");
         }
-        else if (orphans > 0)
+        else
         {
-            AnsiConsole.MarkupLineInterpolated(
-                $"Stopped {orphans} PostgreSQL server(s) whose data lies in {workspace.NodesFolder} without a {LocalCluster.StateFileName} naming its cluster; their data is untouched. Move that folder away to keep it, or delete it.");
+            // Nodes' data without the cluster.json that names them (moved away, deleted) is no cluster this tool opens
+            // or clears, yet `down` leaves no server of the folder running.
+            orphans = await LocalNode.StopAllUnderAsync(postgres, workspace.NodesFolder);
+            if (orphans > 0)
+            {
+                AnsiConsole.MarkupLineInterpolated(
+                    $"Stopped {orphans} PostgreSQL server(s) whose data lies in {workspace.NodesFolder} without a {LocalCluster.StateFileName} naming its cluster; their data is untouched. Move that folder away to keep it, or delete it.");
+            }
         }
 
         // Last: a damaged service.json stops nothing from stopping. None is made where there was none (a folder no `up` used).
