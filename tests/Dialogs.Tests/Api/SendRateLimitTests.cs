@@ -88,11 +88,17 @@ public sealed class SendRateLimitTests(PlainPostgres database)
         var bob = Users.New("bob");
         using var alice = api.Client(Users.New("alice"));
 
-        await alice.SendOk(bob, "within the allowance");
-        using var refused = await alice.Send(bob, "beyond it");
+        // Until the first refusal: the bucket may refill between two sends on a slow machine.
+        var sent = 0;
+        for (var status = HttpStatusCode.OK; status == HttpStatusCode.OK; sent++)
+        {
+            using var send = await alice.Send(bob, $"send {sent}");
+            status = send.StatusCode;
+            Assert.True(status is HttpStatusCode.OK or HttpStatusCode.TooManyRequests, $"{status}");
+        }
 
-        Assert.Equal(HttpStatusCode.TooManyRequests, refused.StatusCode);
-        Assert.Equal(["acquired", "endpoint_limiter"], results); // as the README names them
+        // As the README names them: every send counted, the last one refused.
+        Assert.Equal([.. Enumerable.Repeat("acquired", sent - 1), "endpoint_limiter"], results);
     }
 
     [Fact]
