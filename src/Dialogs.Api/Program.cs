@@ -27,8 +27,8 @@ app.UseRateLimiter(); // after authorization: a sender's bucket is found by its 
 
 app.MapDefaultEndpoints();
 // The one document, at its own path: the framework's "/openapi/{documentName}.json" answers any other name with a
-// plain-text 404 of its own, where an unknown path gets the service's problem.
-app.MapOpenApi("/openapi/v1.json");
+// plain-text 404 of its own, where an unknown path gets the service's problem. HEAD too, as wherever GET is served.
+app.MapOpenApi("/openapi/v1.json").WithMetadata(new HttpMethodMetadata([HttpMethods.Get, HttpMethods.Head]));
 app.MapDialogsApi();
 app.MapAdminApi();
 

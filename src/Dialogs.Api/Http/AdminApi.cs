@@ -34,6 +34,7 @@ public static class AdminApi
         admin.MapGet("", GetOverviewAsync)
             .WithName("GetCluster")
             .WithSummary("Nodes, shards and bytes per node, the latest rebalance job, and each worker's latency over the last minute");
+        admin.MapHead("", GetOverviewAsync);
         admin.MapPost("/workers", AddWorkerAsync)
             .WithName("AddWorker")
             .WithSummary("Register a worker (citus_add_node) once it has shown it can take online shard moves; registering it again changes nothing")
@@ -57,10 +58,12 @@ public static class AdminApi
             .WithName("GetLatestRebalance")
             .WithSummary("The latest rebalance job with its progress")
             .ProducesProblem(StatusCodes.Status404NotFound);
+        admin.MapHead("/rebalance", GetLatestRebalanceAsync);
         admin.MapGet("/rebalance/{jobId:long}", GetRebalanceAsync)
             .WithName("GetRebalance")
             .WithSummary("A rebalance job with its progress")
             .ProducesProblem(StatusCodes.Status404NotFound);
+        admin.MapHead("/rebalance/{jobId:long}", GetRebalanceAsync);
         admin.MapDelete("/rebalance/{jobId:long}", CancelRebalanceAsync)
             .WithName("CancelRebalance")
             .WithSummary("Cancel a rebalance or drain job that is not over; the shards moved so far stay where they are")
@@ -253,7 +256,7 @@ public static class AdminApi
     /// statement that met the ended session may have followed others that took effect.
     /// </summary>
     private static async ValueTask<object?> ReadAgainAfterEndedSession(EndpointFilterInvocationContext context, EndpointFilterDelegate next) =>
-        HttpMethods.IsGet(context.HttpContext.Request.Method)
+        HttpMethods.IsGet(context.HttpContext.Request.Method) || HttpMethods.IsHead(context.HttpContext.Request.Method)
             ? await EndedSessions.RetriedOnceAsync(() => next(context).AsTask())
             : await next(context);
 

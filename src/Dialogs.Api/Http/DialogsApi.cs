@@ -39,9 +39,8 @@ public static class DialogsApi
             .ProducesValidationProblem()
             .AddOpenApiOperationTransformer(OpenApiDescriptions.DescribePage);
 
-        // RFC 9110 (9.3.2) asks a server for HEAD wherever it serves GET: the same status and headers, the next page's
-        // Link included, without the body. Described once, as the GET.
-        dialog.MapMethods("/list", [HttpMethods.Head], ListAsync).ExcludeFromDescription();
+        // The next page's Link included; the page is read, but not written (MessagePageResult).
+        dialog.MapHead("/list", ListAsync);
 
         return dialog;
     }

@@ -193,6 +193,22 @@ public sealed class AdminApiTests(PlainPostgres plain, CitusCluster citus)
     }
 
     [Fact]
+    public async Task HEAD_answers_as_GET_does_and_only_for_the_admin_role()
+    {
+        using var admin = citus.Client(Users.New("ops"), "admin");
+        using var user = citus.Client(Users.New());
+
+        using var overview = await admin.SendAsync(new HttpRequestMessage(HttpMethod.Head, "/admin/cluster"), Ct);
+        using var refused = await user.SendAsync(new HttpRequestMessage(HttpMethod.Head, "/admin/cluster"), Ct);
+        using var noSuchJob = await admin.SendAsync(new HttpRequestMessage(HttpMethod.Head, "/admin/cluster/rebalance/999999"), Ct);
+
+        Assert.Equal(HttpStatusCode.OK, overview.StatusCode);
+        Assert.True(overview.Headers.CacheControl?.NoStore);
+        Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, noSuchJob.StatusCode);
+    }
+
+    [Fact]
     public async Task Registering_a_registered_worker_again_changes_nothing()
     {
         using var admin = citus.Client(Users.New("ops"), "admin");
