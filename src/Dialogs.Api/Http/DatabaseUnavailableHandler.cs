@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Dialogs.Api.Storage;
 using Dialogs.Cluster;
 using Microsoft.AspNetCore.Diagnostics;
@@ -12,9 +13,17 @@ namespace Dialogs.Api.Http;
 /// with its Idempotency-Key is then sure not to store it twice. Anything else falls through to the default handler: a
 /// 500 ProblemDetails without internals.
 /// </summary>
-public sealed partial class DatabaseUnavailableHandler(IProblemDetailsService problems, ILogger<DatabaseUnavailableHandler> logger)
+public sealed partial class DatabaseUnavailableHandler(IProblemDetailsService problems, TimeProvider time, ILogger<DatabaseUnavailableHandler> logger)
     : IExceptionHandler
 {
+    /// <summary>How often one kind of fault is logged at most.</summary>
+    public static readonly TimeSpan LogInterval = TimeSpan.FromSeconds(1);
+
+    // A fault refuses every request it touches: a worker's outage under load is thousands of 503s a minute, each for the
+    // same reason. Each kind (its SQLSTATE, or its exception's type: a few dozen at most) is logged once a second, with
+    // how many of its kind the line before stood for; the metrics (dialogs.db.failures) count every one.
+    private readonly ConcurrentDictionary<string, LoggedKind> _logged = new();
+
     /// <summary>The member of a send's 503 that says the message may have been stored.</summary>
     public const string OutcomeMember = "outcome";
     public const string UnknownOutcome = "unknown";
@@ -30,7 +39,7 @@ public sealed partial class DatabaseUnavailableHandler(IProblemDetailsService pr
             return false;
         }
 
-        LogUnavailable(logger, exception.Message);
+        LogThrottled(exception);
         context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
         context.Response.Headers.RetryAfter = RetryAfterSeconds;
         var problem = new ProblemDetailsContext
@@ -88,6 +97,30 @@ public sealed partial class DatabaseUnavailableHandler(IProblemDetailsService pr
     private static bool IsClusterChange(HttpRequest request) =>
         request.Path.StartsWithSegments(AdminApi.Prefix) && !HttpMethods.IsGet(request.Method) && !HttpMethods.IsHead(request.Method);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Database unavailable, answering 503: {Reason}")]
-    private static partial void LogUnavailable(ILogger logger, string reason);
+    private void LogThrottled(Exception fault)
+    {
+        var kind = _logged.GetOrAdd(fault is PostgresException postgres ? postgres.SqlState : fault.GetType().Name, _ => new LoggedKind());
+        int unlogged;
+        lock (kind)
+        {
+            if (kind.At is { } at && time.GetElapsedTime(at) < LogInterval)
+            {
+                kind.Unlogged++;
+                return;
+            }
+
+            (kind.At, unlogged, kind.Unlogged) = (time.GetTimestamp(), kind.Unlogged, 0);
+        }
+
+        LogUnavailable(logger, fault.Message, unlogged);
+    }
+
+    private sealed class LoggedKind
+    {
+        public long? At;
+        public int Unlogged;
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Database unavailable, answering 503: {Reason} (and {Unlogged} more of this kind since its line before)")]
+    private static partial void LogUnavailable(ILogger logger, string reason, int unlogged);
 }

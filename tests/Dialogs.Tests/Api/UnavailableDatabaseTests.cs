@@ -1,5 +1,8 @@
+using System.Globalization;
 using System.Net;
 using System.Text.Json;
+using System.Text.RegularExpressions;
+using Dialogs.Api.Http;
 using Dialogs.Api.Storage;
 using Dialogs.Local.Cluster;
 using Dialogs.Tests.Infrastructure;
@@ -41,6 +44,33 @@ public sealed class UnavailableDatabaseTests : IAsyncDisposable
             Assert.False(string.IsNullOrEmpty(body.GetProperty("request_id").GetString()));
             Assert.DoesNotContain("Npgsql", body.GetRawText());
         }
+    }
+
+    [Fact]
+    public async Task A_fault_refusing_many_requests_is_logged_once_a_second_saying_how_many_it_stood_for()
+    {
+        // No schema: every request is a 503 at once, without retries.
+        await using var nodes = await TemporaryCluster.StartAsync(await PostgresInstallation.FindAsync(), citus: false, workers: 0);
+        var logs = new CapturedLogs();
+        await using var api = new TestApi(nodes.Cluster.Coordinator.ConnectionString(), logs: logs);
+        using var client = api.Client(Users.New());
+
+        foreach (var refused in await Task.WhenAll(Enumerable.Range(0, 30).Select(_ => client.List(Users.New()))))
+        {
+            using (refused)
+            {
+                Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
+            }
+        }
+
+        await Task.Delay(DatabaseUnavailableHandler.LogInterval * 1.2, TestContext.Current.CancellationToken);
+        using var later = await client.List(Users.New());
+
+        var lines = logs.Of(nameof(DatabaseUnavailableHandler), LogLevel.Warning);
+        // The burst's first refusal, one more if the burst outlasted a second on a slow machine, and the later one.
+        Assert.InRange(lines.Count, 2, 4);
+        // Yet every refusal is told: each line its own, and the ones of its kind since the line before.
+        Assert.Equal(31, lines.Sum(line => 1 + int.Parse(Regex.Match(line, @"\(and (\d+) more of this kind").Groups[1].Value, CultureInfo.InvariantCulture)));
     }
 
     [Fact]
