@@ -296,14 +296,17 @@ public sealed class ClusterOperations(NpgsqlDataSource db)
     }
 
     /// <summary>Whether the registered worker at that address may hold shards.</summary>
-    /// <exception cref="UnknownWorkerException">No worker is registered there: the coordinator (group 0) is none.</exception>
+    /// <exception cref="UnknownWorkerException">No worker is registered there: no node, or the coordinator.</exception>
     private async Task<bool> WorkerShouldHaveShardsAsync(NodeAddress worker, CancellationToken ct)
     {
         await using var select = Command(
-            "SELECT shouldhaveshards FROM pg_dist_node WHERE nodename = $1 AND nodeport = $2 AND noderole = 'primary' AND groupid <> 0");
+            "SELECT shouldhaveshards, groupid = 0 FROM pg_dist_node WHERE nodename = $1 AND nodeport = $2 AND noderole = 'primary'");
         select.Parameters.Add(new() { Value = worker.Host });
         select.Parameters.Add(new() { Value = worker.Port });
-        return await select.ExecuteScalarAsync(ct) as bool? ?? throw new UnknownWorkerException(worker);
+        await using var reader = await select.ExecuteReaderAsync(ct);
+        return await reader.ReadAsync(ct) && !reader.GetBoolean(1)
+            ? reader.GetBoolean(0)
+            : throw new UnknownWorkerException(worker, isCoordinator: reader.HasRows);
     }
 
     private async Task<int> ShardsOnAsync(NodeAddress worker, CancellationToken ct)
@@ -562,11 +565,15 @@ public sealed class ClusterChangeRefusedException(string message, Exception? inn
 /// <summary>A worker the coordinator cannot reach, or one that cannot take part in online shard moves.</summary>
 public sealed class WorkerNotReadyException(string message) : InvalidOperationException(message);
 
-/// <summary>No worker is registered at the address given.</summary>
-public sealed class UnknownWorkerException(NodeAddress worker)
-    : InvalidOperationException($"No worker is registered at {worker}; `cluster status` lists the nodes.")
+/// <summary>No worker is registered at the address given: no node at all, or the coordinator, which the node list shows too.</summary>
+public sealed class UnknownWorkerException(NodeAddress worker, bool isCoordinator = false)
+    : InvalidOperationException(isCoordinator
+        ? $"{worker} is the coordinator, not a worker: it holds no shards to drain, and the cluster cannot do without it."
+        : $"No worker is registered at {worker}; `cluster status` lists the nodes.")
 {
     public NodeAddress Worker { get; } = worker;
+
+    public bool IsCoordinator { get; } = isCoordinator;
 }
 
 /// <summary>A node as pg_dist_node lists it, with the count of its shard placements.</summary>

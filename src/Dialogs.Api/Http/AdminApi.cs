@@ -225,7 +225,7 @@ public static class AdminApi
         Problems.Status(StatusCodes.Status409Conflict, "A rebalance is running", e.Message);
 
     private static ProblemHttpResult NoSuchWorker(UnknownWorkerException e) =>
-        Problems.Status(StatusCodes.Status404NotFound, "No such worker", $"No worker is registered at {e.Worker}; GET {Prefix} lists the nodes.");
+        Problems.Status(StatusCodes.Status404NotFound, "No such worker", e.IsCoordinator ? e.Message : $"No worker is registered at {e.Worker}; GET {Prefix} lists the nodes.");
 
     private static bool TryParse(string address, out NodeAddress worker, out ProblemHttpResult invalid)
     {

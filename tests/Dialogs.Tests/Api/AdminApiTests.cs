@@ -193,6 +193,22 @@ public sealed class AdminApiTests(PlainPostgres plain, CitusCluster citus)
     }
 
     [Fact]
+    public async Task The_coordinators_address_is_no_worker_to_drain_or_remove_and_is_named_as_what_it_is()
+    {
+        using var admin = citus.Client(Users.New("ops"), "admin");
+        var coordinator = citus.Cluster.Coordinator.Address;
+
+        using var drain = await admin.PostAsync($"/admin/cluster/workers/{coordinator}/drain", null, Ct);
+        using var remove = await admin.DeleteAsync($"/admin/cluster/workers/{coordinator}", Ct);
+
+        foreach (var refused in (HttpResponseMessage[])[drain, remove])
+        {
+            Assert.StartsWith($"{coordinator} is the coordinator, not a worker",
+                (await DialogsApiContract.AssertProblem(refused, 404)).GetProperty("detail").GetString());
+        }
+    }
+
+    [Fact]
     public async Task HEAD_answers_as_GET_does_and_only_for_the_admin_role()
     {
         using var admin = citus.Client(Users.New("ops"), "admin");
