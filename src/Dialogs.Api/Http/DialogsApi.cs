@@ -19,6 +19,9 @@ public static class DialogsApi
     /// <summary>An idempotency key's characters run from the first visible ASCII one to the last (no space).</summary>
     public const char FirstIdempotencyKeyCharacter = '!', LastIdempotencyKeyCharacter = '~';
 
+    // Any message id is a position in any dialog, its own messages' or not: ids are ordered as their times are.
+    private const string CursorRule = "The cursor must be a message id, as a page returns it.";
+
     public static RouteGroupBuilder MapDialogsApi(this IEndpointRouteBuilder app)
     {
         var dialog = app.MapGroup("/dialog/{user_id}").WithTags("Dialogs").RequireAuthorization()
@@ -91,7 +94,8 @@ public static class DialogsApi
     public static async Task<Results<MessagePageResult, ProblemHttpResult>> ListAsync(
         [FromRoute(Name = "user_id"), StringLength(UserId.MaxLength, MinimumLength = 1), RegularExpression(UserId.Pattern)] string userId,
         [FromQuery] string? limit,
-        [FromQuery, Description("The id of a message: the page holds the messages older than it.")] string? before,
+        [FromQuery, Description("The id of a message: the page holds the messages older than it. Any message id is a "
+            + "position, one of another dialog's too: ids are ordered as the times they hold.")] string? before,
         [FromQuery, Description("The id of a message: the page holds the messages newer than it. Ids follow the order "
             + "messages were stored in, so polling after the newest id seen never skips one.")] string? after,
         HttpContext context,
@@ -134,50 +138,56 @@ public static class DialogsApi
     private static PageRequest? ParsePage(
         IQueryCollection query, string? limit, string? before, string? after, out Dictionary<string, string[]> errors)
     {
-        errors = [];
-        // The binder joins a repeated parameter's values with commas, or drops an empty one: what it makes of them
-        // would be judged as one value, and the error, if any, would blame the value rather than the repetition.
-        foreach (var name in (string[])[nameof(limit), nameof(before), nameof(after)])
-        {
-            if (query[name].Count > 1)
-            {
-                errors[name] = [$"Give {name} once."];
-            }
-        }
+        var found = new Dictionary<string, string[]>();
+        void Refuse(string name, string reason) => found[name] = found.TryGetValue(name, out var had) ? [.. had, reason] : [reason];
 
-        if (errors.Count > 0)
+        // Each parameter judged on its own, so that the 400 names every one that is wrong. The binder joins a repeated
+        // parameter's values with commas, or drops an empty one: a repeated one is refused as such, its values unread.
+        bool Once(string name)
         {
-            return null;
+            if (query[name].Count <= 1)
+            {
+                return true;
+            }
+
+            Refuse(name, $"Give {name} once.");
+            return false;
         }
 
         var size = PageRequest.DefaultLimit;
         // Digits checked first: int.TryParse also takes trailing NULs ("1%00").
-        if (limit is not null && (limit.AsSpan().ContainsAnyExceptInRange('0', '9')
-                                  || !int.TryParse(limit, NumberStyles.None, CultureInfo.InvariantCulture, out size)
-                                  || size is < 1 or > PageRequest.MaxLimit))
+        if (Once(nameof(limit)) && limit is not null && (limit.AsSpan().ContainsAnyExceptInRange('0', '9')
+                                                         || !int.TryParse(limit, NumberStyles.None, CultureInfo.InvariantCulture, out size)
+                                                         || size is < 1 or > PageRequest.MaxLimit))
         {
-            errors["limit"] = [$"limit must be a whole number from 1 to {PageRequest.MaxLimit}."];
+            Refuse(nameof(limit), $"limit must be a whole number from 1 to {PageRequest.MaxLimit}.");
+        }
+
+        var beforeId = default(MessageId);
+        var afterId = default(MessageId);
+        if (Once(nameof(before)) && before is not null && !MessageId.TryParse(before, out beforeId))
+        {
+            Refuse(nameof(before), CursorRule);
+        }
+
+        if (Once(nameof(after)) && after is not null && !MessageId.TryParse(after, out afterId))
+        {
+            Refuse(nameof(after), CursorRule);
         }
 
         if (before is not null && after is not null)
         {
-            errors["before"] = ["Give at most one of before and after."];
+            Refuse(nameof(before), "Give at most one of before and after.");
         }
 
-        var cursor = before ?? after;
-        var cursorId = default(MessageId);
-        if (cursor is not null && !MessageId.TryParse(cursor, out cursorId))
-        {
-            errors[before is not null ? "before" : "after"] = ["The cursor must be the id of a message."];
-        }
-
+        errors = found;
         if (errors.Count > 0)
         {
             return null;
         }
 
-        return after is not null ? new PageRequest(size, cursorId, PageDirection.Newer)
-            : before is not null ? new PageRequest(size, cursorId, PageDirection.Older)
+        return after is not null ? new PageRequest(size, afterId, PageDirection.Newer)
+            : before is not null ? new PageRequest(size, beforeId, PageDirection.Older)
             : PageRequest.Newest(size);
     }
 

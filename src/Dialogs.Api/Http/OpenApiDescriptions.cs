@@ -177,7 +177,8 @@ public static class OpenApiDescriptions
             Name = DialogsApi.IdempotencyKeyHeader,
             In = ParameterLocation.Header,
             Description = "Sending again with the same key and text returns the stored message and stores nothing new; "
-                          + "the same key with another text is 422.",
+                          + "the same key with another text is 422. A key is the sender's within one dialog: the same key "
+                          + "to another user_id is another send.",
             Schema = new OpenApiSchema
             {
                 Type = JsonSchemaType.String,

@@ -666,6 +666,21 @@ public abstract class DialogsApiContract(Database database)
         Assert.Equal($"Give {parameter} once.", await FieldError(await database.Client(alice).List(bob, query), parameter));
     }
 
+    [Theory]
+    [InlineData("?before=x&after=y", "after: The cursor must be a message id, as a page returns it.|before: The cursor must be a message id, as a page returns it.; Give at most one of before and after.")]
+    [InlineData("?limit=0&after=y&after=z", "after: Give after once.|limit: limit must be a whole number from 1 to 200.")]
+    [InlineData("?after=y&before=01a1ff9c-325d-7688-b396-daf262568e27", "after: The cursor must be a message id, as a page returns it.|before: Give at most one of before and after.")]
+    public async Task A_page_query_with_several_faults_is_400_naming_each(string query, string expected)
+    {
+        var (alice, bob) = (Users.New("alice"), Users.New("bob"));
+
+        using var response = await database.Client(alice).List(bob, query);
+
+        var errors = (await AssertProblem(response, 400)).GetProperty("errors").EnumerateObject()
+            .Select(error => $"{error.Name}: {string.Join("; ", error.Value.EnumerateArray().Select(reason => reason.GetString()))}").Order(StringComparer.Ordinal);
+        Assert.Equal(expected, string.Join('|', errors));
+    }
+
     [Fact]
     public async Task Health_openapi_and_alive_are_served()
     {
