@@ -256,9 +256,12 @@ public static class AdminApi
     /// statement that met the ended session may have followed others that took effect.
     /// </summary>
     private static async ValueTask<object?> ReadAgainAfterEndedSession(EndpointFilterInvocationContext context, EndpointFilterDelegate next) =>
-        HttpMethods.IsGet(context.HttpContext.Request.Method) || HttpMethods.IsHead(context.HttpContext.Request.Method)
+        IsRead(context.HttpContext.Request)
             ? await EndedSessions.RetriedOnceAsync(() => next(context).AsTask())
             : await next(context);
+
+    /// <summary>An admin request that changes nothing: a GET, or its HEAD.</summary>
+    public static bool IsRead(HttpRequest request) => HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method);
 
     /// <summary>On plain PostgreSQL there is no cluster to administer: a clear 409, not a 500.</summary>
     private static async ValueTask<object?> RefuseWithoutCitus(EndpointFilterInvocationContext context, EndpointFilterDelegate next)

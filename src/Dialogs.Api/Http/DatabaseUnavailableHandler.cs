@@ -95,7 +95,7 @@ public sealed partial class DatabaseUnavailableHandler(IProblemDetailsService pr
     }
 
     private static bool IsClusterChange(HttpRequest request) =>
-        request.Path.StartsWithSegments(AdminApi.Prefix) && !HttpMethods.IsGet(request.Method) && !HttpMethods.IsHead(request.Method);
+        request.Path.StartsWithSegments(AdminApi.Prefix) && !AdminApi.IsRead(request);
 
     private void LogThrottled(Exception fault)
     {
