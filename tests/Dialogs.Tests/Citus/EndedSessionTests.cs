@@ -14,8 +14,6 @@ namespace Dialogs.Tests.Citus;
 /// </summary>
 public sealed class EndedSessionTests(CitusCluster cluster)
 {
-    private const string IdleSessionsEnded = "Options=-c idle_session_timeout=300";
-
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
@@ -23,7 +21,7 @@ public sealed class EndedSessionTests(CitusCluster cluster)
     {
         cluster.Require();
         var logs = new CapturedLogs();
-        await using var api = new TestApi($"{cluster.ConnectionString};{IdleSessionsEnded}", logs: logs);
+        await using var api = ApiWhoseIdleSessionsEnd(logs);
         using var client = api.Client(Users.New("alice"));
         await client.SendOk(Users.New("bob"), "the pool has sessions");
 
@@ -38,7 +36,7 @@ public sealed class EndedSessionTests(CitusCluster cluster)
     public async Task The_clusters_overview_is_read_on_another_session_and_finds_every_node_reachable()
     {
         cluster.Require();
-        await using var api = new TestApi($"{cluster.ConnectionString};{IdleSessionsEnded}");
+        await using var api = ApiWhoseIdleSessionsEnd();
         using var admin = api.Client(Users.New("ops"), "admin");
 
         for (var poll = 0; poll < 3; poll++)
@@ -58,7 +56,7 @@ public sealed class EndedSessionTests(CitusCluster cluster)
     public async Task A_change_takes_its_turn_on_another_session()
     {
         cluster.Require();
-        await using var api = new TestApi($"{cluster.ConnectionString};{IdleSessionsEnded}");
+        await using var api = ApiWhoseIdleSessionsEnd();
         using var admin = api.Client(Users.New("ops"), "admin");
         var worker = cluster.Cluster.Workers[0];
 
@@ -68,4 +66,8 @@ public sealed class EndedSessionTests(CitusCluster cluster)
 
         Assert.True(again.IsSuccessStatusCode, $"{again.StatusCode}: {await again.Content.ReadAsStringAsync(Ct)}");
     }
+
+    /// <summary>An API whose sessions the coordinator ends after 300 ms idle.</summary>
+    private TestApi ApiWhoseIdleSessionsEnd(CapturedLogs? logs = null) =>
+        new($"{cluster.ConnectionString};Options=-c idle_session_timeout=300", logs: logs);
 }
