@@ -2,9 +2,11 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Dialogs.Api.Storage;
+using Dialogs.Cluster;
 using Dialogs.Local.Cluster;
 using Dialogs.Tests.Infrastructure;
 using Microsoft.Extensions.Logging;
+using Npgsql;
 
 namespace Dialogs.Tests.Citus;
 
@@ -65,6 +67,69 @@ public sealed class EndedSessionTests(CitusCluster cluster)
         using var again = await admin.PostAsJsonAsync("/admin/cluster/workers", new { host = LocalNode.Host, port = worker.Port }, Ct);
 
         Assert.True(again.IsSuccessStatusCode, $"{again.StatusCode}: {await again.Content.ReadAsStringAsync(Ct)}");
+    }
+
+    [Fact]
+    public async Task A_node_check_that_meets_an_ended_session_says_so_instead_of_calling_the_worker_out_of_reach()
+    {
+        cluster.Require();
+        var name = $"node-check-{Guid.NewGuid():N}";
+        await using var db = NpgsqlDataSource.Create($"{cluster.ConnectionString};Application Name={name};Maximum Pool Size=1");
+        var operations = new ClusterOperations(db);
+        var worker = NodeAddress.Parse(cluster.Cluster.Workers[0].Address);
+        await using (await db.OpenConnectionAsync(Ct))
+        {
+        }
+
+        // The pool's one session, idle, ended by an operator.
+        await cluster.Cluster.Coordinator.ExecuteAsync($"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = '{name}'");
+
+        // What the check met says nothing of the worker: it surfaces, for the caller to ask again on another session.
+        var ended = await Assert.ThrowsAsync<PostgresException>(() => operations.ReachesAsync(worker, Ct));
+        Assert.True(EndedSessions.Ended(ended), ended.SqlState);
+        Assert.True(await operations.ReachesAsync(worker, Ct));
+    }
+
+    [Fact]
+    public async Task A_change_whose_sessions_end_while_it_waits_its_turn_is_a_503_that_says_it_may_have_been_made_in_part()
+    {
+        cluster.Require();
+        var name = $"change-{Guid.NewGuid():N}";
+        await using var api = new TestApi($"{cluster.ConnectionString};Application Name={name}");
+        using var admin = api.Client(Users.New("ops"), "admin");
+        var worker = cluster.Cluster.Workers[0];
+
+        // Another change holds the turn, so this one's session waits for it, and is ended there, twice.
+        await using var other = await cluster.DataSource.OpenConnectionAsync(Ct);
+        await using var turn = await other.BeginTransactionAsync(Ct);
+        await using (var take = new NpgsqlCommand($"SELECT pg_advisory_xact_lock({ClusterOperations.ChangeLockKey})", other, turn))
+        {
+            await take.ExecuteNonQueryAsync(Ct);
+        }
+
+        var change = admin.PostAsJsonAsync("/admin/cluster/workers", new { host = LocalNode.Host, port = worker.Port }, Ct);
+        var first = await WaitingForTheTurnAsync(name, butNot: 0);
+        await cluster.Cluster.Coordinator.ExecuteAsync($"SELECT pg_terminate_backend({first})");
+        // The first is taken for a pooled session that had ended before the change began, and replaced.
+        var second = await WaitingForTheTurnAsync(name, butNot: first);
+        await cluster.Cluster.Coordinator.ExecuteAsync($"SELECT pg_terminate_backend({second})");
+
+        using var response = await change;
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Assert.NotNull(response.Headers.RetryAfter);
+        var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync(Ct)).RootElement;
+        Assert.Contains("may have been made in part", problem.GetProperty("detail").GetString());
+    }
+
+    /// <summary>The backend of the session named <paramref name="name"/> that waits for the change lock.</summary>
+    private async Task<int> WaitingForTheTurnAsync(string name, int butNot)
+    {
+        var pid = 0;
+        await Eventually.UntilAsync(async () => (pid = Convert.ToInt32(await cluster.Cluster.Coordinator.ExecuteAsync($"""
+            SELECT coalesce(max(pid), 0) FROM pg_stat_activity
+            WHERE application_name = '{name}' AND wait_event_type = 'Lock' AND pid <> {butNot}
+            """))) != 0, "the change to wait for its turn", Ct);
+        return pid;
     }
 
     /// <summary>An API whose sessions the coordinator ends after 300 ms idle.</summary>
