@@ -132,14 +132,9 @@ public sealed partial class LocalServiceTests
     }
 
     [Fact]
-    public async Task Down_stops_the_servers_of_nodes_whose_cluster_json_is_gone_and_leaves_their_data()
-    {
-        var folder = FolderForNodes().FullName;
-        var postgres = await PostgresInstallation.FindAsync();
-        var nodes = Path.Combine(folder, "nodes");
-        try
+    public Task Down_stops_the_servers_of_nodes_whose_cluster_json_is_gone_and_leaves_their_data() =>
+        WithPlainClusterAsync(async (folder, nodes, cluster) =>
         {
-            var cluster = await LocalCluster.CreateAsync(postgres, nodes, citus: false, workers: 0, Durability.Fast, Ct);
             File.Delete(Path.Combine(nodes, LocalCluster.StateFileName));
 
             var said = await new LocalTool(folder).RunAsync("down");
@@ -148,6 +143,35 @@ public sealed partial class LocalServiceTests
             Assert.Contains($"Stopped 1 PostgreSQL server(s) whose data lies in {nodes} without a cluster.json", Regex.Replace(said, @"\s+", " "));
             Assert.False(await cluster.Coordinator.IsRunningAsync(), "the node still runs");
             Assert.True(File.Exists(Path.Combine(nodes, cluster.Coordinator.Name, "data", "PG_VERSION")), "its data went");
+        });
+
+    [Fact]
+    public Task On_plain_PostgreSQL_add_worker_and_the_cluster_commands_say_there_is_no_cluster_to_manage_and_start_nothing() =>
+        WithPlainClusterAsync(async (folder, nodes, _) =>
+        {
+            var tool = new LocalTool(folder);
+            foreach (var command in (string[][])[["add-worker"], ["cluster", "status"], ["cluster", "rebalance"]])
+            {
+                var (exitCode, said) = await tool.RunToEndAsync(command);
+                Assert.True(exitCode == 1, $"`{string.Join(' ', command)}` exited with {exitCode}: {said}");
+                Assert.Contains("This local cluster is plain PostgreSQL", said);
+            }
+
+            Assert.Single(LocalCluster.Open(await PostgresInstallation.FindAsync(), nodes)!.Nodes);
+        });
+
+    /// <summary>
+    /// Runs <paramref name="test"/> on one plain PostgreSQL node, the cluster `up` makes where Citus is not installed,
+    /// given the service's folder and its nodes' folder; then stops every server there and deletes the folder.
+    /// </summary>
+    private static async Task WithPlainClusterAsync(Func<string, string, LocalCluster, Task> test)
+    {
+        var folder = FolderForNodes().FullName;
+        var postgres = await PostgresInstallation.FindAsync();
+        var nodes = Path.Combine(folder, "nodes");
+        try
+        {
+            await test(folder, nodes, await LocalCluster.CreateAsync(postgres, nodes, citus: false, workers: 0, Durability.Fast, Ct));
         }
         finally
         {
@@ -189,7 +213,7 @@ public sealed partial class LocalServiceTests
 
         public async Task<int> ExitCodeAsync(params string[] arguments) => (await RunToEndAsync(arguments)).ExitCode;
 
-        private async Task<(int ExitCode, string Output)> RunToEndAsync(string[] arguments)
+        public async Task<(int ExitCode, string Output)> RunToEndAsync(string[] arguments)
         {
             var start = new ProcessStartInfo("dotnet")
             {
