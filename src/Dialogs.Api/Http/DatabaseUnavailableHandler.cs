@@ -32,6 +32,12 @@ public sealed partial class DatabaseUnavailableHandler(IProblemDetailsService pr
     private static readonly string RetryAfterSeconds =
         Math.Ceiling(WorkerCircuit.OpenFor.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
 
+    /// <summary>
+    /// Where the database refuses the work until someone acts (a node read-only, a privilege taken away), which takes
+    /// minutes: every client coming back every 2 s would only be refused again, each time by the database.
+    /// </summary>
+    public static readonly TimeSpan OperatorRetryAfter = TimeSpan.FromSeconds(30);
+
     public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken ct)
     {
         if (!DatabaseErrors.IsTransient(exception) && !DatabaseErrors.NeedsOperator(exception))
@@ -40,8 +46,10 @@ public sealed partial class DatabaseUnavailableHandler(IProblemDetailsService pr
         }
 
         LogThrottled(exception);
+        // Not a schema the migrator is about to apply: a deployment's order, which passes within seconds.
+        var needsOperator = DatabaseErrors.NeedsOperator(exception) && !DatabaseErrors.IsSchemaMissing(exception);
         context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
-        context.Response.Headers.RetryAfter = RetryAfterSeconds;
+        context.Response.Headers.RetryAfter = needsOperator ? $"{OperatorRetryAfter.TotalSeconds:0}" : RetryAfterSeconds;
         var problem = new ProblemDetailsContext
         {
             HttpContext = context,
@@ -54,7 +62,7 @@ public sealed partial class DatabaseUnavailableHandler(IProblemDetailsService pr
                 Detail = "The database is temporarily unavailable for this request. Retry later.",
             },
         };
-        if (DatabaseErrors.NeedsOperator(exception) && !DatabaseErrors.IsSchemaMissing(exception))
+        if (needsOperator)
         {
             // Not a node out of reach: retrying changes nothing until someone changes the database.
             problem.ProblemDetails.Detail = "The database refused this request in the state it is in (a node read-only, "
