@@ -20,9 +20,12 @@ public sealed partial class DatabaseUnavailableHandler(IProblemDetailsService pr
     public static readonly TimeSpan LogInterval = TimeSpan.FromSeconds(1);
 
     // A fault refuses every request it touches: a worker's outage under load is thousands of 503s a minute, each for the
-    // same reason. Each kind (its SQLSTATE, or its exception's type: a few dozen at most) is logged once a second, with
-    // how many of its kind the line before stood for; the metrics (dialogs.db.failures) count every one.
+    // same reason. A kind of fault (its SQLSTATE or exception type, with its message: which node, which failure) is
+    // logged when it first comes, then as a count each second while it keeps coming, the last count when it stops; the
+    // metrics (dialogs.db.failures) count every one. Messages name nodes and failures, so the kinds are few; should
+    // they not be, the kinds past MaxKinds go by their SQLSTATE or type alone.
     private readonly ConcurrentDictionary<string, LoggedKind> _logged = new();
+    private const int MaxKinds = 256;
 
     /// <summary>The member of a send's 503 that says the message may have been stored.</summary>
     public const string OutcomeMember = "outcome";
@@ -107,28 +110,53 @@ public sealed partial class DatabaseUnavailableHandler(IProblemDetailsService pr
 
     private void LogThrottled(Exception fault)
     {
-        var kind = _logged.GetOrAdd(fault is PostgresException postgres ? postgres.SqlState : fault.GetType().Name, _ => new LoggedKind());
-        int unlogged;
+        var code = fault is PostgresException postgres ? postgres.SqlState : fault.GetType().Name;
+        var key = _logged.Count < MaxKinds ? $"{code} {fault.Message}" : code;
+        var kind = _logged.GetOrAdd(key, _ => new LoggedKind());
         lock (kind)
         {
-            if (kind.At is { } at && time.GetElapsedTime(at) < LogInterval)
+            if (kind.Window is not null)
             {
                 kind.Unlogged++;
+                kind.LastReason = fault.Message;
                 return;
             }
 
-            (kind.At, unlogged, kind.Unlogged) = (time.GetTimestamp(), kind.Unlogged, 0);
+            kind.Window = time.CreateTimer(_ => CloseWindow(kind), null, LogInterval, Timeout.InfiniteTimeSpan);
         }
 
-        LogUnavailable(logger, fault.Message, unlogged);
+        LogUnavailable(logger, fault.Message);
+    }
+
+    /// <summary>Logs how many came in the window ending now; while they keep coming, the next window opens.</summary>
+    private void CloseWindow(LoggedKind kind)
+    {
+        int unlogged;
+        string? reason;
+        lock (kind)
+        {
+            kind.Window?.Dispose();
+            (unlogged, reason, kind.Unlogged, kind.LastReason) = (kind.Unlogged, kind.LastReason, 0, null);
+            kind.Window = unlogged > 0 ? time.CreateTimer(_ => CloseWindow(kind), null, LogInterval, Timeout.InfiniteTimeSpan) : null;
+        }
+
+        if (unlogged > 0)
+        {
+            LogStillUnavailable(logger, unlogged, reason!);
+        }
     }
 
     private sealed class LoggedKind
     {
-        public long? At;
+        /// <summary>Open for a second after a line of this kind, while more of it are counted rather than logged.</summary>
+        public ITimer? Window;
         public int Unlogged;
+        public string? LastReason;
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Database unavailable, answering 503: {Reason} (and {Unlogged} more of this kind since its line before)")]
-    private static partial void LogUnavailable(ILogger logger, string reason, int unlogged);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Database unavailable, answering 503: {Reason}")]
+    private static partial void LogUnavailable(ILogger logger, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Database unavailable: {Count} more 503s of this kind in the last second, the last: {Reason}")]
+    private static partial void LogStillUnavailable(ILogger logger, int count, string reason);
 }

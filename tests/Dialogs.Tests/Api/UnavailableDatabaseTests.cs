@@ -1,12 +1,16 @@
 using System.Globalization;
 using System.Net;
+using System.Net.Sockets;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Dialogs.Api.Http;
 using Dialogs.Api.Storage;
 using Dialogs.Local.Cluster;
 using Dialogs.Tests.Infrastructure;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Npgsql;
 
 namespace Dialogs.Tests.Api;
 
@@ -47,7 +51,7 @@ public sealed class UnavailableDatabaseTests : IAsyncDisposable
     }
 
     [Fact]
-    public async Task A_fault_refusing_many_requests_is_logged_once_a_second_saying_how_many_it_stood_for()
+    public async Task A_fault_refusing_many_requests_is_logged_when_it_comes_then_counted_once_a_second_to_its_last()
     {
         // No schema: every request is a 503 at once, without retries.
         await using var nodes = await TemporaryCluster.StartAsync(await PostgresInstallation.FindAsync(), citus: false, workers: 0);
@@ -65,12 +69,43 @@ public sealed class UnavailableDatabaseTests : IAsyncDisposable
 
         await Task.Delay(DatabaseUnavailableHandler.LogInterval * 1.2, TestContext.Current.CancellationToken);
         using var later = await client.List(Users.New());
+        // The last second of the fault is told too, when nothing comes after it.
+        await Task.Delay(DatabaseUnavailableHandler.LogInterval * 1.5, TestContext.Current.CancellationToken);
 
         var lines = logs.Of(nameof(DatabaseUnavailableHandler), LogLevel.Warning);
-        // The burst's first refusal, one more if the burst outlasted a second on a slow machine, and the later one.
-        Assert.InRange(lines.Count, 2, 4);
-        // Yet every refusal is told: each line its own, and the ones of its kind since the line before.
-        Assert.Equal(31, lines.Sum(line => 1 + int.Parse(Regex.Match(line, @"\(and (\d+) more of this kind").Groups[1].Value, CultureInfo.InvariantCulture)));
+        // The burst's first refusal, then a count for each second the refusals kept coming in.
+        Assert.InRange(lines.Count, 3, 5);
+        Assert.StartsWith("Database unavailable, answering 503: ", lines[0]);
+        Assert.All(lines.Skip(1), line => Assert.Matches(@"^Database unavailable: \d+ more 503s of this kind in the last second, the last: ", line));
+        // Every refusal is told.
+        Assert.Equal(31, lines.Sum(line => Regex.Match(line, @"^Database unavailable: (\d+) more") is { Success: true } count
+            ? int.Parse(count.Groups[1].Value, CultureInfo.InvariantCulture) : 1));
+    }
+
+    [Fact]
+    public async Task Faults_of_different_nodes_are_logged_apart()
+    {
+        var logs = new CapturedLogs();
+        using var services = new ServiceCollection().AddOptions().AddProblemDetails().BuildServiceProvider();
+        using var loggers = new LoggerFactory([logs]);
+        var handler = new DatabaseUnavailableHandler(services.GetRequiredService<IProblemDetailsService>(), TimeProvider.System,
+            loggers.CreateLogger<DatabaseUnavailableHandler>());
+
+        foreach (var port in (int[])[1, 2, 1, 2, 1, 2])
+        {
+            var refused = new NpgsqlException($"Failed to connect to 127.0.0.1:{port}", new SocketException((int)SocketError.ConnectionRefused));
+            Assert.True(await handler.TryHandleAsync(new DefaultHttpContext(), refused, TestContext.Current.CancellationToken));
+        }
+
+        await Task.Delay(DatabaseUnavailableHandler.LogInterval * 1.5, TestContext.Current.CancellationToken);
+
+        var lines = logs.Of(nameof(DatabaseUnavailableHandler), LogLevel.Warning);
+        Assert.Equal(4, lines.Count);
+        foreach (var port in (int[])[1, 2])
+        {
+            Assert.Contains($"Database unavailable, answering 503: Failed to connect to 127.0.0.1:{port}", lines);
+            Assert.Contains($"Database unavailable: 2 more 503s of this kind in the last second, the last: Failed to connect to 127.0.0.1:{port}", lines);
+        }
     }
 
     [Fact]
