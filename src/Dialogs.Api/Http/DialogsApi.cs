@@ -19,8 +19,9 @@ public static class DialogsApi
     /// <summary>An idempotency key's characters run from the first visible ASCII one to the last (no space).</summary>
     public const char FirstIdempotencyKeyCharacter = '!', LastIdempotencyKeyCharacter = '~';
 
-    // Any message id is a position in any dialog, its own messages' or not: ids are ordered as their times are.
-    private const string CursorRule = "The cursor must be a message id, as a page returns it.";
+    // Any message id is a position in any dialog, its own messages' or not: ids are ordered as their times are. Named,
+    // since a detail joins the faults of every parameter.
+    private static string CursorRule(string name) => $"{name} must be a message id, as a page returns it.";
 
     public static RouteGroupBuilder MapDialogsApi(this IEndpointRouteBuilder app)
     {
@@ -167,17 +168,18 @@ public static class DialogsApi
         var afterId = default(MessageId);
         if (Once(nameof(before)) && before is not null && !MessageId.TryParse(before, out beforeId))
         {
-            Refuse(nameof(before), CursorRule);
+            Refuse(nameof(before), CursorRule(nameof(before)));
         }
 
         if (Once(nameof(after)) && after is not null && !MessageId.TryParse(after, out afterId))
         {
-            Refuse(nameof(after), CursorRule);
+            Refuse(nameof(after), CursorRule(nameof(after)));
         }
 
         if (before is not null && after is not null)
         {
             Refuse(nameof(before), "Give at most one of before and after.");
+            Refuse(nameof(after), "Give at most one of before and after.");
         }
 
         errors = found;

@@ -20,7 +20,8 @@ public static class Problems
         {
             Status = StatusCodes.Status400BadRequest,
             Title = "Invalid input",
-            Detail = string.Join(' ', errors.Values.SelectMany(messages => messages)),
+            // Each fault once: one that concerns two parameters (both cursors given) is listed under both.
+            Detail = string.Join(' ', errors.Values.SelectMany(messages => messages).Distinct()),
         });
 
     public static ProblemHttpResult Status(int status, string title, string detail) =>

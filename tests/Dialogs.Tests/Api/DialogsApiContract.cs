@@ -667,18 +667,25 @@ public abstract class DialogsApiContract(Database database)
     }
 
     [Theory]
-    [InlineData("?before=x&after=y", "after: The cursor must be a message id, as a page returns it.|before: The cursor must be a message id, as a page returns it.; Give at most one of before and after.")]
+    [InlineData("?before=x&after=y", "after: after must be a message id, as a page returns it.; Give at most one of before and after."
+        + "|before: before must be a message id, as a page returns it.; Give at most one of before and after.")]
     [InlineData("?limit=0&after=y&after=z", "after: Give after once.|limit: limit must be a whole number from 1 to 200.")]
-    [InlineData("?after=y&before=01a1ff9c-325d-7688-b396-daf262568e27", "after: The cursor must be a message id, as a page returns it.|before: Give at most one of before and after.")]
+    [InlineData("?after=y&before=01a1ff9c-325d-7688-b396-daf262568e27",
+        "after: after must be a message id, as a page returns it.; Give at most one of before and after.|before: Give at most one of before and after.")]
     public async Task A_page_query_with_several_faults_is_400_naming_each(string query, string expected)
     {
         var (alice, bob) = (Users.New("alice"), Users.New("bob"));
 
         using var response = await database.Client(alice).List(bob, query);
 
-        var errors = (await AssertProblem(response, 400)).GetProperty("errors").EnumerateObject()
+        var problem = await AssertProblem(response, 400);
+        var errors = problem.GetProperty("errors").EnumerateObject()
             .Select(error => $"{error.Name}: {string.Join("; ", error.Value.EnumerateArray().Select(reason => reason.GetString()))}").Order(StringComparer.Ordinal);
         Assert.Equal(expected, string.Join('|', errors));
+        // The detail tells each fault once, also one listed under both cursors.
+        var detail = problem.GetProperty("detail").GetString()!;
+        Assert.All(problem.GetProperty("errors").EnumerateObject().SelectMany(error => error.Value.EnumerateArray()).Select(reason => reason.GetString()!),
+            reason => Assert.Equal(detail.IndexOf(reason, StringComparison.Ordinal), detail.LastIndexOf(reason, StringComparison.Ordinal)));
     }
 
     [Fact]
