@@ -113,16 +113,16 @@ public sealed class ClusterOperations(NpgsqlDataSource db)
         {
             // The coordinator is in pg_dist_node too (group 0); answering its id would pass it off as a worker.
             case { IsCoordinator: true }:
-                throw new WorkerNotReadyException($"{worker} is the coordinator; a worker is another PostgreSQL server.");
+                throw new WorkerNotReadyException(IsTheCoordinator(worker));
             case { TakesShards: false } drained when takeShardsAgain:
-                await RefuseWhileRebalanceRunsAsync($"add {worker} again", ct);
+                await RefuseWhileRebalanceRunsAsync($"add {worker} again once it is over", ct);
                 await SetShouldHaveShardsAsync(worker, true, ct);
                 return new RegisteredWorker(drained.Id, TakesShards: true);
             case { } node:
                 return new RegisteredWorker(node.Id, node.TakesShards);
         }
 
-        await RefuseWhileRebalanceRunsAsync($"add {worker}", ct);
+        await RefuseWhileRebalanceRunsAsync($"add {worker} once it is over", ct);
         await RefuseRegisteredServerAsync(worker, ct);
         await using var add = Command("SELECT citus_add_node($1, $2)");
         add.Parameters.Add(new() { Value = worker.Host });
@@ -134,10 +134,15 @@ public sealed class ClusterOperations(NpgsqlDataSource db)
         catch (PostgresException e) when (!EndedSessions.Ended(e))
         {
             // Citus could not make it a worker, for one because it lacks the citus extension; nothing was registered.
-            // (A session ended under it says nothing of the worker, and may have registered it.)
-            throw new WorkerNotReadyException($"Citus could not add worker {worker}: {e.MessageText}");
+            // (A session ended under it says nothing of the worker, and may have registered it.) The coordinator under
+            // another name than its own (localhost for 127.0.0.1) is known to Citus only here, by its own words.
+            throw new WorkerNotReadyException(e.MessageText.StartsWith("Node cannot add itself as a worker", StringComparison.Ordinal)
+                ? IsTheCoordinator(worker)
+                : $"Citus could not add worker {worker}: {e.MessageText}");
         }
     }
+
+    private static string IsTheCoordinator(NodeAddress worker) => $"{worker} is the coordinator; a worker is another PostgreSQL server.";
 
     /// <summary>
     /// Refuses a registered worker under another name (localhost for 127.0.0.1, a second DNS name) or a physical replica
@@ -209,7 +214,7 @@ public sealed class ClusterOperations(NpgsqlDataSource db)
     public async Task<long?> StartRebalanceAsync(CancellationToken ct)
     {
         await using var turn = await TakeTurnAsync(ct);
-        await RefuseWhileRebalanceRunsAsync("start another", ct);
+        await RefuseWhileRebalanceRunsAsync("start another once it is over", ct);
         return await StartJobAsync("SELECT citus_rebalance_start(shard_transfer_mode => 'auto')", ct);
     }
 
@@ -227,7 +232,8 @@ public sealed class ClusterOperations(NpgsqlDataSource db)
         await using var turn = await TakeTurnAsync(ct);
         var wasTakingShards = await WorkerShouldHaveShardsAsync(worker, ct);
         // Before the mark: set for a moment under a running job that moves shards onto the worker, it would fail a move.
-        await RefuseWhileRebalanceRunsAsync($"drain {worker}", ct);
+        // A worker marked already is being drained: any job moves shards off a worker that should have none.
+        await RefuseWhileRebalanceRunsAsync(wasTakingShards ? $"drain {worker} once it is over" : $"it moves the shards of {worker} away, which is marked drained already", ct);
         // Citus would refuse too, in words about replication factors.
         if (!await AnotherWorkerTakesShardsAsync(worker, ct))
         {
@@ -255,7 +261,7 @@ public sealed class ClusterOperations(NpgsqlDataSource db)
         await using var turn = await TakeTurnAsync(ct);
         // Refuses an unknown node and the coordinator, which citus_remove_node would take out of the metadata too.
         await WorkerShouldHaveShardsAsync(worker, ct);
-        await RefuseWhileRebalanceRunsAsync($"remove {worker}", ct);
+        await RefuseWhileRebalanceRunsAsync($"remove {worker} once it is over", ct);
         // Citus's own refusal names one shard, in words with a typo and a hint to undistribute the tables.
         if (await ShardsOnAsync(worker, ct) is > 0 and var shards)
         {
@@ -285,13 +291,13 @@ public sealed class ClusterOperations(NpgsqlDataSource db)
     /// them back at the next rebalance. Called in the turn, so no job started by these operations slips in between.
     /// </summary>
     /// <exception cref="RebalanceAlreadyRunningException">A rebalance job is running.</exception>
-    private async Task RefuseWhileRebalanceRunsAsync(string change, CancellationToken ct)
+    private async Task RefuseWhileRebalanceRunsAsync(string then, CancellationToken ct)
     {
         await using var running = Command(
             "SELECT min(job_id) FROM pg_dist_background_job WHERE job_type = 'rebalance' AND state NOT IN ('finished', 'failed', 'cancelled')");
         if (await running.ExecuteScalarAsync(ct) is long job)
         {
-            throw new RebalanceAlreadyRunningException($"A rebalance is already running as job {job}: {change} once it is over.");
+            throw new RebalanceAlreadyRunningException($"A rebalance is already running as job {job}: {then}.");
         }
     }
 
@@ -568,7 +574,7 @@ public sealed class WorkerNotReadyException(string message) : InvalidOperationEx
 /// <summary>No worker is registered at the address given: no node at all, or the coordinator, which the node list shows too.</summary>
 public sealed class UnknownWorkerException(NodeAddress worker, bool isCoordinator = false)
     : InvalidOperationException(isCoordinator
-        ? $"{worker} is the coordinator, not a worker: it holds no shards to drain, and the cluster cannot do without it."
+        ? $"{worker} is the coordinator, not a worker: it is neither drained nor removed, since the cluster cannot do without it."
         : $"No worker is registered at {worker}; `cluster status` lists the nodes.")
 {
     public NodeAddress Worker { get; } = worker;

@@ -203,7 +203,7 @@ public sealed class AdminApiTests(PlainPostgres plain, CitusCluster citus)
 
         foreach (var refused in (HttpResponseMessage[])[drain, remove])
         {
-            Assert.StartsWith($"{coordinator} is the coordinator, not a worker",
+            Assert.Equal($"{coordinator} is the coordinator, not a worker: it is neither drained nor removed, since the cluster cannot do without it.",
                 (await DialogsApiContract.AssertProblem(refused, 404)).GetProperty("detail").GetString());
         }
     }

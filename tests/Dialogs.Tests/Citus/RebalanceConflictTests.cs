@@ -49,6 +49,13 @@ public sealed class RebalanceConflictTests
         // to end (a full run failed so, its add accepted).
         var another = await nodes.Cluster.AddWorkerAsync();
         var drain = await operations.DrainWorkerAsync(NodeAddress.Parse(worker.Address), Ct) ?? throw new InvalidOperationException("nothing to drain");
+        // Draining it again: under way already, not one to ask for once the job is over.
+        using (var again = await http.PostAsync($"/admin/cluster/workers/{worker.Address}/drain", null, Ct))
+        {
+            Assert.Contains($"it moves the shards of {worker.Address} away, which is marked drained already", await again.Content.ReadAsStringAsync(Ct));
+            await DialogsApiContract.AssertProblem(again, (int)HttpStatusCode.Conflict);
+        }
+
         await AssertRefusedAsync(await http.PostAsJsonAsync("/admin/cluster/workers", new { host = LocalNode.Host, port = worker.Port }, Ct));
         await AssertRefusedAsync(await http.PostAsJsonAsync("/admin/cluster/workers", new { host = LocalNode.Host, port = another.Port }, Ct));
         await AssertEndsSucceededAsync(drain);

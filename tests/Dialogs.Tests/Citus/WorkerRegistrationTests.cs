@@ -79,10 +79,14 @@ public sealed class WorkerRegistrationTests
         await DialogsApiContract.AssertProblem(unknownDrained, 404);
         await DialogsApiContract.AssertProblem(await admin.DeleteAsync($"/admin/cluster/workers/{unknown}", Ct), 404);
         await DialogsApiContract.AssertProblem(await admin.DeleteAsync($"/admin/cluster/workers/{coordinator}", Ct), 404);
-        using var coordinatorAdded = await admin.PostAsJsonAsync("/admin/cluster/workers",
-            new { host = LocalNode.Host, port = nodes.Cluster.Coordinator.Port }, Ct);
-        Assert.Contains("is the coordinator", await coordinatorAdded.Content.ReadAsStringAsync(Ct));
-        await DialogsApiContract.AssertProblem(coordinatorAdded, 422);
+        foreach (var host in (string[])[LocalNode.Host, "localhost"])
+        {
+            using var coordinatorAdded = await admin.PostAsJsonAsync("/admin/cluster/workers", new { host, port = nodes.Cluster.Coordinator.Port }, Ct);
+            Assert.Contains($"{host}:{nodes.Cluster.Coordinator.Port} is the coordinator; a worker is another PostgreSQL server.",
+                await coordinatorAdded.Content.ReadAsStringAsync(Ct));
+            await DialogsApiContract.AssertProblem(coordinatorAdded, 422);
+        }
+
         using var workerRenamed = await admin.PostAsJsonAsync("/admin/cluster/workers",
             new { host = "localhost", port = nodes.Cluster.Workers[0].Port }, Ct);
         Assert.Contains($"is the PostgreSQL server registered as worker {worker}", await workerRenamed.Content.ReadAsStringAsync(Ct));
