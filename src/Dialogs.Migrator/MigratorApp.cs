@@ -41,6 +41,8 @@ public static partial class MigratorApp
         // Of the service defaults, the log and the telemetry alone: a console host serves no health checks or problems.
         builder.ConfigureConsoleLog();
         builder.ConfigureOpenTelemetry();
+        // A run that ends by itself: no "Application started. Press Ctrl+C to shut down." around a cluster status.
+        builder.Services.Configure<ConsoleLifetimeOptions>(options => options.SuppressStatusMessages = true);
         using var host = builder.Build();
         var loggers = host.Services.GetRequiredService<ILoggerFactory>();
         string connectionString;
