@@ -86,4 +86,4 @@ public sealed class ProcessMemorySampler : IAsyncDisposable
 }
 
 /// <summary>A process's peak resident memory as sampled, and as the kernel recorded it, in MiB.</summary>
-public sealed record MemoryReading(double PeakRssMb, double HighWaterMb, int Samples);
+public sealed record MemoryReading(double PeakRssMib, double HighWaterMib, int Samples);

@@ -154,7 +154,7 @@ public static class ServiceReport
             "cluster", ReportColumn.Number("peak VmRSS (sampled)"), ReportColumn.Number("VmHWM"), ReportColumn.Number("samples"));
         foreach (var cluster in report.Clusters)
         {
-            table.AddRow(cluster.Kind.ToString(), Figures.Whole(cluster.ApiMemory.PeakRssMb), Figures.Whole(cluster.ApiMemory.HighWaterMb),
+            table.AddRow(cluster.Kind.ToString(), Figures.Whole(cluster.ApiMemory.PeakRssMib), Figures.Whole(cluster.ApiMemory.HighWaterMib),
                 $"{cluster.ApiMemory.Samples}");
         }
 

@@ -39,7 +39,7 @@ public static class Targets
         foreach (var cluster in clusters)
         {
             // The readings are MiB (kB/1024, as /proc gives them); the target is in MB.
-            var peakMib = Math.Max(cluster.ApiMemory.PeakRssMb, cluster.ApiMemory.HighWaterMb);
+            var peakMib = Math.Max(cluster.ApiMemory.PeakRssMib, cluster.ApiMemory.HighWaterMib);
             var peakMb = peakMib * 1024 * 1024 / 1_000_000;
             // No sample means nothing was read (the process gone, /proc unreadable): not a peak of 0.
             var sampled = cluster.ApiMemory.Samples > 0;
