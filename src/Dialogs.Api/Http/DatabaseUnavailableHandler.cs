@@ -20,10 +20,9 @@ public sealed partial class DatabaseUnavailableHandler(IProblemDetailsService pr
     public static readonly TimeSpan LogInterval = TimeSpan.FromSeconds(1);
 
     // A fault refuses every request it touches: a worker's outage under load is thousands of 503s a minute, each for the
-    // same reason. A kind of fault (its SQLSTATE or exception type, with its message: which node, which failure) is
-    // logged when it first comes, then as a count each second while it keeps coming, the last count when it stops; the
-    // metrics (dialogs.db.failures) count every one. Messages name nodes and failures, so the kinds are few; should
-    // they not be, the kinds past MaxKinds go by their SQLSTATE or type alone.
+    // same reason. A kind of fault (KindOf: which node, which failure) is logged when it first comes, then as a count
+    // each second while it keeps coming, the last count when it stops; the metrics (dialogs.db.failures) count every
+    // one. A kind is kept while it comes, and a second after.
     private readonly ConcurrentDictionary<string, LoggedKind> _logged = new();
     private const int MaxKinds = 256;
 
@@ -32,14 +31,14 @@ public sealed partial class DatabaseUnavailableHandler(IProblemDetailsService pr
     public const string UnknownOutcome = "unknown";
 
     // A worker found unreachable is refused for this long (its circuit); a retry sooner would only be refused again.
-    private static readonly string RetryAfterSeconds =
-        Math.Ceiling(WorkerCircuit.OpenFor.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
+    private static readonly string RetryAfterSeconds = Seconds(WorkerCircuit.OpenFor);
 
     /// <summary>
-    /// Where the database refuses the work until someone acts (a node read-only, a privilege taken away), which takes
-    /// minutes: every client coming back every 2 s would only be refused again, each time by the database.
+    /// Where the database refuses the work until a person acts (<see cref="DatabaseErrors.WaitsForSomeone"/>), which
+    /// takes minutes: every client coming back every 2 s would only be refused again, each time by the database.
     /// </summary>
     public static readonly TimeSpan OperatorRetryAfter = TimeSpan.FromSeconds(30);
+    private static readonly string OperatorRetryAfterSeconds = Seconds(OperatorRetryAfter);
 
     public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken ct)
     {
@@ -49,10 +48,8 @@ public sealed partial class DatabaseUnavailableHandler(IProblemDetailsService pr
         }
 
         LogThrottled(exception);
-        // Not a schema the migrator is about to apply: a deployment's order, which passes within seconds.
-        var needsOperator = DatabaseErrors.NeedsOperator(exception) && !DatabaseErrors.IsSchemaMissing(exception);
         context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
-        context.Response.Headers.RetryAfter = needsOperator ? $"{OperatorRetryAfter.TotalSeconds:0}" : RetryAfterSeconds;
+        context.Response.Headers.RetryAfter = DatabaseErrors.WaitsForSomeone(exception) ? OperatorRetryAfterSeconds : RetryAfterSeconds;
         var problem = new ProblemDetailsContext
         {
             HttpContext = context,
@@ -65,7 +62,8 @@ public sealed partial class DatabaseUnavailableHandler(IProblemDetailsService pr
                 Detail = "The database is temporarily unavailable for this request. Retry later.",
             },
         };
-        if (needsOperator)
+        // Not a schema the migrator is about to apply: a deployment's order, which passes within seconds.
+        if (DatabaseErrors.NeedsOperator(exception) && !DatabaseErrors.IsSchemaMissing(exception))
         {
             // Not a node out of reach: retrying changes nothing until someone changes the database.
             problem.ProblemDetails.Detail = "The database refused this request in the state it is in (a node read-only, "
@@ -74,9 +72,9 @@ public sealed partial class DatabaseUnavailableHandler(IProblemDetailsService pr
         else if (IsClusterChange(context.Request) && exception is PostgresException ended && EndedSessions.Ended(ended))
         {
             // No node out of reach: the coordinator ended the session midway (a restart, an operator), and what ran
-            // before it stands.
+            // before it stands; or ended it twice while the change waited its turn, and nothing ran.
             problem.ProblemDetails.Detail = "The coordinator ended the session this change ran on (a restart, or an operator), "
-                + $"so it may have been made in part. GET {AdminApi.Prefix} shows the cluster as it is now; retry the change if it still needs making.";
+                + $"so it may have been made in part, or not at all. GET {AdminApi.Prefix} shows the cluster as it is now; retry the change if it still needs making.";
         }
         else if (IsClusterChange(context.Request))
         {
@@ -110,9 +108,7 @@ public sealed partial class DatabaseUnavailableHandler(IProblemDetailsService pr
 
     private void LogThrottled(Exception fault)
     {
-        var code = fault is PostgresException postgres ? postgres.SqlState : fault.GetType().Name;
-        var key = _logged.Count < MaxKinds ? $"{code} {fault.Message}" : code;
-        var kind = _logged.GetOrAdd(key, _ => new LoggedKind());
+        var kind = _logged.GetOrAdd(KindOf(fault), key => new LoggedKind(key));
         lock (kind)
         {
             if (kind.Window is not null)
@@ -122,10 +118,35 @@ public sealed partial class DatabaseUnavailableHandler(IProblemDetailsService pr
                 return;
             }
 
-            kind.Window = time.CreateTimer(_ => CloseWindow(kind), null, LogInterval, Timeout.InfiniteTimeSpan);
+            kind.Window = OpenWindow(kind);
         }
 
         LogUnavailable(logger, fault.Message);
+    }
+
+    /// <summary>
+    /// Its SQLSTATE or type with its message, which names the node and the failure; but a dialog's own crowd, whose
+    /// message names the dialog, is one kind for every dialog, and past <see cref="MaxKinds"/> live kinds (a burst of
+    /// messages unforeseen) the SQLSTATE or type alone.
+    /// </summary>
+    private string KindOf(Exception fault)
+    {
+        var code = fault is PostgresException postgres ? postgres.SqlState : fault.GetType().Name;
+        return fault is NoTurnException { AtDialog: true } || _logged.Count >= MaxKinds ? code : $"{code} {fault.Message}";
+    }
+
+    private ITimer OpenWindow(LoggedKind kind)
+    {
+        // Without the refused request's context: a count line would carry its trace and log scopes, for as long as the fault lasts.
+        if (ExecutionContext.IsFlowSuppressed())
+        {
+            return time.CreateTimer(_ => CloseWindow(kind), null, LogInterval, Timeout.InfiniteTimeSpan);
+        }
+
+        using (ExecutionContext.SuppressFlow())
+        {
+            return time.CreateTimer(_ => CloseWindow(kind), null, LogInterval, Timeout.InfiniteTimeSpan);
+        }
     }
 
     /// <summary>Logs how many came in the window ending now; while they keep coming, the next window opens.</summary>
@@ -137,7 +158,13 @@ public sealed partial class DatabaseUnavailableHandler(IProblemDetailsService pr
         {
             kind.Window?.Dispose();
             (unlogged, reason, kind.Unlogged, kind.LastReason) = (kind.Unlogged, kind.LastReason, 0, null);
-            kind.Window = unlogged > 0 ? time.CreateTimer(_ => CloseWindow(kind), null, LogInterval, Timeout.InfiniteTimeSpan) : null;
+            kind.Window = unlogged > 0 ? OpenWindow(kind) : null;
+            if (kind.Window is null)
+            {
+                // Over: forgotten, so that only the kinds of the last second are kept. (One that comes again meanwhile,
+                // on this instance, opens its own window; at worst its first line is logged twice.)
+                _logged.TryRemove(new KeyValuePair<string, LoggedKind>(kind.Key, kind));
+            }
         }
 
         if (unlogged > 0)
@@ -146,13 +173,17 @@ public sealed partial class DatabaseUnavailableHandler(IProblemDetailsService pr
         }
     }
 
-    private sealed class LoggedKind
+    private sealed class LoggedKind(string key)
     {
+        public string Key { get; } = key;
+
         /// <summary>Open for a second after a line of this kind, while more of it are counted rather than logged.</summary>
         public ITimer? Window;
         public int Unlogged;
         public string? LastReason;
     }
+
+    private static string Seconds(TimeSpan wait) => Math.Ceiling(wait.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Database unavailable, answering 503: {Reason}")]
     private static partial void LogUnavailable(ILogger logger, string reason);

@@ -96,12 +96,20 @@ public static class DatabaseErrors
     /// taken away, a file it cannot open, data it finds corrupt. Not worth retrying within a request, yet the service
     /// is unavailable, not broken: a 503, and the same request succeeds once it is put right.
     /// </summary>
-    public static bool NeedsOperator(Exception exception) => IsSchemaMissing(exception)
+    public static bool NeedsOperator(Exception exception) => IsSchemaMissing(exception) || WaitsForSomeone(exception)
         || exception is PostgresException { SqlState: var code }
-           && (code is PostgresErrorCodes.ReadOnlySqlTransaction or PostgresErrorCodes.InsufficientPrivilege
-                   or PostgresErrorCodes.InvalidCatalogName or PostgresErrorCodes.DataCorrupted or PostgresErrorCodes.IndexCorrupted
-               || code.StartsWith("28", StringComparison.Ordinal)   // invalid authorization: a login refused
+           && (code is PostgresErrorCodes.ReadOnlySqlTransaction
                || code.StartsWith("58", StringComparison.Ordinal)); // system errors: a file missing or unreadable
+
+    /// <summary>
+    /// What only a person puts right, in minutes at best: a login or a privilege taken away, a database gone, data
+    /// found corrupt. Not a read-only node, which a failover may end within seconds, nor a file the server could not
+    /// open for a moment, nor a schema the migrator is about to apply.
+    /// </summary>
+    public static bool WaitsForSomeone(Exception exception) => exception is PostgresException { SqlState: var code }
+        && (code is PostgresErrorCodes.InsufficientPrivilege or PostgresErrorCodes.InvalidCatalogName
+                or PostgresErrorCodes.DataCorrupted or PostgresErrorCodes.IndexCorrupted
+            || code.StartsWith("28", StringComparison.Ordinal)); // invalid authorization: a login refused
 
     /// <summary>
     /// The store's schema is not there, or not all of it: the API runs ahead of the migrator (a first deployment, or
