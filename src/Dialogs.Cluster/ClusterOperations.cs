@@ -113,7 +113,7 @@ public sealed class ClusterOperations(NpgsqlDataSource db)
         {
             // The coordinator is in pg_dist_node too (group 0); answering its id would pass it off as a worker.
             case { IsCoordinator: true }:
-                throw new WorkerNotReadyException(IsTheCoordinator(worker));
+                throw new WorkerNotReadyException($"{worker} is the coordinator; a worker is another PostgreSQL server.");
             case { TakesShards: false } drained when takeShardsAgain:
                 await RefuseWhileRebalanceRunsAsync($"add {worker} again once it is over", ct);
                 await SetShouldHaveShardsAsync(worker, true, ct);
@@ -134,27 +134,24 @@ public sealed class ClusterOperations(NpgsqlDataSource db)
         catch (PostgresException e) when (!EndedSessions.Ended(e))
         {
             // Citus could not make it a worker, for one because it lacks the citus extension; nothing was registered.
-            // (A session ended under it says nothing of the worker, and may have registered it.) The coordinator under
-            // another name than its own (localhost for 127.0.0.1) is known to Citus only here, by its own words.
-            throw new WorkerNotReadyException(e.MessageText.StartsWith("Node cannot add itself as a worker", StringComparison.Ordinal)
-                ? IsTheCoordinator(worker)
-                : $"Citus could not add worker {worker}: {e.MessageText}");
+            // (A session ended under it says nothing of the worker, and may have registered it.)
+            throw new WorkerNotReadyException($"Citus could not add worker {worker}: {e.MessageText}");
         }
     }
 
-    private static string IsTheCoordinator(NodeAddress worker) => $"{worker} is the coordinator; a worker is another PostgreSQL server.";
-
     /// <summary>
-    /// Refuses a registered worker under another name (localhost for 127.0.0.1, a second DNS name) or a physical replica
-    /// of one, told by the system identifier a server keeps for life and its replicas share. Citus would try to add it,
-    /// fail to sync its metadata to a server it already holds with a "distributed deadlock", and burn a node id.
+    /// Refuses a registered worker, or the coordinator, under another name (localhost for 127.0.0.1, a second DNS name)
+    /// or a physical replica of one, told by the system identifier a server keeps for life and its replicas share.
+    /// Citus would try to add a worker again, fail to sync its metadata to a server it already holds with a
+    /// "distributed deadlock", and burn a node id; the coordinator, it refuses in words of its own, a node id burnt too.
     /// </summary>
     private async Task RefuseRegisteredServerAsync(NodeAddress worker, CancellationToken ct)
     {
         await using var same = Command("""
             SELECT w.nodename, w.nodeport
-            FROM master_run_on_worker(ARRAY[$1], ARRAY[$2], ARRAY[$3], false) candidate, run_command_on_workers($3) w
-            WHERE candidate.success AND w.success AND w.result = candidate.result
+            FROM master_run_on_worker(ARRAY[$1], ARRAY[$2], ARRAY[$3], false) candidate
+            LEFT JOIN run_command_on_workers($3) w ON w.success AND w.result = candidate.result
+            WHERE candidate.success AND (w.nodename IS NOT NULL OR candidate.result = (SELECT system_identifier::text FROM pg_control_system()))
             LIMIT 1
             """);
         same.Parameters.Add(new() { Value = worker.Host });
@@ -163,8 +160,9 @@ public sealed class ClusterOperations(NpgsqlDataSource db)
         await using var reader = await same.ExecuteReaderAsync(ct);
         if (await reader.ReadAsync(ct))
         {
-            throw new WorkerNotReadyException(
-                $"{worker} is the PostgreSQL server registered as worker {new NodeAddress(reader.GetString(0), reader.GetInt32(1))}, or a replica of it.");
+            throw new WorkerNotReadyException(reader.IsDBNull(0)
+                ? $"{worker} is the coordinator's PostgreSQL server, or a replica of it; a worker is another PostgreSQL server."
+                : $"{worker} is the PostgreSQL server registered as worker {new NodeAddress(reader.GetString(0), reader.GetInt32(1))}, or a replica of it.");
         }
     }
 
@@ -233,7 +231,7 @@ public sealed class ClusterOperations(NpgsqlDataSource db)
         var wasTakingShards = await WorkerShouldHaveShardsAsync(worker, ct);
         // Before the mark: set for a moment under a running job that moves shards onto the worker, it would fail a move.
         // A worker marked already is being drained: any job moves shards off a worker that should have none.
-        await RefuseWhileRebalanceRunsAsync(wasTakingShards ? $"drain {worker} once it is over" : $"it moves the shards of {worker} away, which is marked drained already", ct);
+        await RefuseWhileRebalanceRunsAsync(wasTakingShards ? $"drain {worker} once it is over" : $"{worker} is marked drained already, and that job moves away any shards it holds", ct);
         // Citus would refuse too, in words about replication factors.
         if (!await AnotherWorkerTakesShardsAsync(worker, ct))
         {
@@ -291,13 +289,13 @@ public sealed class ClusterOperations(NpgsqlDataSource db)
     /// them back at the next rebalance. Called in the turn, so no job started by these operations slips in between.
     /// </summary>
     /// <exception cref="RebalanceAlreadyRunningException">A rebalance job is running.</exception>
-    private async Task RefuseWhileRebalanceRunsAsync(string then, CancellationToken ct)
+    private async Task RefuseWhileRebalanceRunsAsync(string advice, CancellationToken ct)
     {
         await using var running = Command(
             "SELECT min(job_id) FROM pg_dist_background_job WHERE job_type = 'rebalance' AND state NOT IN ('finished', 'failed', 'cancelled')");
         if (await running.ExecuteScalarAsync(ct) is long job)
         {
-            throw new RebalanceAlreadyRunningException($"A rebalance is already running as job {job}: {then}.");
+            throw new RebalanceAlreadyRunningException($"A rebalance is already running as job {job}: {advice}.");
         }
     }
 
