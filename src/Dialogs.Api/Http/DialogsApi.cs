@@ -178,8 +178,9 @@ public static class DialogsApi
 
         if (before is not null && after is not null)
         {
-            Refuse(nameof(before), "Give at most one of before and after.");
-            Refuse(nameof(after), "Give at most one of before and after.");
+            const string OneCursor = "Give at most one of before and after.";
+            Refuse(nameof(before), OneCursor);
+            Refuse(nameof(after), OneCursor);
         }
 
         errors = found;

@@ -685,7 +685,8 @@ public abstract class DialogsApiContract(Database database)
         // The detail tells each fault once, also one listed under both cursors.
         var detail = problem.GetProperty("detail").GetString()!;
         Assert.All(problem.GetProperty("errors").EnumerateObject().SelectMany(error => error.Value.EnumerateArray()).Select(reason => reason.GetString()!),
-            reason => Assert.Equal(detail.IndexOf(reason, StringComparison.Ordinal), detail.LastIndexOf(reason, StringComparison.Ordinal)));
+            reason => Assert.True(detail.IndexOf(reason, StringComparison.Ordinal) is >= 0 and var at
+                                  && at == detail.LastIndexOf(reason, StringComparison.Ordinal), $"\"{reason}\" not once in \"{detail}\""));
     }
 
     [Fact]

@@ -155,8 +155,11 @@ public sealed partial class LocalServiceTests
                 var (exitCode, said) = await tool.RunToEndAsync(command);
                 Assert.True(exitCode == 1, $"`{string.Join(' ', command)}` exited with {exitCode}: {said}");
                 Assert.Contains("This local cluster is plain PostgreSQL", said);
+                Assert.DoesNotContain("Started", said);
             }
 
+            // No worker was started, not even one stopped and deleted again.
+            Assert.Equal(["postgres"], Directory.GetDirectories(nodes).Select(Path.GetFileName));
             Assert.Single(LocalCluster.Open(await PostgresInstallation.FindAsync(), nodes)!.Nodes);
         });
 
