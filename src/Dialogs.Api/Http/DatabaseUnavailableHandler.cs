@@ -37,8 +37,7 @@ public sealed partial class DatabaseUnavailableHandler(IProblemDetailsService pr
     /// Where the database refuses the work until a person acts (<see cref="DatabaseErrors.WaitsForSomeone"/>), which
     /// takes minutes: every client coming back every 2 s would only be refused again, each time by the database.
     /// </summary>
-    public static readonly TimeSpan OperatorRetryAfter = TimeSpan.FromSeconds(30);
-    private static readonly string OperatorRetryAfterSeconds = Seconds(OperatorRetryAfter);
+    private static readonly string OperatorRetryAfterSeconds = Seconds(TimeSpan.FromSeconds(30));
 
     public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken ct)
     {
@@ -137,15 +136,16 @@ public sealed partial class DatabaseUnavailableHandler(IProblemDetailsService pr
 
     private ITimer OpenWindow(LoggedKind kind)
     {
-        // Without the refused request's context: a count line would carry its trace and log scopes, for as long as the fault lasts.
-        if (ExecutionContext.IsFlowSuppressed())
+        // Without the refused request's context: a count line would carry its trace and log scopes, for as long as the
+        // fault lasts. (SuppressFlow refuses where the flow is suppressed already.)
+        AsyncFlowControl? suppressed = ExecutionContext.IsFlowSuppressed() ? null : ExecutionContext.SuppressFlow();
+        try
         {
             return time.CreateTimer(_ => CloseWindow(kind), null, LogInterval, Timeout.InfiniteTimeSpan);
         }
-
-        using (ExecutionContext.SuppressFlow())
+        finally
         {
-            return time.CreateTimer(_ => CloseWindow(kind), null, LogInterval, Timeout.InfiniteTimeSpan);
+            suppressed?.Undo();
         }
     }
 
