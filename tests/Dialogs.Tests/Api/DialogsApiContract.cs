@@ -31,6 +31,18 @@ public abstract class DialogsApiContract(Database database)
     }
 
     [Fact]
+    public async Task The_paths_fixed_segments_match_in_any_case_and_with_a_trailing_slash_as_the_README_says()
+    {
+        var (alice, bob) = (Users.New("alice"), Users.New("bob"));
+        using var client = database.Client(alice);
+
+        using var sent = await client.PostAsJsonAsync($"/DIALOG/{bob}/Send/", new { text = "routed" }, Ct);
+        Assert.Equal(HttpStatusCode.OK, sent.StatusCode);
+
+        Assert.Equal(["routed"], (await client.GetFromJsonAsync<List<DialogMessage>>($"/Dialog/{bob}/LIST/", Ct))!.Select(message => message.Text));
+    }
+
+    [Fact]
     public async Task A_messages_created_at_is_when_it_was_stored_not_when_its_send_was_accepted()
     {
         var (alice, bob) = (Users.New("alice"), Users.New("bob"));
