@@ -24,7 +24,7 @@ public sealed partial class DatabaseUnavailableHandler(IProblemDetailsService pr
     // each second while it keeps coming, the last count when it stops; the metrics (dialogs.db.failures) count every
     // one. A kind is kept while it comes, and a second after.
     private readonly ConcurrentDictionary<string, LoggedKind> _logged = new();
-    private const int MaxKinds = 256;
+    internal const int MaxKinds = 256;
 
     /// <summary>The member of a send's 503 that says the message may have been stored.</summary>
     public const string OutcomeMember = "outcome";

@@ -1,17 +1,12 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Net;
-using System.Net.Sockets;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Dialogs.Api.Http;
 using Dialogs.Api.Storage;
 using Dialogs.Local.Cluster;
 using Dialogs.Tests.Infrastructure;
-using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Npgsql;
 
 namespace Dialogs.Tests.Api;
 
@@ -80,47 +75,6 @@ public sealed class UnavailableDatabaseTests : IAsyncDisposable
         // Every refusal is told.
         Assert.Equal(30, lines.Sum(line => Regex.Match(line, @"^Database unavailable: (\d+) more") is { Success: true } count
             ? int.Parse(count.Groups[1].Value, CultureInfo.InvariantCulture) : 1));
-    }
-
-    [Fact]
-    public async Task Faults_of_different_nodes_are_logged_apart_and_every_dialogs_own_crowd_as_one_outside_any_request()
-    {
-        var logs = new CapturedLogs();
-        using var services = new ServiceCollection().AddOptions().AddProblemDetails().BuildServiceProvider();
-        using var loggers = new LoggerFactory([logs]);
-        var handler = new DatabaseUnavailableHandler(services.GetRequiredService<IProblemDetailsService>(), TimeProvider.System,
-            loggers.CreateLogger<DatabaseUnavailableHandler>());
-        Exception[] faults =
-        [
-            .. ((int[])[1, 2, 1, 2, 1, 2]).Select(port =>
-                new NpgsqlException($"Failed to connect to 127.0.0.1:{port}", new SocketException((int)SocketError.ConnectionRefused))),
-            .. ((string[])["one", "two", "three"]).Select(dialog => new NoTurnException($"Dialog {dialog} kept its requests at work", atDialog: true)),
-        ];
-
-        using (var request = new Activity("a request").Start())
-        {
-            foreach (var fault in faults)
-            {
-                Assert.True(await handler.TryHandleAsync(new DefaultHttpContext(), fault, TestContext.Current.CancellationToken));
-            }
-        }
-
-        await Task.Delay(DatabaseUnavailableHandler.LogInterval * 1.5, TestContext.Current.CancellationToken);
-
-        var lines = logs.Traced(nameof(DatabaseUnavailableHandler), LogLevel.Warning);
-        Assert.Equal(6, lines.Count);
-        foreach (var port in (int[])[1, 2])
-        {
-            Assert.Contains(lines, line => line.Message == $"Database unavailable, answering 503: Failed to connect to 127.0.0.1:{port}");
-            Assert.Contains(lines, line => line.Message ==
-                $"Database unavailable: 2 more 503s of this kind in the last second, the last: Failed to connect to 127.0.0.1:{port}");
-        }
-
-        Assert.Contains(lines, line => line.Message == "Database unavailable, answering 503: Dialog one kept its requests at work; refused without trying.");
-        // Logged a second later, by no request: not in the trace of the first one refused.
-        var counted = Assert.Single(lines, line => line.Message.Contains("more 503s of this kind in the last second, the last: Dialog three", StringComparison.Ordinal));
-        Assert.StartsWith("Database unavailable: 2 more", counted.Message);
-        Assert.All(lines.Where(line => line.Message.Contains(" more 503s", StringComparison.Ordinal)), line => Assert.Null(line.Trace));
     }
 
     [Fact]
