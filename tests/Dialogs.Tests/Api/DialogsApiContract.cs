@@ -712,6 +712,8 @@ public abstract class DialogsApiContract(Database database)
         Assert.Contains("/dialog/{user_id}/send", document);
         Assert.Contains("/dialog/{user_id}/list", document);
         var paths = JsonDocument.Parse(document).RootElement.GetProperty("paths");
+        // HEAD is served wherever GET is, and described once, as its GET.
+        Assert.All(paths.EnumerateObject(), path => Assert.False(path.Value.TryGetProperty("head", out _), $"{path.Name} describes HEAD"));
         var list = paths.GetProperty("/dialog/{user_id}/list").GetProperty("get");
         Assert.Equal("array", OkSchema(list).GetProperty("type").GetString());
         var sent = OkSchema(paths.GetProperty("/dialog/{user_id}/send").GetProperty("post"));

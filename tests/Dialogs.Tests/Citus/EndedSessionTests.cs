@@ -52,6 +52,11 @@ public sealed class EndedSessionTests(CitusCluster cluster)
             Assert.All(nodes, node => Assert.True(node.GetProperty("reachable").GetBoolean() && node.GetProperty("bytes").ValueKind == JsonValueKind.Number,
                 $"{node}"));
         }
+
+        // HEAD is a read as well, read again as its GET.
+        await Task.Delay(TimeSpan.FromMilliseconds(700), Ct);
+        using var head = await admin.SendAsync(new HttpRequestMessage(HttpMethod.Head, "/admin/cluster"), Ct);
+        Assert.Equal(HttpStatusCode.OK, head.StatusCode);
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
+using System.Text.RegularExpressions;
 using Dialogs.Cluster;
 using Dialogs.LoadVerifier.Cluster;
 using Dialogs.Local.Cluster;
@@ -34,12 +35,12 @@ public sealed class RebalanceConflictTests
 
         var running = await admin.StartRebalanceAsync(Ct) ?? throw new InvalidOperationException("Citus found nothing to move onto the new worker.");
         // Each shard move sets up logical replication, so the job runs for seconds; these requests come milliseconds later.
-        await AssertRefusedAsync(await http.PostAsync("/admin/cluster/rebalance", null, Ct));
+        await AssertRefusedAsync(await http.PostAsync("/admin/cluster/rebalance", null, Ct), "start another once it is over");
         // A drain of the very worker the running job moves shards onto is refused too, and must leave it able to take
         // them: a mark left behind would fail the running job's moves. So must a removal: the job would keep retrying
         // its moves onto a node that no longer exists, and hold off every later change.
-        await AssertRefusedAsync(await http.PostAsync($"/admin/cluster/workers/{worker.Address}/drain", null, Ct));
-        await AssertRefusedAsync(await http.DeleteAsync($"/admin/cluster/workers/{worker.Address}", Ct));
+        await AssertRefusedAsync(await http.PostAsync($"/admin/cluster/workers/{worker.Address}/drain", null, Ct), $"drain {worker.Address} once it is over");
+        await AssertRefusedAsync(await http.DeleteAsync($"/admin/cluster/workers/{worker.Address}", Ct), $"remove {worker.Address} once it is over");
         await AssertEndsSucceededAsync(running.JobId);
         var moved = Node(await operations.GetStatusAsync(Ct), worker.Address);
         Assert.True(moved is { ShouldHaveShards: true, Shards: > 0 }, $"the new worker ended as {moved}");
@@ -56,8 +57,10 @@ public sealed class RebalanceConflictTests
             await DialogsApiContract.AssertProblem(again, (int)HttpStatusCode.Conflict);
         }
 
-        await AssertRefusedAsync(await http.PostAsJsonAsync("/admin/cluster/workers", new { host = LocalNode.Host, port = worker.Port }, Ct));
-        await AssertRefusedAsync(await http.PostAsJsonAsync("/admin/cluster/workers", new { host = LocalNode.Host, port = another.Port }, Ct));
+        await AssertRefusedAsync(await http.PostAsJsonAsync("/admin/cluster/workers", new { host = LocalNode.Host, port = worker.Port }, Ct),
+            $"add {worker.Address} again once it is over");
+        await AssertRefusedAsync(await http.PostAsJsonAsync("/admin/cluster/workers", new { host = LocalNode.Host, port = another.Port }, Ct),
+            $"add {another.Address} once it is over");
         await AssertEndsSucceededAsync(drain);
         var status = await operations.GetStatusAsync(Ct);
         var drained = Node(status, worker.Address);
@@ -132,11 +135,12 @@ public sealed class RebalanceConflictTests
         }
     }
 
-    private static async Task AssertRefusedAsync(HttpResponseMessage answer)
+    /// <summary>A 409 naming the running job, with the advice of the change refused.</summary>
+    private static async Task AssertRefusedAsync(HttpResponseMessage answer, string advice)
     {
         using (answer)
         {
-            Assert.Contains("A rebalance is already running as job", await answer.Content.ReadAsStringAsync(Ct));
+            Assert.Matches($@"A rebalance is already running as job \d+: {Regex.Escape(advice)}\.", await answer.Content.ReadAsStringAsync(Ct));
             await DialogsApiContract.AssertProblem(answer, (int)HttpStatusCode.Conflict);
         }
     }

@@ -141,6 +141,7 @@ public sealed partial class LocalServiceTests
 
             // As one line: the console wraps a line this long at its width.
             Assert.Contains($"Stopped 1 PostgreSQL server(s) whose data lies in {nodes} without a cluster.json", Regex.Replace(said, @"\s+", " "));
+            Assert.DoesNotContain("nothing to stop", said);
             Assert.False(await cluster.Coordinator.IsRunningAsync(), "the node still runs");
             Assert.True(File.Exists(Path.Combine(nodes, cluster.Coordinator.Name, "data", "PG_VERSION")), "its data went");
         });

@@ -87,6 +87,23 @@ public sealed class DatabaseErrorsTests
         Assert.Equal(needsOperator, DatabaseErrors.NeedsOperator(error));
     }
 
+    /// <summary>Of those, what only a person puts right: its 503 says to come back in 30 s, not 2.</summary>
+    [Theory]
+    [InlineData(PostgresErrorCodes.InsufficientPrivilege, "permission denied for table messages", true)]
+    [InlineData(PostgresErrorCodes.InvalidAuthorizationSpecification, "role \"dialogs\" is not permitted to log in", true)]
+    [InlineData(PostgresErrorCodes.InvalidPassword, "password authentication failed for user \"dialogs\"", true)]
+    [InlineData(PostgresErrorCodes.InvalidCatalogName, "database \"dialogs\" does not exist", true)]
+    [InlineData(PostgresErrorCodes.DataCorrupted, "invalid page in block 0 of relation base/16384/17456", true)]
+    [InlineData(PostgresErrorCodes.IndexCorrupted, "index \"messages_pkey\" contains unexpected zero page at block 0", true)]
+    [InlineData(PostgresErrorCodes.ReadOnlySqlTransaction, "cannot execute INSERT in a read-only transaction", false)] // a failover may end it
+    [InlineData(PostgresErrorCodes.UndefinedFile, "could not open file \"base/16384/17456\": No such file or directory", false)]
+    [InlineData(PostgresErrorCodes.UndefinedTable, "relation \"messages\" does not exist", false)] // the migrator is on its way
+    [InlineData(PostgresErrorCodes.ConnectionFailure, "connection to the remote node postgres@127.0.0.1:45479 failed", false)]
+    public void Only_what_a_person_puts_right_waits_for_someone(string sqlState, string message, bool waits)
+    {
+        Assert.Equal(waits, DatabaseErrors.WaitsForSomeone(new PostgresException(message, "ERROR", "ERROR", sqlState)));
+    }
+
     public static TheoryData<Exception, bool> SendFailures => new()
     {
         // Sent, never answered: a hung worker commits the insert when it runs again.

@@ -1,10 +1,17 @@
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Console;
+using Microsoft.Extensions.Options;
 using OpenTelemetry;
 
 namespace Dialogs.Tests.Telemetry;
 
-/// <summary>Without an OTLP endpoint nothing is collected or exported: no SDK, no batching, no failed exports.</summary>
+/// <summary>
+/// Without an OTLP endpoint nothing is collected or exported: no SDK, no batching, no failed exports. Console lines start
+/// with their time in UTC, unless configuration chose a formatter or a format of its own.
+/// </summary>
 public sealed class ServiceDefaultsTests
 {
     [Theory]
@@ -19,5 +26,28 @@ public sealed class ServiceDefaultsTests
         builder.ConfigureOpenTelemetry();
 
         Assert.Equal(collected, builder.Services.Any(service => service.ServiceType == typeof(OpenTelemetrySdk)));
+    }
+
+    [Theory]
+    [InlineData(null, null, "simple", "yyyy-MM-dd HH:mm:ss.fff 'UTC' ", true)]
+    [InlineData("json", null, "json", "yyyy-MM-dd HH:mm:ss.fff 'UTC' ", true)]
+    [InlineData(null, "HH:mm:ss ", "simple", "HH:mm:ss ", false)]
+    public void Console_lines_start_with_their_UTC_time_unless_configuration_chose_a_formatter_or_format(
+        string? formatter, string? format, string expectedFormatter, string expectedFormat, bool utc)
+    {
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Logging:Console:FormatterName"] = formatter,
+            ["Logging:Console:FormatterOptions:TimestampFormat"] = format,
+        });
+        builder.Logging.AddConfiguration(builder.Configuration.GetSection("Logging")).AddConsole();
+
+        builder.ConfigureConsoleLog();
+
+        using var host = builder.Build();
+        Assert.Equal(expectedFormatter, host.Services.GetRequiredService<IOptions<ConsoleLoggerOptions>>().Value.FormatterName);
+        var simple = host.Services.GetRequiredService<IOptions<SimpleConsoleFormatterOptions>>().Value;
+        Assert.Equal((expectedFormat, utc), (simple.TimestampFormat, simple.UseUtcTimestamp));
     }
 }
