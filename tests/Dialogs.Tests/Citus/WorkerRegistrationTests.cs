@@ -66,6 +66,36 @@ public sealed class WorkerRegistrationTests
     }
 
     [Fact]
+    public async Task A_worker_whose_registration_loses_its_session_is_a_503_that_says_it_may_have_been_made_in_part_not_a_422()
+    {
+        await using var nodes = await TemporaryCluster.StartCitusAsync(workers: 1, shardCount: 4, "the ended registration test", Ct);
+        var name = $"registration-{Guid.NewGuid():N}";
+        await using var api = new TestApi($"{nodes.Cluster.Coordinator.ConnectionString()};Application Name={name}");
+        using var admin = api.Client(Users.New("ops"), "admin");
+        var worker = await nodes.Cluster.AddWorkerAsync();
+
+        // Its checks read the node list; citus_add_node writes it, and waits behind this lock, where it is ended.
+        await using var db = NpgsqlDataSource.Create(nodes.Cluster.Coordinator.ConnectionString());
+        await using var holder = await db.OpenConnectionAsync(Ct);
+        await using var hold = await holder.BeginTransactionAsync(Ct);
+        await using (var lockNodes = new NpgsqlCommand("LOCK TABLE pg_dist_node IN EXCLUSIVE MODE", holder, hold))
+        {
+            await lockNodes.ExecuteNonQueryAsync(Ct);
+        }
+
+        var adding = admin.PostAsJsonAsync("/admin/cluster/workers", new { host = LocalNode.Host, port = worker.Port }, Ct);
+        var waiting = 0;
+        await Eventually.UntilAsync(async () => (waiting = Convert.ToInt32(await nodes.Cluster.Coordinator.ExecuteAsync(
+            $"SELECT coalesce(max(pid), 0) FROM pg_stat_activity WHERE application_name = '{name}' AND wait_event_type = 'Lock'"))) != 0,
+            "citus_add_node to wait for the node list", Ct);
+        await nodes.Cluster.Coordinator.ExecuteAsync($"SELECT pg_terminate_backend({waiting})");
+
+        using var added = await adding;
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, added.StatusCode);
+        Assert.Contains("may have been made in part, or not at all.", await added.Content.ReadAsStringAsync(Ct));
+    }
+
+    [Fact]
     public async Task Nodes_that_are_no_new_worker_and_changes_Citus_refuses_are_answered_4xx_and_change_nothing()
     {
         await using var nodes = await TemporaryCluster.StartCitusAsync(workers: 1, shardCount: 4, "the worker drain test", Ct);
