@@ -113,11 +113,9 @@ public sealed class EndedSessionTests(CitusCluster cluster)
         }
 
         var change = admin.PostAsJsonAsync("/admin/cluster/workers", new { host = LocalNode.Host, port = worker.Port }, Ct);
-        var first = await WaitingForTheTurnAsync(name, butNot: 0);
-        await cluster.Cluster.Coordinator.ExecuteAsync($"SELECT pg_terminate_backend({first})");
+        var first = await cluster.Cluster.Coordinator.EndWaitingSessionAsync(name, "the change to wait for its turn");
         // The first is taken for a pooled session that had ended before the change began, and replaced.
-        var second = await WaitingForTheTurnAsync(name, butNot: first);
-        await cluster.Cluster.Coordinator.ExecuteAsync($"SELECT pg_terminate_backend({second})");
+        await cluster.Cluster.Coordinator.EndWaitingSessionAsync(name, "the change to wait for its turn again", butNot: first);
 
         using var response = await change;
         Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
@@ -125,17 +123,6 @@ public sealed class EndedSessionTests(CitusCluster cluster)
         var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync(Ct)).RootElement;
         // Nothing ran, which the API cannot tell from a session ended midway.
         Assert.Contains("may have been made in part, or not at all.", problem.GetProperty("detail").GetString());
-    }
-
-    /// <summary>The backend of the session named <paramref name="name"/> that waits for the change lock.</summary>
-    private async Task<int> WaitingForTheTurnAsync(string name, int butNot)
-    {
-        var pid = 0;
-        await Eventually.UntilAsync(async () => (pid = Convert.ToInt32(await cluster.Cluster.Coordinator.ExecuteAsync($"""
-            SELECT coalesce(max(pid), 0) FROM pg_stat_activity
-            WHERE application_name = '{name}' AND wait_event_type = 'Lock' AND pid <> {butNot}
-            """))) != 0, "the change to wait for its turn", Ct);
-        return pid;
     }
 
     /// <summary>An API whose sessions the coordinator ends after 300 ms idle.</summary>

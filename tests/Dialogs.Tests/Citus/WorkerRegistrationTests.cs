@@ -84,11 +84,7 @@ public sealed class WorkerRegistrationTests
         }
 
         var adding = admin.PostAsJsonAsync("/admin/cluster/workers", new { host = LocalNode.Host, port = worker.Port }, Ct);
-        var waiting = 0;
-        await Eventually.UntilAsync(async () => (waiting = Convert.ToInt32(await nodes.Cluster.Coordinator.ExecuteAsync(
-            $"SELECT coalesce(max(pid), 0) FROM pg_stat_activity WHERE application_name = '{name}' AND wait_event_type = 'Lock'"))) != 0,
-            "citus_add_node to wait for the node list", Ct);
-        await nodes.Cluster.Coordinator.ExecuteAsync($"SELECT pg_terminate_backend({waiting})");
+        await nodes.Cluster.Coordinator.EndWaitingSessionAsync(name, "citus_add_node to wait for the node list");
 
         using var added = await adding;
         Assert.Equal(HttpStatusCode.ServiceUnavailable, added.StatusCode);

@@ -18,6 +18,22 @@ public static class NodeSql
         return await command.ExecuteScalarAsync(Ct);
     }
 
+    /// <summary>
+    /// Terminates the backend of a session named <paramref name="applicationName"/> (other than <paramref name="butNot"/>)
+    /// once it waits for a lock, as an operator's pg_terminate_backend would.
+    /// </summary>
+    /// <returns>The backend's process id.</returns>
+    public static async Task<int> EndWaitingSessionAsync(this LocalNode node, string applicationName, string what, int butNot = 0)
+    {
+        var pid = 0;
+        await Eventually.UntilAsync(async () => (pid = Convert.ToInt32(await node.ExecuteAsync($"""
+            SELECT coalesce(max(pid), 0) FROM pg_stat_activity
+            WHERE application_name = '{applicationName}' AND wait_event_type = 'Lock' AND pid <> {butNot}
+            """))) != 0, what, Ct);
+        await node.ExecuteAsync($"SELECT pg_terminate_backend({pid})");
+        return pid;
+    }
+
     /// <summary>Restarts the node with wal_level=replica, on which no shard can move online.</summary>
     public static async Task RestartWithReplicaWalAsync(this LocalNode node)
     {
