@@ -4,6 +4,8 @@ using Dialogs.Api.Storage;
 using Dialogs.Cluster;
 
 var builder = WebApplication.CreateBuilder(args);
+// No "Server: Kestrel" on every answer: no client needs it, and it tells a prober what runs here.
+builder.WebHost.ConfigureKestrel(kestrel => kestrel.AddServerHeader = false);
 
 builder.AddServiceDefaults();
 builder.AddMessageStore();

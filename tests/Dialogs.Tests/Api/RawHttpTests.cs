@@ -12,7 +12,8 @@ namespace Dialogs.Tests.Api;
 /// <summary>
 /// Requests only raw bytes can make, sent to the API on Kestrel (the in-memory test server parses no HTTP, and
 /// HttpClient drops an empty header value): a body that breaks its own framing, header values a client library would
-/// drop or merge. The client's fault, answered as such, never a 500, and nothing stored.
+/// drop or merge. The client's fault, answered as such, never a 500, and nothing stored. Also what only Kestrel
+/// writes: its headers.
 /// </summary>
 public sealed class RawHttpTests(PlainPostgres plain) : IAsyncLifetime
 {
@@ -31,6 +32,16 @@ public sealed class RawHttpTests(PlainPostgres plain) : IAsyncLifetime
         using var client = _api.Client();
         _address = client.BaseAddress!;
         return ValueTask.CompletedTask;
+    }
+
+    [Fact]
+    public async Task An_answer_names_no_server_software()
+    {
+        using var client = _api.Client(Alice);
+        using var page = await client.GetAsync($"/dialog/{Bob}/list", Ct);
+
+        Assert.Equal(200, (int)page.StatusCode);
+        Assert.Empty(page.Headers.Server);
     }
 
     [Theory]
