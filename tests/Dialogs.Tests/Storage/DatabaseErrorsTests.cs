@@ -24,84 +24,65 @@ public sealed class DatabaseErrorsTests
     }
 
     /// <summary>
-    /// A fault of the infrastructure that may pass is retried, and a 503 if it persists. Nothing else is retried: a
-    /// defect of the statement or the data, which a retry only repeats and which must show as one (a 500), or a state
-    /// of the database that only an operator ends (<see cref="DatabaseErrors.NeedsOperator"/>, a 503 at once).
+    /// How each database error is answered. A fault of the infrastructure that may pass is retried, and a 503 if it
+    /// persists. A state of the database that refuses the work until someone acts needs an operator: a 503 at once,
+    /// without a retry, and one that only a person puts right (minutes at best) waits for someone: its 503 says to come
+    /// back in 30 s, not 2. Anything else is a defect of the statement or the data, which a retry only repeats and which
+    /// must show as one: a 500. One row per error, so that each is seen against all three questions.
     /// </summary>
+    public static TheoryData<string, string, bool, bool, bool> DatabaseFaults => new()
+    {
+        // SQLSTATE, message: retried, needs an operator, waits for someone.
+        // Faults that may pass.
+        { PostgresErrorCodes.ConnectionFailure, "connection to the remote node postgres@127.0.0.1:45479 failed", true, false, false },
+        { PostgresErrorCodes.SqlClientUnableToEstablishSqlConnection, "could not connect", true, false, false },
+        { PostgresErrorCodes.TooManyConnections, "sorry, too many clients already", true, false, false },
+        { PostgresErrorCodes.OutOfMemory, "out of memory", true, false, false },
+        { PostgresErrorCodes.AdminShutdown, "terminating connection due to administrator command", true, false, false },
+        { PostgresErrorCodes.CrashShutdown, "terminating connection because of crash of another server process", true, false, false },
+        { PostgresErrorCodes.CannotConnectNow, "the database system is starting up", true, false, false },
+        { "57P05", "terminating connection due to idle-session timeout", true, false, false },
+        { PostgresErrorCodes.SerializationFailure, "could not serialize access due to concurrent update", true, false, false },
+        { PostgresErrorCodes.DeadlockDetected, "deadlock detected", true, false, false },
+        { PostgresErrorCodes.LockNotAvailable, "canceling statement due to lock timeout", true, false, false },
+        { PostgresErrorCodes.QueryCanceled, "canceling statement due to statement timeout", true, false, false },
+        { PostgresErrorCodes.UndefinedTable, "relation \"public.messages_102008\" does not exist", true, false, false }, // a shard placement dropped after a move
+        // A file the server could not read: retried, and an operator's if it persists.
+        { PostgresErrorCodes.IoError, "could not read block 0 in file", true, true, false },
+        // Refused until someone acts, within seconds: a failover, the migrator on its way, a file back in place.
+        { PostgresErrorCodes.ReadOnlySqlTransaction, "cannot execute INSERT in a read-only transaction", false, true, false },
+        { PostgresErrorCodes.UndefinedTable, "relation \"messages\" does not exist", false, true, false },
+        { PostgresErrorCodes.UndefinedFunction, "function dialog_message_id(uuid) does not exist", false, true, false },
+        { PostgresErrorCodes.UndefinedFile, "could not open file \"base/16384/17456\": No such file or directory", false, true, false },
+        // Refused until a person puts it right.
+        { PostgresErrorCodes.InsufficientPrivilege, "permission denied for table messages", false, true, true },
+        { PostgresErrorCodes.InsufficientPrivilege, "could not open file \"base/16384/17456\": Permission denied", false, true, true },
+        { PostgresErrorCodes.InvalidAuthorizationSpecification, "role \"dialogs\" is not permitted to log in", false, true, true },
+        { PostgresErrorCodes.InvalidPassword, "password authentication failed for user \"dialogs\"", false, true, true },
+        { PostgresErrorCodes.InvalidCatalogName, "database \"dialogs\" does not exist", false, true, true },
+        { PostgresErrorCodes.DataCorrupted, "invalid page in block 0 of relation base/16384/17456", false, true, true },
+        { PostgresErrorCodes.IndexCorrupted, "index \"messages_pkey\" contains unexpected zero page at block 0", false, true, true },
+        // Defects.
+        { PostgresErrorCodes.UndefinedTable, "relation \"dialog_settings\" does not exist", false, false, false },
+        { PostgresErrorCodes.UndefinedFunction, "function dialog_message_id(uuid, uuid) does not exist", false, false, false }, // the service's own call wrong
+        { PostgresErrorCodes.UniqueViolation, "duplicate key value violates unique constraint \"messages_pkey\"", false, false, false },
+        { PostgresErrorCodes.CheckViolation, "new row for relation \"messages\" violates check constraint", false, false, false },
+        { PostgresErrorCodes.NotNullViolation, "null value in column \"body\" violates not-null constraint", false, false, false },
+        { PostgresErrorCodes.SyntaxError, "syntax error at or near \"FROM\"", false, false, false },
+        { PostgresErrorCodes.InvalidTextRepresentation, "invalid input syntax for type uuid", false, false, false },
+    };
+
     [Theory]
-    [InlineData(PostgresErrorCodes.ConnectionFailure, "connection to the remote node postgres@127.0.0.1:45479 failed", true)]
-    [InlineData(PostgresErrorCodes.SqlClientUnableToEstablishSqlConnection, "could not connect", true)]
-    [InlineData(PostgresErrorCodes.TooManyConnections, "sorry, too many clients already", true)]
-    [InlineData(PostgresErrorCodes.OutOfMemory, "out of memory", true)]
-    [InlineData(PostgresErrorCodes.AdminShutdown, "terminating connection due to administrator command", true)]
-    [InlineData(PostgresErrorCodes.CrashShutdown, "terminating connection because of crash of another server process", true)]
-    [InlineData(PostgresErrorCodes.CannotConnectNow, "the database system is starting up", true)]
-    [InlineData("57P05", "terminating connection due to idle-session timeout", true)]
-    [InlineData(PostgresErrorCodes.SerializationFailure, "could not serialize access due to concurrent update", true)]
-    [InlineData(PostgresErrorCodes.DeadlockDetected, "deadlock detected", true)]
-    [InlineData(PostgresErrorCodes.LockNotAvailable, "canceling statement due to lock timeout", true)]
-    [InlineData(PostgresErrorCodes.QueryCanceled, "canceling statement due to statement timeout", true)]
-    [InlineData(PostgresErrorCodes.IoError, "could not read block 0 in file", true)]
-    [InlineData(PostgresErrorCodes.UndefinedTable, "relation \"public.messages_102008\" does not exist", true)] // a shard placement dropped after a move
-    [InlineData(PostgresErrorCodes.UndefinedTable, "relation \"messages\" does not exist", false)] // no schema: a 503 of its own, not retried
-    [InlineData(PostgresErrorCodes.UndefinedTable, "relation \"dialog_settings\" does not exist", false)]
-    [InlineData(PostgresErrorCodes.UniqueViolation, "duplicate key value violates unique constraint \"messages_pkey\"", false)]
-    [InlineData(PostgresErrorCodes.CheckViolation, "new row for relation \"messages\" violates check constraint", false)]
-    [InlineData(PostgresErrorCodes.NotNullViolation, "null value in column \"body\" violates not-null constraint", false)]
-    [InlineData(PostgresErrorCodes.SyntaxError, "syntax error at or near \"FROM\"", false)]
-    [InlineData(PostgresErrorCodes.InvalidTextRepresentation, "invalid input syntax for type uuid", false)]
-    [InlineData(PostgresErrorCodes.InsufficientPrivilege, "permission denied for table messages", false)]
-    [InlineData(PostgresErrorCodes.UndefinedFunction, "function dialog_message_id(uuid) does not exist", false)]
-    public void A_database_error_is_retried_only_when_its_code_names_a_fault_that_may_pass(string sqlState, string message, bool transient)
+    [MemberData(nameof(DatabaseFaults))]
+    public void A_database_error_is_retried_refused_until_someone_acts_or_a_defect_by_its_code_and_words(
+        string sqlState, string message, bool retried, bool needsOperator, bool waitsForSomeone)
     {
         var error = new PostgresException(message, "ERROR", "ERROR", sqlState);
 
-        Assert.Equal(transient, DatabaseErrors.IsTransient(error));
-    }
-
-    /// <summary>
-    /// The database's state refuses the work until someone acts: a 503 without a retry. A defect of the statement or
-    /// the data is none of these, and a fault that may pass is retried instead.
-    /// </summary>
-    [Theory]
-    [InlineData(PostgresErrorCodes.ReadOnlySqlTransaction, "cannot execute INSERT in a read-only transaction", true)]
-    [InlineData(PostgresErrorCodes.InsufficientPrivilege, "permission denied for table messages", true)]
-    [InlineData(PostgresErrorCodes.InsufficientPrivilege, "could not open file \"base/16384/17456\": Permission denied", true)]
-    [InlineData(PostgresErrorCodes.InvalidAuthorizationSpecification, "role \"dialogs\" is not permitted to log in", true)]
-    [InlineData(PostgresErrorCodes.InvalidPassword, "password authentication failed for user \"dialogs\"", true)]
-    [InlineData(PostgresErrorCodes.InvalidCatalogName, "database \"dialogs\" does not exist", true)]
-    [InlineData(PostgresErrorCodes.UndefinedFile, "could not open file \"base/16384/17456\": No such file or directory", true)]
-    [InlineData(PostgresErrorCodes.DataCorrupted, "invalid page in block 0 of relation base/16384/17456", true)]
-    [InlineData(PostgresErrorCodes.IndexCorrupted, "index \"messages_pkey\" contains unexpected zero page at block 0", true)]
-    [InlineData(PostgresErrorCodes.UndefinedFunction, "function dialog_message_id(uuid) does not exist", true)]
-    [InlineData(PostgresErrorCodes.UndefinedFunction, "function dialog_message_id(uuid, uuid) does not exist", false)] // the service's own call wrong
-    [InlineData(PostgresErrorCodes.UndefinedTable, "relation \"messages\" does not exist", true)]
-    [InlineData(PostgresErrorCodes.UndefinedTable, "relation \"dialog_settings\" does not exist", false)]
-    [InlineData(PostgresErrorCodes.UniqueViolation, "duplicate key value violates unique constraint \"messages_pkey\"", false)]
-    [InlineData(PostgresErrorCodes.SyntaxError, "syntax error at or near \"FROM\"", false)]
-    [InlineData(PostgresErrorCodes.ConnectionFailure, "connection to the remote node postgres@127.0.0.1:45479 failed", false)]
-    public void A_database_refusing_the_work_in_its_state_needs_an_operator(string sqlState, string message, bool needsOperator)
-    {
-        var error = new PostgresException(message, "ERROR", "ERROR", sqlState);
-
-        Assert.Equal(needsOperator, DatabaseErrors.NeedsOperator(error));
-    }
-
-    /// <summary>Of those, what only a person puts right: its 503 says to come back in 30 s, not 2.</summary>
-    [Theory]
-    [InlineData(PostgresErrorCodes.InsufficientPrivilege, "permission denied for table messages", true)]
-    [InlineData(PostgresErrorCodes.InvalidAuthorizationSpecification, "role \"dialogs\" is not permitted to log in", true)]
-    [InlineData(PostgresErrorCodes.InvalidPassword, "password authentication failed for user \"dialogs\"", true)]
-    [InlineData(PostgresErrorCodes.InvalidCatalogName, "database \"dialogs\" does not exist", true)]
-    [InlineData(PostgresErrorCodes.DataCorrupted, "invalid page in block 0 of relation base/16384/17456", true)]
-    [InlineData(PostgresErrorCodes.IndexCorrupted, "index \"messages_pkey\" contains unexpected zero page at block 0", true)]
-    [InlineData(PostgresErrorCodes.ReadOnlySqlTransaction, "cannot execute INSERT in a read-only transaction", false)] // a failover may end it
-    [InlineData(PostgresErrorCodes.UndefinedFile, "could not open file \"base/16384/17456\": No such file or directory", false)]
-    [InlineData(PostgresErrorCodes.UndefinedTable, "relation \"messages\" does not exist", false)] // the migrator is on its way
-    [InlineData(PostgresErrorCodes.ConnectionFailure, "connection to the remote node postgres@127.0.0.1:45479 failed", false)]
-    public void Only_what_a_person_puts_right_waits_for_someone(string sqlState, string message, bool waits)
-    {
-        Assert.Equal(waits, DatabaseErrors.WaitsForSomeone(new PostgresException(message, "ERROR", "ERROR", sqlState)));
+        // In the rows' order, so that a failure shows which of the three answers is wrong.
+        Assert.Equal(
+            (retried, needsOperator, waitsForSomeone),
+            (DatabaseErrors.IsTransient(error), DatabaseErrors.NeedsOperator(error), DatabaseErrors.WaitsForSomeone(error)));
     }
 
     public static TheoryData<Exception, bool> SendFailures => new()
