@@ -18,6 +18,10 @@ public static class ProblemDetailsDefaults
     {
         services.AddProblemDetails(options => options.CustomizeProblemDetails = context =>
         {
+            // An error answers one request at one moment, and may name what it concerns (a 422 the stored message's
+            // id): no cache, a browser's or a proxy's, keeps it, as none keeps a dialog's answers. A 404 or 405 a cache
+            // may otherwise keep without being told (RFC 9110, 15.1).
+            context.HttpContext.Response.Headers.CacheControl = "no-store";
             var problem = context.ProblemDetails;
             problem.Detail ??= RoutingDetail(context.HttpContext.Request, problem.Status);
             // ASP.NET Core links 422 to WebDAV's RFC 4918, which HTTP itself has defined since RFC 9110, and 429 to

@@ -902,6 +902,7 @@ public abstract class DialogsApiContract(Database database)
     {
         Assert.Equal(status, (int)response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.True(response.Headers.CacheControl?.NoStore, $"{status} without Cache-Control: no-store");
         var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync(Ct)).RootElement;
         Assert.Equal(status, problem.GetProperty("status").GetInt32());
         // In words a client can show, whatever else the body carries (errors, the base contract's message).

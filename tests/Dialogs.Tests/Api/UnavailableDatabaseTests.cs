@@ -38,6 +38,7 @@ public sealed class UnavailableDatabaseTests : IAsyncDisposable
             Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
             Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
             Assert.True(response.Headers.RetryAfter?.Delta > TimeSpan.Zero);
+            Assert.True(response.Headers.CacheControl?.NoStore);
             var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)).RootElement;
             Assert.Equal(503, body.GetProperty("code").GetInt32());
             Assert.False(string.IsNullOrEmpty(body.GetProperty("message").GetString()));
@@ -100,6 +101,7 @@ public sealed class UnavailableDatabaseTests : IAsyncDisposable
 
         Assert.Equal(HttpStatusCode.ServiceUnavailable, health.StatusCode);
         Assert.Equal("application/problem+json", health.Content.Headers.ContentType?.MediaType);
+        Assert.True(health.Headers.CacheControl?.NoStore);
         Assert.Equal(HttpStatusCode.OK, alive.StatusCode);
     }
 
