@@ -136,7 +136,14 @@ public sealed class MessageStore(NpgsqlDataSource db, TransientRetry retry, Shar
             circuit.Reached(placement.Node);
             return result;
         }
-        catch (Exception e) when (e is not OperationCanceledException)
+        catch (OperationCanceledException e)
+        {
+            // Given up by its caller (the client went away, the instance stops): no fault of the worker's to count or
+            // to open its circuit for, but no answer either, which its duration must not pass for.
+            observed.Cancelled(e);
+            throw;
+        }
+        catch (Exception e)
         {
             if (DatabaseErrors.IsWorkerUnreachable(e) || DatabaseErrors.IsUnanswered(e) && await coordinator.BlamesWorkerAsync(placement))
             {

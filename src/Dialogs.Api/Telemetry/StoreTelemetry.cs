@@ -82,10 +82,21 @@ public sealed class StoreTelemetry : IDisposable
 
         public void Failed(Exception error)
         {
+            Ended(error);
+            telemetry._failures.Add(1, new(OperationTag, name), new(ErrorTag, _error));
+        }
+
+        /// <summary>
+        /// Given up by its caller: its span and duration say it ended without an answer (error.type the cancellation's),
+        /// so a client that gives up on a slow worker does not make the worker look quick; the store did not fail.
+        /// </summary>
+        public void Cancelled(OperationCanceledException cancellation) => Ended(cancellation);
+
+        private void Ended(Exception error)
+        {
             _error = Reason(error);
             activity?.SetStatus(ActivityStatusCode.Error, error.Message);
             activity?.SetTag(ErrorTag, _error);
-            telemetry._failures.Add(1, new(OperationTag, name), new(ErrorTag, _error));
         }
 
         public void Dispose()

@@ -53,9 +53,9 @@ public abstract class AfterPollingTests(Database database)
             // Either bob's send waits for alice's to commit, or it went through.
             var waitsForAlice = Eventually.UntilAsync(
                 () => AnyNodeHasAsync(
-                    // A send's own lock (pg_advisory_xact_lock(1147756908, ...) in migration 0002), not the lock of a
-                    // migrator another test keeps waiting, which would let the poll below run too early to test anything.
-                    "SELECT count(*) FROM pg_locks WHERE NOT granted AND locktype = 'advisory' AND classid = 1147756908 AND objsubid = 2"),
+                    // A send's own lock (SendLock.Key), not the lock of a migrator another test keeps waiting, which
+                    // would let the poll below run too early to test anything.
+                    $"SELECT count(*) FROM pg_locks WHERE NOT granted AND locktype = 'advisory' AND classid = {SendLock.Key} AND objsubid = 2"),
                 "bob's send to wait for alice's", waiting.Token);
             var first = await Task.WhenAny(later, waitsForAlice);
             await waiting.CancelAsync();

@@ -3,7 +3,6 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Dialogs.Api.Messaging;
 using Dialogs.Tests.Infrastructure;
-using Npgsql;
 
 namespace Dialogs.Tests.Api;
 
@@ -46,26 +45,21 @@ public abstract class DialogsApiContract(Database database)
     public async Task A_messages_created_at_is_when_it_was_stored_not_when_its_send_was_accepted()
     {
         var (alice, bob) = (Users.New("alice"), Users.New("bob"));
-        // The dialog's send lock (migration 0002), which a send takes before it stamps its id: held, the send waits.
-        await using var holder = await database.DataSource.OpenConnectionAsync(Ct);
-        await SendLockAsync(holder, "pg_advisory_lock", Users.Dialog(alice, bob).Value);
-        var accepted = DateTime.UtcNow;
-        var heldUp = database.Client(alice).SendOk(bob, "held up");
-        await Task.Delay(TimeSpan.FromMilliseconds(500), Ct);
-        await SendLockAsync(holder, "pg_advisory_unlock", Users.Dialog(alice, bob).Value);
+        // The dialog's send lock, which a send takes before it stamps its id: held, the send waits.
+        DateTime accepted;
+        Task<DialogMessage> heldUp;
+        await using (await SendLock.TakeAsync(database.DataSource, Users.Dialog(alice, bob).Value, Ct))
+        {
+            accepted = DateTime.UtcNow;
+            heldUp = database.Client(alice).SendOk(bob, "held up");
+            await Task.Delay(TimeSpan.FromMilliseconds(500), Ct);
+        }
 
         var sent = await heldUp;
 
         Assert.True(sent.CreatedAt >= accepted.AddMilliseconds(400), $"{sent.CreatedAt:O}, accepted at {accepted:O}");
         Assert.Equal(new MessageId(Guid.Parse(sent.Id)).CreatedAt, sent.CreatedAt);
         Assert.Equal(sent, Assert.Single(await database.Client(bob).ListOk(alice)));
-    }
-
-    private static async Task SendLockAsync(NpgsqlConnection connection, string function, Guid dialog)
-    {
-        await using var command = new NpgsqlCommand($"SELECT {function}(1147756908, uuid_hash($1))", connection);
-        command.Parameters.Add(new() { Value = dialog });
-        await command.ExecuteNonQueryAsync(Ct);
     }
 
     [Fact]

@@ -3,7 +3,6 @@ using System.Net;
 using Dialogs.Api.Storage;
 using Dialogs.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
-using Npgsql;
 
 namespace Dialogs.Tests.Storage;
 
@@ -37,24 +36,15 @@ public sealed class BulkheadTests(CitusCluster citus)
     {
         await client.SendOk(other, "before");
 
-        // The lock each send of a dialog takes to commit in order (migration 0002), held as a slow send would hold it.
-        await using var holder = await citus.DataSource.OpenConnectionAsync(Ct);
-        await using (var take = new NpgsqlCommand("SELECT pg_advisory_lock(1147756908, uuid_hash($1))", holder))
+        List<Task<HttpResponseMessage>> flood;
+        await using (await SendLock.TakeAsync(citus.DataSource, Users.Dialog(me, flooded).Value, Ct))
         {
-            take.Parameters.Add(new() { Value = Users.Dialog(me, flooded).Value });
-            await take.ExecuteNonQueryAsync(Ct);
-        }
+            flood = [.. Enumerable.Range(0, 3 * StoreBulkhead.DialogShare).Select(i => client.Send(flooded, $"flood {i}"))];
+            await Task.Delay(TimeSpan.FromMilliseconds(300), Ct);
 
-        var flood = Enumerable.Range(0, 3 * StoreBulkhead.DialogShare).Select(i => client.Send(flooded, $"flood {i}")).ToList();
-        await Task.Delay(TimeSpan.FromMilliseconds(300), Ct);
-
-        var started = Stopwatch.GetTimestamp();
-        Assert.Single(await client.ListOk(other));
-        Assert.InRange(Stopwatch.GetElapsedTime(started), TimeSpan.Zero, TimeSpan.FromSeconds(1));
-
-        await using (var release = new NpgsqlCommand("SELECT pg_advisory_unlock_all()", holder))
-        {
-            await release.ExecuteNonQueryAsync(Ct);
+            var started = Stopwatch.GetTimestamp();
+            Assert.Single(await client.ListOk(other));
+            Assert.InRange(Stopwatch.GetElapsedTime(started), TimeSpan.Zero, TimeSpan.FromSeconds(1));
         }
 
         var statuses = (await Task.WhenAll(flood)).Select(response => response.StatusCode).ToList();

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Net.Http.Json;
 using System.Text.Json;
 using Dialogs.Api.Messaging;
 using Dialogs.Api.Storage;
@@ -172,6 +173,32 @@ public sealed class TelemetryTests(PlainPostgres plain, CitusCluster citus)
         Assert.Contains(api.Receiver.Points(), point => point.Metric == "dialogs.messages.sent");
         Assert.Contains(api.Receiver.Points(), point => point.Metric == "dialogs.pages.read");
     }
+
+    [Fact]
+    public async Task A_store_operation_its_client_gave_up_on_is_timed_as_ended_by_the_cancellation_and_counted_as_no_failure()
+    {
+        await using var api = await TracedApi.StartAsync(plain);
+        var (alice, bob) = (Users.New("alice"), Users.New("bob"));
+        using var client = api.Client(alice);
+        await using (await SendLock.TakeAsync(plain.DataSource, Users.Dialog(alice, bob).Value, Ct))
+        {
+            // The send waits for the dialog's lock until its client gives up, as one gives up on a slow worker.
+            using var giveUp = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+            giveUp.CancelAfter(TimeSpan.FromMilliseconds(500));
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => client.PostAsJsonAsync($"/dialog/{bob}/send", new { text = "given up" }, giveUp.Token));
+        }
+
+        // Its own trace: the meter and source are the process's, so the receiver also gets what other tests' APIs do.
+        var store = Assert.Single(await api.TraceOfAsync($"/dialog/{bob}/send", Ct), span => span.Scope == StoreTelemetry.Name);
+        Assert.Equal(nameof(OperationCanceledException), store.Attributes.GetValueOrDefault(StoreTelemetry.ErrorTag));
+        Assert.Equal(2, store.Status);
+        api.Flush();
+        Assert.Contains(api.Receiver.Points(), IsCancelled("dialogs.store.operation.duration"));
+        Assert.DoesNotContain(api.Receiver.Points(), IsCancelled("dialogs.db.failures"));
+    }
+
+    private static Predicate<ExportedPoint> IsCancelled(string metric) => point => point.Metric == metric
+        && point.Attributes.GetValueOrDefault(StoreTelemetry.ErrorTag) == nameof(OperationCanceledException);
 
     [Fact]
     public async Task On_plain_PostgreSQL_the_store_span_names_the_server()

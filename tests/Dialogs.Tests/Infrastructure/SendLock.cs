@@ -1,0 +1,40 @@
+using Npgsql;
+
+namespace Dialogs.Tests.Infrastructure;
+
+/// <summary>
+/// A dialog's send lock, the advisory lock each send takes to commit in order (migration 0002), held from a session
+/// of the test's as a slow send would hold it: the dialog's sends wait until it is released (disposed).
+/// </summary>
+public sealed class SendLock : IAsyncDisposable
+{
+    /// <summary>The lock's first key, migration 0002's (in pg_locks, the classid of a send's lock).</summary>
+    public const int Key = 1147756908;
+
+    private readonly NpgsqlCommand _release;
+
+    private SendLock(NpgsqlCommand release) => _release = release;
+
+    public static async Task<SendLock> TakeAsync(NpgsqlDataSource db, Guid dialog, CancellationToken ct)
+    {
+        var holder = await db.OpenConnectionAsync(ct);
+        await using (var take = Call("pg_advisory_lock", dialog, holder))
+        {
+            await take.ExecuteNonQueryAsync(ct);
+        }
+
+        return new SendLock(Call("pg_advisory_unlock", dialog, holder));
+    }
+
+    /// <summary>Unlocked before the session goes back to its pool, where the lock would outlive it.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        var holder = _release.Connection!;
+        await _release.ExecuteNonQueryAsync();
+        await _release.DisposeAsync();
+        await holder.DisposeAsync();
+    }
+
+    private static NpgsqlCommand Call(string function, Guid dialog, NpgsqlConnection holder) =>
+        new($"SELECT {function}({Key}, uuid_hash($1))", holder) { Parameters = { new() { Value = dialog } } };
+}
