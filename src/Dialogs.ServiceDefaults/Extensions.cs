@@ -202,7 +202,7 @@ public static class Extensions
 
         public override void OnStart(Activity activity)
         {
-            if (activity.Source.Name == AspNetCore && activity.GetTagItem("url.path") is HealthEndpointPath or AlivenessEndpointPath)
+            if (activity.Source.Name == AspNetCore && activity.GetTagItem("url.path") is string path && IsProbe(path))
             {
                 activity.ActivityTraceFlags &= ~ActivityTraceFlags.Recorded;
                 activity.IsAllDataRequested = false;
@@ -215,6 +215,14 @@ public static class Extensions
             {
                 activity.DisplayName = activity.GetTagItem("http.route") is string route ? $"{method} {route}" : method;
             }
+        }
+
+        /// <summary>A probe's path as routing matches it: in any case, with or without its trailing slash.</summary>
+        private static bool IsProbe(string path)
+        {
+            var route = path.AsSpan().TrimEnd('/');
+            return route.Equals(HealthEndpointPath, StringComparison.OrdinalIgnoreCase)
+                || route.Equals(AlivenessEndpointPath, StringComparison.OrdinalIgnoreCase);
         }
     }
 
