@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Runtime.InteropServices;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -9,7 +10,8 @@ namespace Dialogs.Tests.Telemetry;
 public sealed record ExportedSpan(string Scope, string Name, string TraceId, string SpanId, string ParentSpanId, IReadOnlyDictionary<string, string> Attributes,
     int Status);
 
-public sealed record ExportedPoint(string Metric, IReadOnlyDictionary<string, string> Attributes);
+/// <param name="Bounds">A histogram point's bucket boundaries; none for a sum's.</param>
+public sealed record ExportedPoint(string Metric, string Unit, IReadOnlyDictionary<string, string> Attributes, IReadOnlyList<double> Bounds);
 
 /// <summary>An OTLP/HTTP endpoint inside the test process that keeps what the real exporter sends it.</summary>
 public sealed class OtlpReceiver : IAsyncDisposable
@@ -54,7 +56,10 @@ public sealed class OtlpReceiver : IAsyncDisposable
             select new ExportedSpan(scope.One(1)?.One(1)?.Text ?? "", span.One(5)!.Text, Hex(span.One(1)), Hex(span.One(2)),
                 Hex(span.One(4)), Attributes(span.All(9)), (int)(span.One(15)?.One(3)?.Value ?? 0))];
 
-    /// <summary>ExportMetricsServiceRequest → ResourceMetrics(1) → ScopeMetrics(2) → Metric(2) → histogram(9)/sum(7) → points(1).</summary>
+    /// <summary>
+    /// ExportMetricsServiceRequest → ResourceMetrics(1) → ScopeMetrics(2) → Metric(2: name 1, unit 3) → histogram(9)/sum(7)
+    /// → points(1), a histogram's with its bounds as packed doubles (7).
+    /// </summary>
     public IReadOnlyList<ExportedPoint> Points() =>
         [.. from body in _metrics
             from resource in Protobuf.Read(body).Where(f => f.Number == 1)
@@ -62,7 +67,8 @@ public sealed class OtlpReceiver : IAsyncDisposable
             from metric in scope.All(2)
             from data in metric.Fields.Where(f => f.Number is 5 or 7 or 9)
             from point in data.All(1)
-            select new ExportedPoint(metric.One(1)!.Text, Attributes(point.All(data.Number == 9 ? 9 : 7)))];
+            select new ExportedPoint(metric.One(1)!.Text, metric.One(3)?.Text ?? "", Attributes(point.All(data.Number == 9 ? 9 : 7)),
+                data.Number == 9 && point.One(7) is { } bounds ? MemoryMarshal.Cast<byte, double>(bounds.Payload.Span).ToArray() : [])];
 
     /// <summary>The resource of every batch of spans: ExportTraceServiceRequest → ResourceSpans(1) → Resource(1) → attributes(1).</summary>
     public IReadOnlyList<IReadOnlyDictionary<string, string>> TraceResources() => ResourcesOf(_traces);

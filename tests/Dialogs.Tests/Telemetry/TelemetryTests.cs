@@ -177,6 +177,13 @@ public sealed class TelemetryTests(PlainPostgres plain, CitusCluster citus)
         var points = api.Receiver.Points().Where(point => point.Metric == "dialogs.store.operation.duration").ToList();
         Assert.Contains(points, p => p.Attributes[StoreTelemetry.WorkerTag] == worker && p.Attributes[StoreTelemetry.OperationTag] == "send");
         Assert.Contains(points, p => p.Attributes[StoreTelemetry.WorkerTag] == worker && p.Attributes[StoreTelemetry.OperationTag] == "list");
+        // In seconds, as the conventions have durations, with buckets of milliseconds: the SDK's own (0, 5, 10, ... 10000)
+        // are for milliseconds, and would put every operation in its first bucket, every percentile at 5 s.
+        Assert.All(points, point =>
+        {
+            Assert.Equal("s", point.Unit);
+            Assert.InRange(point.Bounds.Count(bound => bound is > 0 and <= 0.01), 3, int.MaxValue);
+        });
         Assert.Contains(api.Receiver.Points(), point => point.Metric == "dialogs.messages.sent");
         Assert.Contains(api.Receiver.Points(), point => point.Metric == "dialogs.pages.read");
     }
