@@ -82,21 +82,22 @@ public sealed class StoreTelemetry : IDisposable
 
         public void Failed(Exception error)
         {
-            Ended(error);
+            Ended(error, Reason(error));
             telemetry._failures.Add(1, new(OperationTag, name), new(ErrorTag, _error));
         }
 
         /// <summary>
-        /// Given up by its caller: its span and duration say it ended without an answer (error.type the cancellation's),
-        /// so a client that gives up on a slow worker does not make the worker look quick; the store did not fail.
+        /// Given up by its caller: its span and duration say it ended without an answer (error.type
+        /// OperationCanceledException, whichever kind was thrown), so a client that gives up on a slow worker does not
+        /// make the worker look quick; the store did not fail.
         /// </summary>
-        public void Cancelled(OperationCanceledException cancellation) => Ended(cancellation);
+        public void Cancelled(OperationCanceledException cancellation) => Ended(cancellation, nameof(OperationCanceledException));
 
-        private void Ended(Exception error)
+        private void Ended(Exception error, string reason)
         {
-            _error = Reason(error);
+            _error = reason;
             activity?.SetStatus(ActivityStatusCode.Error, error.Message);
-            activity?.SetTag(ErrorTag, _error);
+            activity?.SetTag(ErrorTag, reason);
         }
 
         public void Dispose()
