@@ -15,6 +15,19 @@ public sealed class SendLock : IAsyncDisposable
 
     private SendLock(NpgsqlCommand release) => _release = release;
 
+    /// <summary>Whether a send of the dialog waits for the lock now.</summary>
+    public async Task<bool> HoldsUpASendAsync(CancellationToken ct)
+    {
+        // Two int keys: the first in classid, the second, an oid, in objid (so the hash taken as unsigned).
+        await using var waiting = new NpgsqlCommand(
+            $"SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND objsubid = 2 AND classid = {Key} "
+            + "AND objid::bigint = uuid_hash($1)::bigint & 4294967295)", _release.Connection)
+        {
+            Parameters = { _release.Parameters[0].Clone() },
+        };
+        return (bool)(await waiting.ExecuteScalarAsync(ct))!;
+    }
+
     public static async Task<SendLock> TakeAsync(NpgsqlDataSource db, Guid dialog, CancellationToken ct)
     {
         var holder = await db.OpenConnectionAsync(ct);

@@ -194,12 +194,14 @@ public sealed class TelemetryTests(PlainPostgres plain, CitusCluster citus)
         await using var api = await TracedApi.StartAsync(plain);
         var (alice, bob) = (Users.New("alice"), Users.New("bob"));
         using var client = api.Client(alice);
-        await using (await SendLock.TakeAsync(plain.DataSource, Users.Dialog(alice, bob).Value, Ct))
+        await using (var held = await SendLock.TakeAsync(plain.DataSource, Users.Dialog(alice, bob).Value, Ct))
         {
             // The send waits for the dialog's lock until its client gives up, as one gives up on a slow worker.
             using var giveUp = CancellationTokenSource.CreateLinkedTokenSource(Ct);
-            giveUp.CancelAfter(TimeSpan.FromMilliseconds(500));
-            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => client.PostAsJsonAsync($"/dialog/{bob}/send", new { text = "given up" }, giveUp.Token));
+            var send = client.PostAsJsonAsync($"/dialog/{bob}/send", new { text = "given up" }, giveUp.Token);
+            await Eventually.UntilAsync(() => held.HoldsUpASendAsync(Ct), "the send to wait for the dialog's lock", Ct);
+            await giveUp.CancelAsync();
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => send);
         }
 
         // Its own trace: the meter and source are the process's, so the receiver also gets what other tests' APIs do.
