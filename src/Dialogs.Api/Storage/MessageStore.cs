@@ -30,8 +30,8 @@ public sealed class MessageStore(NpgsqlDataSource db, TransientRetry retry, Shar
     private const string Columns = "id, sender_id, recipient_id, body";
 
     /// <summary>
-    /// How long one statement may run. They take milliseconds, and a shard move's cutover holds writes for well under a
-    /// second, so one still running after this waits on a node that stopped answering without closing its connections
+    /// How long one statement may run. They take milliseconds, and a shard move's cutover held writes for well under a
+    /// second where measured (docs/resharding.md, "Limits", for a longer one), so one still running after this waits on a node that stopped answering without closing its connections
     /// (hung, or its host silent), or on a lock held long on its shard: Npgsql's default of 30 s would hold the request,
     /// and a coordinator connection, that long. Such a timeout counts as the worker unreachable when the coordinator
     /// answers and cannot reach it (<see cref="CoordinatorProbe"/>). It is the store's data source's default (<see cref="StorageSetup.ApplyHotPathSettings"/>), so every statement
