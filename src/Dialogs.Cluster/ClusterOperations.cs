@@ -67,8 +67,8 @@ public sealed class ClusterOperations(NpgsqlDataSource db)
     /// </summary>
     /// <returns>The node id.</returns>
     /// <exception cref="WorkerNotReadyException">
-    /// The coordinator cannot reach it, it runs without wal_level=logical, it is the coordinator or a registered worker
-    /// under another name, or Citus could not add it (no citus extension).
+    /// The coordinator cannot reach it, it cannot take part in online moves (<see cref="MoveSettings"/>), it is the
+    /// coordinator or a registered worker under another name, or Citus could not add it (no citus extension).
     /// </exception>
     /// <exception cref="RebalanceAlreadyRunningException">A rebalance job is running, and the worker is new or drained.</exception>
     public async Task<int> AddWorkerAsync(NodeAddress worker, CancellationToken ct) =>
@@ -88,12 +88,16 @@ public sealed class ClusterOperations(NpgsqlDataSource db)
     {
         await using var turn = await TakeTurnAsync(ct);
         // master_run_on_worker is what run_command_on_workers runs on: it reaches any node, registered or not.
-        await using (var show = Command(
-            "SELECT node_name, node_port, success, result FROM master_run_on_worker(ARRAY[$1], ARRAY[$2], ARRAY['SHOW wal_level'], false)"))
+        await using (var ask = Command(
+            "SELECT node_name, node_port, success, result FROM master_run_on_worker(ARRAY[$1], ARRAY[$2], ARRAY[$3], false)"))
         {
-            show.Parameters.Add(new() { Value = worker.Host });
-            show.Parameters.Add(new() { Value = worker.Port });
-            await RequireLogicalWalAsync(show, ct);
+            ask.Parameters.Add(new() { Value = worker.Host });
+            ask.Parameters.Add(new() { Value = worker.Port });
+            ask.Parameters.Add(new() { Value = MoveSettingsSql });
+            if (await MoveProblemsAsync(ask, unreachableCounts: true, ct) is { } problems)
+            {
+                throw new WorkerNotReadyException(problems);
+            }
         }
 
         (int Id, bool IsCoordinator, bool TakesShards)? registered = null;
@@ -167,52 +171,118 @@ public sealed class ClusterOperations(NpgsqlDataSource db)
     }
 
     /// <summary>
-    /// Every worker must answer and run with wal_level=logical: shard moves replicate logically, and a move from or to
-    /// a node without it fails only once the job runs.
+    /// What a node must say for shards to move online from or to it, in one value: wal_level=logical, since moves
+    /// replicate logically, and synchronous_commit other than off. A move's cutover waits only for the WAL its source
+    /// has written, and an asynchronous commit is acknowledged before its WAL is written, so the move could drop a
+    /// message its sender was told was stored (docs/resharding.md, "Lost writes with synchronous_commit = off"). Read
+    /// in the coordinator's sessions, and in theirs to a worker, so that a setting of the role or database counts too.
     /// </summary>
-    /// <exception cref="WorkerNotReadyException">A worker cannot be reached, or runs without wal_level=logical.</exception>
-    public async Task RequireLogicalWalAsync(CancellationToken ct)
+    private const string MoveSettings = "current_setting('wal_level') || ' ' || current_setting('synchronous_commit')";
+
+    private const string MoveSettingsSql = $"SELECT {MoveSettings}";
+
+    /// <summary>Why a node must not commit asynchronously, for every refusal that finds one that does.</summary>
+    private const string AsynchronousCommitAdvice =
+        "every node needs synchronous_commit on (or local, remote_write, remote_apply): an online shard move can lose "
+        + "what a node acknowledged before writing it to its WAL";
+
+    /// <summary>
+    /// The coordinator and every worker must answer, and be able to take part in online moves
+    /// (<see cref="MoveSettings"/>): a move from or to a node that cannot fails only once the job runs, or loses writes.
+    /// </summary>
+    /// <exception cref="WorkerNotReadyException">A worker cannot be reached, or a node cannot take part in online moves.</exception>
+    public async Task RequireOnlineMovesAsync(CancellationToken ct)
     {
-        await using var show = Command(
-            "SELECT nodename, nodeport, success, result FROM run_command_on_workers('SHOW wal_level')");
-        await RequireLogicalWalAsync(show, ct);
+        await using var ask = AskEveryNode();
+        if (await MoveProblemsAsync(ask, unreachableCounts: true, ct) is { } problems)
+        {
+            throw new WorkerNotReadyException(problems);
+        }
     }
 
-    /// <summary>Reads (node, port, success, result) rows of SHOW wal_level and refuses unless every node said logical.</summary>
-    private static async Task RequireLogicalWalAsync(NpgsqlCommand show, CancellationToken ct)
+    /// <summary>
+    /// Refuses a job whose moves a node's settings (<see cref="MoveSettings"/>) would make fail or lose writes: they may
+    /// have changed since the node joined (synchronous_commit takes a reload). A worker out of reach is left to the
+    /// job's start, which needs it too and says so.
+    /// </summary>
+    /// <exception cref="ClusterChangeRefusedException">A node cannot take part in online moves.</exception>
+    private async Task RefuseUnsafeMovesAsync(CancellationToken ct)
     {
-        await using var reader = await show.ExecuteReaderAsync(ct);
+        await using var ask = AskEveryNode();
+        if (await MoveProblemsAsync(ask, unreachableCounts: false, ct) is { } problems)
+        {
+            throw new ClusterChangeRefusedException(problems);
+        }
+    }
+
+    /// <summary>The coordinator (no host) answers for itself; each worker is asked over the coordinator's connection to it.</summary>
+    private NpgsqlCommand AskEveryNode()
+    {
+        var ask = Command($"""
+            SELECT NULL, 0, true, {MoveSettings}
+            UNION ALL
+            SELECT nodename, nodeport, success, result FROM run_command_on_workers($1)
+            """);
+        ask.Parameters.Add(new() { Value = MoveSettingsSql });
+        return ask;
+    }
+
+    /// <summary>
+    /// Reads (host, port, success, result) rows of <see cref="MoveSettings"/>, a null host for the coordinator: what each
+    /// node that answered said wrong, and which did not answer (where <paramref name="unreachableCounts"/>), with advice
+    /// for what was said.
+    /// </summary>
+    /// <returns>Null when there is nothing to say.</returns>
+    private static async Task<string?> MoveProblemsAsync(NpgsqlCommand ask, bool unreachableCounts, CancellationToken ct)
+    {
+        await using var reader = await ask.ExecuteReaderAsync(ct);
         var problems = new List<string>();
-        var walLevelWrong = false;
+        var advice = new SortedSet<string>(StringComparer.Ordinal);
         while (await reader.ReadAsync(ct))
         {
-            var node = new NodeAddress(reader.GetString(0), reader.GetInt32(1));
+            var node = reader.IsDBNull(0) ? "the coordinator" : $"worker {new NodeAddress(reader.GetString(0), reader.GetInt32(1))}";
             var (success, result) = (reader.GetBoolean(2), reader.GetString(3));
             if (!success)
             {
-                problems.Add($"worker {node} cannot be reached from the coordinator ({result})");
+                if (unreachableCounts)
+                {
+                    problems.Add($"{node} cannot be reached from the coordinator ({result})");
+                }
+
+                continue;
             }
-            else if (result != "logical")
+
+            if (result.Split(' ') is not [var walLevel, var synchronousCommit])
             {
-                problems.Add($"worker {node} has wal_level={result}");
-                walLevelWrong = true;
+                problems.Add($"{node} answered \"{result}\" for its wal_level and synchronous_commit");
+                continue;
+            }
+
+            if (walLevel != "logical")
+            {
+                problems.Add($"{node} has wal_level={walLevel}");
+                advice.Add("every node needs wal_level=logical for online shard moves");
+            }
+
+            if (synchronousCommit == "off")
+            {
+                problems.Add($"{node} has synchronous_commit=off");
+                advice.Add(AsynchronousCommitAdvice);
             }
         }
 
-        if (problems.Count > 0)
-        {
-            // The advice only where it helps: a node out of reach says nothing of its wal_level.
-            throw new WorkerNotReadyException(string.Join("; ", problems)
-                + (walLevelWrong ? "; every node needs wal_level=logical for online shard moves." : "."));
-        }
+        // The advice only where it helps: a node out of reach says nothing of its settings.
+        return problems.Count == 0 ? null : string.Join("; ", problems.Concat(advice)) + ".";
     }
 
     /// <summary>Starts moving shard groups towards an even spread; null when the cluster is balanced already.</summary>
     /// <exception cref="RebalanceAlreadyRunningException">Another rebalance job is running.</exception>
+    /// <exception cref="ClusterChangeRefusedException">A worker cannot take part in online moves.</exception>
     public async Task<long?> StartRebalanceAsync(CancellationToken ct)
     {
         await using var turn = await TakeTurnAsync(ct);
         await RefuseWhileRebalanceRunsAsync("start another once it is over", ct);
+        await RefuseUnsafeMovesAsync(ct);
         return await StartJobAsync("SELECT citus_rebalance_start(shard_transfer_mode => 'auto')", ct);
     }
 
@@ -224,7 +294,9 @@ public sealed class ClusterOperations(NpgsqlDataSource db)
     /// </summary>
     /// <exception cref="UnknownWorkerException">No worker is registered at that address.</exception>
     /// <exception cref="RebalanceAlreadyRunningException">Another rebalance job is running.</exception>
-    /// <exception cref="ClusterChangeRefusedException">Citus refused: no other worker could take the shards.</exception>
+    /// <exception cref="ClusterChangeRefusedException">
+    /// No other worker could take the shards (Citus would refuse too), or a worker cannot take part in online moves.
+    /// </exception>
     public async Task<long?> DrainWorkerAsync(NodeAddress worker, CancellationToken ct)
     {
         await using var turn = await TakeTurnAsync(ct);
@@ -237,6 +309,8 @@ public sealed class ClusterOperations(NpgsqlDataSource db)
         {
             throw new ClusterChangeRefusedException($"No other worker takes shards, so those of {worker} would have nowhere to go: add a worker first.");
         }
+
+        await RefuseUnsafeMovesAsync(ct);
 
         await SetShouldHaveShardsAsync(worker, false, ct);
         try

@@ -5,8 +5,9 @@ using Npgsql;
 namespace Dialogs.Migrator;
 
 /// <summary>
-/// Turns a coordinator into the cluster of the configuration: coordinator host set, workers registered, every node
-/// checked for wal_level=logical (online shard moves replicate logically), then the tables distributed.
+/// Turns a coordinator into the cluster of the configuration: every node checked for what online shard moves need
+/// (<see cref="ClusterOperations.RequireOnlineMovesAsync"/>), coordinator host set, workers registered (each checked
+/// the same way), then the tables distributed.
 /// </summary>
 public sealed partial class CitusTopology(CitusOptions options, ClusterOperations cluster, ILogger<CitusTopology> logger)
 {
@@ -27,7 +28,8 @@ public sealed partial class CitusTopology(CitusOptions options, ClusterOperation
     {
         using var activity = MigratorTelemetry.Source.StartActivity("register citus nodes");
         await ExecuteAsync(connection, "CREATE EXTENSION IF NOT EXISTS citus", ct);
-        await RequireLogicalWalAsync(connection, ct);
+        // Before anything changes: the coordinator, and the workers registered by an earlier run.
+        await cluster.RequireOnlineMovesAsync(ct);
 
         if (options.CoordinatorHost is { } coordinator)
         {
@@ -46,8 +48,6 @@ public sealed partial class CitusTopology(CitusOptions options, ClusterOperation
                 LogWorkerDrained(logger, worker.ToString(), registered.NodeId);
             }
         }
-
-        await cluster.RequireLogicalWalAsync(ct);
     }
 
     public async Task DistributeTablesAsync(NpgsqlConnection connection, CancellationToken ct)
@@ -70,16 +70,6 @@ public sealed partial class CitusTopology(CitusOptions options, ClusterOperation
             {
                 LogShardCountKept(logger, table, shards, options.ShardCount);
             }
-        }
-    }
-
-    private static async Task RequireLogicalWalAsync(NpgsqlConnection connection, CancellationToken ct)
-    {
-        await using var show = new NpgsqlCommand("SHOW wal_level", connection);
-        if ((string?)await show.ExecuteScalarAsync(ct) is var level && level != "logical")
-        {
-            throw new InvalidOperationException(
-                $"the coordinator has wal_level={level}; every node needs wal_level=logical for online shard moves.");
         }
     }
 

@@ -12,7 +12,8 @@ namespace Dialogs.Migrator;
 /// <summary>
 /// With no verb: applies the schema and the cluster topology, then exits. With `cluster ...`: an operation on the
 /// running cluster (status, add-worker, rebalance, drain, remove, cancel). Exit codes: 0 done, 1 failed (unreachable node,
-/// bad credentials, a node without wal_level=logical, a failed rebalance, ...), 2 bad configuration or usage, 130
+/// bad credentials, a node without wal_level=logical or with synchronous_commit=off, a failed rebalance, ...), 2 bad
+/// configuration or usage, 130
 /// stopped by a signal (Ctrl+C, SIGTERM); the failures and a stop with a one-line reason on standard error.
 /// </summary>
 public static partial class MigratorApp

@@ -215,7 +215,7 @@ public static class AdminApi
         }
         catch (ClusterChangeRefusedException e)
         {
-            return Problems.Status(StatusCodes.Status409Conflict, "Citus refused to start the job", e.Message);
+            return Problems.Status(StatusCodes.Status409Conflict, "The job cannot start", e.Message);
         }
     }
 

@@ -33,7 +33,7 @@ public sealed class WorkerRegistrationTests
         await using var api = new TestApi(nodes.Cluster.Coordinator.ConnectionString());
         using var admin = api.Client("operator", "admin");
         var replicaOnly = await nodes.Cluster.AddWorkerAsync();
-        await replicaOnly.RestartWithReplicaWalAsync();
+        await replicaOnly.ApplySettingAsync("wal_level", "replica");
         var before = await NodeCountAsync(admin);
 
         foreach (var attempt in new[] { "first", "second" })
@@ -63,6 +63,49 @@ public sealed class WorkerRegistrationTests
         }
 
         Assert.Equal(before, await NodeCountAsync(admin));
+    }
+
+    [Fact]
+    public async Task A_node_that_commits_asynchronously_is_refused_as_a_worker_and_no_job_moves_shards_while_a_worker_does()
+    {
+        // An online move may drop what its source acknowledged before writing it to its WAL (docs/resharding.md).
+        await using var nodes = await TemporaryCluster.StartCitusAsync(workers: 2, shardCount: 4, "the asynchronous commit test", Ct);
+        await using var api = new TestApi(nodes.Cluster.Coordinator.ConnectionString());
+        using var admin = api.Client("operator", "admin");
+        var candidate = await nodes.Cluster.AddWorkerAsync();
+        await candidate.ApplySettingAsync("synchronous_commit", "off");
+
+        using var refusedWorker = await admin.PostAsJsonAsync("/admin/cluster/workers", new { host = LocalNode.Host, port = candidate.Port }, Ct);
+        var refusal = await refusedWorker.Content.ReadAsStringAsync(Ct);
+        Assert.True(refusal.Contains($"worker {candidate.Address} has synchronous_commit=off", StringComparison.Ordinal), refusal);
+        Assert.Contains("an online shard move can lose what a node acknowledged before writing it to its WAL", refusal);
+        Assert.DoesNotContain("wal_level", refusal);
+        await DialogsApiContract.AssertProblem(refusedWorker, 422);
+        Assert.Equal(3, await NodeCountAsync(admin));
+
+        // A registered worker tuned so since: neither a rebalance nor a drain, of it or of another worker, starts.
+        var (drained, tuned) = (nodes.Cluster.Workers[0], nodes.Cluster.Workers[1]);
+        await tuned.ApplySettingAsync("synchronous_commit", "off");
+        foreach (var path in (string[])["/admin/cluster/rebalance", $"/admin/cluster/workers/{drained.Address}/drain", $"/admin/cluster/workers/{tuned.Address}/drain"])
+        {
+            using var refusedJob = await admin.PostAsync(path, null, Ct);
+            var said = await refusedJob.Content.ReadAsStringAsync(Ct);
+            Assert.True(said.Contains($"worker {tuned.Address} has synchronous_commit=off", StringComparison.Ordinal), $"{path}: {said}");
+            await DialogsApiContract.AssertProblem(refusedJob, 409);
+        }
+
+        var status = await StatusAsync(admin);
+        Assert.All(status.GetProperty("nodes").EnumerateArray().Where(node => !node.GetProperty("is_coordinator").GetBoolean()),
+            worker => Assert.True(worker.GetProperty("should_have_shards").GetBoolean(), worker.ToString()));
+        Assert.Equal(JsonValueKind.Null, status.GetProperty("rebalance").ValueKind);
+
+        // Set right again, the same requests go through.
+        await tuned.ApplySettingAsync("synchronous_commit", "on");
+        await candidate.ApplySettingAsync("synchronous_commit", "on");
+        using var added = await admin.PostAsJsonAsync("/admin/cluster/workers", new { host = LocalNode.Host, port = candidate.Port }, Ct);
+        Assert.Equal(HttpStatusCode.OK, added.StatusCode);
+        using var rebalanced = await admin.PostAsync("/admin/cluster/rebalance", null, Ct);
+        Assert.Equal(HttpStatusCode.Accepted, rebalanced.StatusCode);
     }
 
     [Fact]

@@ -34,11 +34,23 @@ public static class NodeSql
         return pid;
     }
 
-    /// <summary>Restarts the node with wal_level=replica, on which no shard can move online.</summary>
-    public static async Task RestartWithReplicaWalAsync(this LocalNode node)
+    /// <summary>
+    /// Sets a server setting as its operator would (ALTER SYSTEM), and applies it: by a restart where the server takes
+    /// it only when it starts (wal_level), else by a reload, once new sessions see it; a session open already sees it
+    /// before its next statement, as the reload's signal reaches every backend before a new one starts.
+    /// </summary>
+    public static async Task ApplySettingAsync(this LocalNode node, string setting, string value)
     {
-        await node.ExecuteAsync("ALTER SYSTEM SET wal_level = replica");
-        await node.StopAsync();
-        await node.StartAsync();
+        await node.ExecuteAsync($"ALTER SYSTEM SET {setting} = '{value}'");
+        if ((string?)await node.ExecuteAsync($"SELECT context FROM pg_settings WHERE name = '{setting}'") == "postmaster")
+        {
+            await node.StopAsync();
+            await node.StartAsync();
+            return;
+        }
+
+        await node.ExecuteAsync("SELECT pg_reload_conf()");
+        await Eventually.UntilAsync(async () => (string?)await node.ExecuteAsync($"SELECT current_setting('{setting}')") == value,
+            $"{setting} = {value} on a reload", Ct);
     }
 }

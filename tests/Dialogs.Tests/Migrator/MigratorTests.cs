@@ -287,18 +287,20 @@ public sealed class CitusMigratorTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    [Fact]
-    public async Task A_node_without_logical_wal_is_refused_and_nothing_is_distributed()
+    [Theory]
+    [InlineData("wal_level", "replica")] // no logical replication, so no online move
+    [InlineData("synchronous_commit", "off")] // a move could lose what it acknowledged
+    public async Task A_coordinator_that_cannot_take_part_in_online_moves_is_refused_and_nothing_is_distributed(string setting, string value)
     {
         await using var coordinator = await TemporaryCluster.StartUnmigratedCitusAsync(workers: 0, "the Citus migrator tests");
         var node = coordinator.Cluster.Coordinator;
-        await node.RestartWithReplicaWalAsync();
+        await node.ApplySettingAsync(setting, value);
         var errors = new StringWriter();
 
         var exitCode = await MigratorApp.RunAsync([.. coordinator.Cluster.MigratorArguments], errors, Ct);
 
         Assert.Equal(MigratorApp.Failed, exitCode);
-        Assert.Contains("wal_level=replica", errors.ToString());
+        Assert.Contains($"the coordinator has {setting}={value}", errors.ToString());
         Assert.Equal(0L, await node.ExecuteAsync("SELECT count(*) FROM pg_dist_partition"));
     }
 
