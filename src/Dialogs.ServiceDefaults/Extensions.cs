@@ -20,7 +20,7 @@ namespace Microsoft.Extensions.Hosting;
 /// Cross-cutting defaults: the console log and telemetry, which the migrator takes too (<see cref="ConfigureConsoleLog"/>,
 /// <see cref="ConfigureOpenTelemetry"/>), and for the API health checks and the contract's ProblemDetails.
 /// </summary>
-public static class Extensions
+public static partial class Extensions
 {
     public const string HealthEndpointPath = "/health";
     public const string AlivenessEndpointPath = "/alive";
@@ -81,9 +81,11 @@ public static class Extensions
         // Endpoint and protocol are read from the host's configuration (environment variables included) and passed
         // on, so one process can host differently configured apps (the tests do); headers, batching and resource
         // attributes (OTEL_EXPORTER_OTLP_HEADERS, OTEL_SERVICE_NAME, ...) the SDK reads from the environment itself.
-        var protocol = builder.Configuration["OTEL_EXPORTER_OTLP_PROTOCOL"] is "http/protobuf"
-            ? OtlpExportProtocol.HttpProtobuf
-            : OtlpExportProtocol.Grpc;
+        // Any other value means gRPC, as for the SDK's own reading of the variable, but is said at start (the .NET
+        // exporter has no http/json): an OTLP/HTTP collector would otherwise get nothing, and nobody be told why.
+        var configuredProtocol = builder.Configuration["OTEL_EXPORTER_OTLP_PROTOCOL"];
+        var protocol = configuredProtocol is "http/protobuf" ? OtlpExportProtocol.HttpProtobuf : OtlpExportProtocol.Grpc;
+        var unknownProtocol = configuredProtocol is null or "" or "grpc" or "http/protobuf" ? null : configuredProtocol;
         // Each service names its own ActivitySource and Meter after its application name (Dialogs.Api, ...).
         var appName = builder.Environment.ApplicationName;
         var describeService = DescribeService(builder.Configuration["OTEL_SERVICE_NAME"] ?? appName);
@@ -113,7 +115,8 @@ public static class Extensions
             .WithMetrics(metrics => metrics.AddMeter(appName, "Microsoft.AspNetCore.Hosting",
                 "Microsoft.AspNetCore.Server.Kestrel", "Microsoft.AspNetCore.RateLimiting", "System.Net.Http", "System.Runtime", "Npgsql"))
             .UseOtlpExporter(protocol, endpoint)));
-        builder.Services.AddHostedService<OpenTelemetryActivator>();
+        builder.Services.AddHostedService(services => new OpenTelemetryActivator(
+            services.GetRequiredService<OpenTelemetrySdk>(), services.GetRequiredService<ILogger<OpenTelemetryActivator>>(), unknownProtocol));
         return builder;
     }
 
@@ -226,15 +229,28 @@ public static class Extensions
         }
     }
 
-    /// <summary>Builds the SDK when the host starts, so telemetry flows before the first request.</summary>
-    private sealed class OpenTelemetryActivator(OpenTelemetrySdk sdk) : IHostedService
+    /// <summary>
+    /// Builds the SDK when the host starts, so telemetry flows before the first request, and says then which protocol
+    /// value the exporter did not know, if any.
+    /// </summary>
+    private sealed partial class OpenTelemetryActivator(OpenTelemetrySdk sdk, ILogger<OpenTelemetryActivator> logger, string? unknownProtocol)
+        : IHostedService
     {
         public Task StartAsync(CancellationToken cancellationToken)
         {
             _ = sdk.TracerProvider;
+            if (unknownProtocol is not null)
+            {
+                LogUnknownProtocol(logger, unknownProtocol);
+            }
+
             return Task.CompletedTask;
         }
 
         public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        [LoggerMessage(Level = LogLevel.Warning, Message = "OTEL_EXPORTER_OTLP_PROTOCOL={Protocol} is no protocol the exporter "
+            + "speaks (grpc, http/protobuf): telemetry goes out over gRPC, which an OTLP/HTTP collector does not answer")]
+        private static partial void LogUnknownProtocol(ILogger logger, string protocol);
     }
 }

@@ -1,3 +1,4 @@
+using Dialogs.Tests.Infrastructure;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -9,8 +10,9 @@ using OpenTelemetry;
 namespace Dialogs.Tests.Telemetry;
 
 /// <summary>
-/// Without an OTLP endpoint nothing is collected or exported: no SDK, no batching, no failed exports. Console lines start
-/// with their time in UTC, unless configuration chose a formatter or a format of its own.
+/// Without an OTLP endpoint nothing is collected or exported: no SDK, no batching, no failed exports; a protocol the
+/// exporter does not speak is said at start. Console lines start with their time in UTC, unless configuration chose a
+/// formatter or a format of its own.
 /// </summary>
 public sealed class ServiceDefaultsTests
 {
@@ -26,6 +28,33 @@ public sealed class ServiceDefaultsTests
         builder.ConfigureOpenTelemetry();
 
         Assert.Equal(collected, builder.Services.Any(service => service.ServiceType == typeof(OpenTelemetrySdk)));
+    }
+
+    [Theory]
+    [InlineData(null, false)]
+    [InlineData("grpc", false)]
+    [InlineData("http/protobuf", false)]
+    [InlineData("http/json", true)]
+    [InlineData("HTTP/PROTOBUF", true)]
+    public async Task A_protocol_the_exporter_does_not_speak_is_said_when_the_host_starts(string? protocol, bool said)
+    {
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["OTEL_EXPORTER_OTLP_ENDPOINT"] = "http://127.0.0.1:4317",
+            ["OTEL_EXPORTER_OTLP_PROTOCOL"] = protocol,
+        });
+        var logs = new CapturedLogs();
+        builder.Logging.AddProvider(logs);
+        builder.ConfigureOpenTelemetry();
+
+        using var host = builder.Build();
+        await host.StartAsync(TestContext.Current.CancellationToken);
+        await host.StopAsync(TestContext.Current.CancellationToken);
+
+        Assert.Equal(said ? [$"OTEL_EXPORTER_OTLP_PROTOCOL={protocol} is no protocol the exporter speaks (grpc, http/protobuf): "
+            + "telemetry goes out over gRPC, which an OTLP/HTTP collector does not answer"] : [],
+            logs.Of("OpenTelemetryActivator", LogLevel.Warning));
     }
 
     [Theory]
