@@ -24,54 +24,54 @@ public sealed partial class CitusTopology(CitusOptions options, ClusterOperation
         return (bool)(await probe.ExecuteScalarAsync(ct))!;
     }
 
-    public async Task PrepareNodesAsync(NpgsqlConnection connection, CancellationToken ct)
-    {
-        using var activity = MigratorTelemetry.Source.StartActivity("register citus nodes");
-        await ExecuteAsync(connection, "CREATE EXTENSION IF NOT EXISTS citus", ct);
-        // Before anything changes: the coordinator, and the workers registered by an earlier run.
-        await cluster.RequireOnlineMovesAsync(ct);
-
-        if (options.CoordinatorHost is { } coordinator)
+    public Task PrepareNodesAsync(NpgsqlConnection connection, CancellationToken ct) =>
+        MigratorTelemetry.StepAsync("register citus nodes", async () =>
         {
-            await ExecuteAsync(connection, "SELECT citus_set_coordinator_host($1, $2)", ct, coordinator.Host, coordinator.Port);
-        }
+            await ExecuteAsync(connection, "CREATE EXTENSION IF NOT EXISTS citus", ct);
+            // Before anything changes: the coordinator, and the workers registered by an earlier run.
+            await cluster.RequireOnlineMovesAsync(ct);
 
-        foreach (var worker in options.Workers)
-        {
-            var registered = await cluster.RegisterWorkerAsync(worker, ct);
-            if (registered.TakesShards)
+            if (options.CoordinatorHost is { } coordinator)
             {
-                LogWorkerRegistered(logger, worker.ToString(), registered.NodeId);
+                await ExecuteAsync(connection, "SELECT citus_set_coordinator_host($1, $2)", ct, coordinator.Host, coordinator.Port);
             }
-            else
-            {
-                LogWorkerDrained(logger, worker.ToString(), registered.NodeId);
-            }
-        }
-    }
 
-    public async Task DistributeTablesAsync(NpgsqlConnection connection, CancellationToken ct)
-    {
-        using var activity = MigratorTelemetry.Source.StartActivity("distribute tables");
-        foreach (var (table, column) in DistributedTables)
+            foreach (var worker in options.Workers)
+            {
+                var registered = await cluster.RegisterWorkerAsync(worker, ct);
+                if (registered.TakesShards)
+                {
+                    LogWorkerRegistered(logger, worker.ToString(), registered.NodeId);
+                }
+                else
+                {
+                    LogWorkerDrained(logger, worker.ToString(), registered.NodeId);
+                }
+            }
+        });
+
+    public Task DistributeTablesAsync(NpgsqlConnection connection, CancellationToken ct) =>
+        MigratorTelemetry.StepAsync("distribute tables", async () =>
         {
-            await using var current = new NpgsqlCommand(
-                "SELECT count(*) FROM pg_dist_shard WHERE logicalrelid = $1::regclass", connection);
-            current.Parameters.Add(new() { Value = table });
-            var shards = (long)(await current.ExecuteScalarAsync(ct))!;
-            if (shards == 0)
+            foreach (var (table, column) in DistributedTables)
             {
-                await ExecuteAsync(connection,
-                    "SELECT create_distributed_table($1::regclass, $2, shard_count => $3, colocate_with => 'none')",
-                    ct, table, column, options.ShardCount);
-                LogDistributed(logger, table, column, options.ShardCount);
+                await using var current = new NpgsqlCommand(
+                    "SELECT count(*) FROM pg_dist_shard WHERE logicalrelid = $1::regclass", connection);
+                current.Parameters.Add(new() { Value = table });
+                var shards = (long)(await current.ExecuteScalarAsync(ct))!;
+                if (shards == 0)
+                {
+                    await ExecuteAsync(connection,
+                        "SELECT create_distributed_table($1::regclass, $2, shard_count => $3, colocate_with => 'none')",
+                        ct, table, column, options.ShardCount);
+                    LogDistributed(logger, table, column, options.ShardCount);
+                }
+                else if (shards != options.ShardCount)
+                {
+                    LogShardCountKept(logger, table, shards, options.ShardCount);
+                }
             }
-            else if (shards != options.ShardCount)
-            {
-                LogShardCountKept(logger, table, shards, options.ShardCount);
-            }
-        }
-    }
+        });
 
     private static async Task ExecuteAsync(NpgsqlConnection connection, string sql, CancellationToken ct, params object[] values)
     {

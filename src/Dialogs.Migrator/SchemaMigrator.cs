@@ -54,27 +54,32 @@ public sealed partial class SchemaMigrator(ILogger<SchemaMigrator> logger)
                 continue;
             }
 
-            using var activity = MigratorTelemetry.Source.StartActivity($"apply {migration.Version}");
-            await using var transaction = await connection.BeginTransactionAsync(ct);
-            await using (var script = new NpgsqlCommand(migration.Sql, connection, transaction))
-            {
-                await script.ExecuteNonQueryAsync(ct);
-            }
-
-            await using (var record = new NpgsqlCommand(
-                "INSERT INTO schema_migrations (version, checksum) VALUES ($1, $2)", connection, transaction))
-            {
-                record.Parameters.Add(new() { Value = migration.Version });
-                record.Parameters.Add(new() { Value = migration.Checksum });
-                await record.ExecuteNonQueryAsync(ct);
-            }
-
-            await transaction.CommitAsync(ct);
+            await MigratorTelemetry.StepAsync($"apply {migration.Version}", () => ApplyOneAsync(connection, migration, ct));
             LogApplied(logger, migration.Version);
             count++;
         }
 
         return count;
+    }
+
+    /// <summary>One migration and its record, in one transaction: applied whole or not at all.</summary>
+    private static async Task ApplyOneAsync(NpgsqlConnection connection, Migration migration, CancellationToken ct)
+    {
+        await using var transaction = await connection.BeginTransactionAsync(ct);
+        await using (var script = new NpgsqlCommand(migration.Sql, connection, transaction))
+        {
+            await script.ExecuteNonQueryAsync(ct);
+        }
+
+        await using (var record = new NpgsqlCommand(
+            "INSERT INTO schema_migrations (version, checksum) VALUES ($1, $2)", connection, transaction))
+        {
+            record.Parameters.Add(new() { Value = migration.Version });
+            record.Parameters.Add(new() { Value = migration.Checksum });
+            await record.ExecuteNonQueryAsync(ct);
+        }
+
+        await transaction.CommitAsync(ct);
     }
 
     private static List<Migration> LoadEmbedded()

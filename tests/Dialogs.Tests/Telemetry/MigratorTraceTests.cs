@@ -4,7 +4,7 @@ using Dialogs.Tests.Infrastructure;
 
 namespace Dialogs.Tests.Telemetry;
 
-/// <summary>The migrator's steps reach the dashboard as spans, so schema work shows how long it took.</summary>
+/// <summary>The migrator's steps reach the dashboard as spans, so schema work shows how long it took, and which step failed.</summary>
 public sealed class MigratorTraceTests
 {
     [Fact]
@@ -24,9 +24,24 @@ public sealed class MigratorTraceTests
     {
         await using var receiver = await OtlpReceiver.StartAsync();
         // Workers named for a coordinator without Citus: refused after the connection, inside the migration.
-        var port = await MigrateExportingToAsync(receiver, MigratorApp.Failed, "--Citus:CoordinatorHost=127.0.0.1", "--Citus:Workers:0=127.0.0.1:1");
+        var port = await MigrateExportingToAsync(receiver, MigratorApp.Failed, prepare: null, "--Citus:CoordinatorHost=127.0.0.1", "--Citus:Workers:0=127.0.0.1:1");
 
         var migrate = MigrateSpan(receiver.Spans(), port);
+        Assert.Equal(2, migrate.Status);
+    }
+
+    [Fact]
+    public async Task The_step_that_failed_is_an_error_span_too()
+    {
+        await using var receiver = await OtlpReceiver.StartAsync();
+        // A table of that name made by hand: the first migration's CREATE TABLE fails, inside its step.
+        var port = await MigrateExportingToAsync(receiver, MigratorApp.Failed,
+            prepare: node => node.ExecuteAsync("CREATE TABLE messages (id int)"));
+
+        var spans = receiver.Spans();
+        var migrate = MigrateSpan(spans, port);
+        var apply = Assert.Single(spans, span => span.TraceId == migrate.TraceId && span.Name == "apply 0001_messages");
+        Assert.Equal((2, migrate.SpanId), (apply.Status, apply.ParentSpanId));
         Assert.Equal(2, migrate.Status);
     }
 
@@ -51,12 +66,18 @@ public sealed class MigratorTraceTests
                 && query.Attributes.GetValueOrDefault("server.port") == port));
 
     /// <summary>
-    /// Migrates a fresh plain PostgreSQL node with its telemetry exported over OTLP/HTTP to <paramref name="receiver"/>;
-    /// returns the node's port.
+    /// Migrates a fresh plain PostgreSQL node, after <paramref name="prepare"/> if any, with its telemetry exported over
+    /// OTLP/HTTP to <paramref name="receiver"/>; returns the node's port.
     /// </summary>
-    private static async Task<string> MigrateExportingToAsync(OtlpReceiver receiver, int expectedExitCode = MigratorApp.Succeeded, params string[] more)
+    private static async Task<string> MigrateExportingToAsync(OtlpReceiver receiver, int expectedExitCode = MigratorApp.Succeeded,
+        Func<LocalNode, Task>? prepare = null, params string[] more)
     {
         await using var database = await TemporaryCluster.StartAsync(await PostgresInstallation.FindAsync(), citus: false, workers: 0);
+        if (prepare is not null)
+        {
+            await prepare(database.Cluster.Coordinator);
+        }
+
         var exitCode = await MigratorApp.RunAsync(
             [.. database.Cluster.MigratorArguments, $"--OTEL_EXPORTER_OTLP_ENDPOINT={receiver.Endpoint}", "--OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf", .. more],
             TextWriter.Null, TestContext.Current.CancellationToken);
