@@ -67,7 +67,7 @@ public sealed class ClusterOperations(NpgsqlDataSource db)
     /// </summary>
     /// <returns>The node id.</returns>
     /// <exception cref="WorkerNotReadyException">
-    /// The coordinator cannot reach it, it cannot take part in online moves (<see cref="MoveSettings"/>), it is the
+    /// The coordinator cannot reach it, it cannot take part in online moves (<see cref="OnlineMoveSettings"/>), it is the
     /// coordinator or a registered worker under another name, or Citus could not add it (no citus extension).
     /// </exception>
     /// <exception cref="RebalanceAlreadyRunningException">A rebalance job is running, and the worker is new or drained.</exception>
@@ -93,8 +93,8 @@ public sealed class ClusterOperations(NpgsqlDataSource db)
         {
             ask.Parameters.Add(new() { Value = worker.Host });
             ask.Parameters.Add(new() { Value = worker.Port });
-            ask.Parameters.Add(new() { Value = MoveSettingsSql });
-            if (await MoveProblemsAsync(ask, unreachableCounts: true, ct) is { } problems)
+            ask.Parameters.Add(new() { Value = OnlineMoveSettings.Sql });
+            if (await OnlineMoveSettings.ProblemsAsync(ask, unreachableCounts: true, ct) is { } problems)
             {
                 throw new WorkerNotReadyException(problems);
             }
@@ -171,108 +171,46 @@ public sealed class ClusterOperations(NpgsqlDataSource db)
     }
 
     /// <summary>
-    /// What a node must say for shards to move online from or to it, in one value: wal_level=logical, since moves
-    /// replicate logically, and synchronous_commit other than off. A move's cutover waits only for the WAL its source
-    /// has written, and an asynchronous commit is acknowledged before its WAL is written, so the move could drop a
-    /// message its sender was told was stored (docs/resharding.md, "Lost writes with synchronous_commit = off"). Read
-    /// in the coordinator's sessions, and in theirs to a worker, so that a setting of the role or database counts too.
-    /// </summary>
-    private const string MoveSettings = "current_setting('wal_level') || ' ' || current_setting('synchronous_commit')";
-
-    private const string MoveSettingsSql = $"SELECT {MoveSettings}";
-
-    /// <summary>Why a node must not commit asynchronously, for every refusal that finds one that does.</summary>
-    private const string AsynchronousCommitAdvice =
-        "every node needs synchronous_commit on (or local, remote_write, remote_apply): an online shard move can lose "
-        + "what a node acknowledged before writing it to its WAL";
-
-    /// <summary>
     /// The coordinator and every worker must answer, and be able to take part in online moves
-    /// (<see cref="MoveSettings"/>): a move from or to a node that cannot fails only once the job runs, or loses writes.
+    /// (<see cref="OnlineMoveSettings"/>): a move from or to a node that cannot fails only once the job runs, or loses
+    /// writes.
     /// </summary>
     /// <exception cref="WorkerNotReadyException">A worker cannot be reached, or a node cannot take part in online moves.</exception>
     public async Task RequireOnlineMovesAsync(CancellationToken ct)
     {
-        await using var ask = AskEveryNode();
-        if (await MoveProblemsAsync(ask, unreachableCounts: true, ct) is { } problems)
+        if (await EveryNodesMoveProblemsAsync(unreachableCounts: true, ct) is { } problems)
         {
             throw new WorkerNotReadyException(problems);
         }
     }
 
     /// <summary>
-    /// Refuses a job whose moves a node's settings (<see cref="MoveSettings"/>) would make fail or lose writes: they may
-    /// have changed since the node joined (synchronous_commit takes a reload). A worker out of reach is left to the
-    /// job's start, which needs it too and says so.
+    /// Refuses a job whose moves a node's settings (<see cref="OnlineMoveSettings"/>) would make fail or lose writes:
+    /// they may have changed since the node joined (synchronous_commit takes a reload). A worker that does not answer
+    /// (down, or refusing one more connection) is left to the job's start, which needs it too and says so.
     /// </summary>
     /// <exception cref="ClusterChangeRefusedException">A node cannot take part in online moves.</exception>
     private async Task RefuseUnsafeMovesAsync(CancellationToken ct)
     {
-        await using var ask = AskEveryNode();
-        if (await MoveProblemsAsync(ask, unreachableCounts: false, ct) is { } problems)
+        if (await EveryNodesMoveProblemsAsync(unreachableCounts: false, ct) is { } problems)
         {
             throw new ClusterChangeRefusedException(problems);
         }
     }
 
-    /// <summary>The coordinator (no host) answers for itself; each worker is asked over the coordinator's connection to it.</summary>
-    private NpgsqlCommand AskEveryNode()
+    /// <summary>
+    /// The coordinator answers for itself, in this session (it holds shards where it is the only node, and a shard's
+    /// writes run in its sessions there); each worker is asked over the coordinator's connection to it.
+    /// </summary>
+    private async Task<string?> EveryNodesMoveProblemsAsync(bool unreachableCounts, CancellationToken ct)
     {
-        var ask = Command($"""
-            SELECT NULL, 0, true, {MoveSettings}
+        await using var ask = Command($"""
+            SELECT NULL, 0, true, {OnlineMoveSettings.Expression}
             UNION ALL
             SELECT nodename, nodeport, success, result FROM run_command_on_workers($1)
             """);
-        ask.Parameters.Add(new() { Value = MoveSettingsSql });
-        return ask;
-    }
-
-    /// <summary>
-    /// Reads (host, port, success, result) rows of <see cref="MoveSettings"/>, a null host for the coordinator: what each
-    /// node that answered said wrong, and which did not answer (where <paramref name="unreachableCounts"/>), with advice
-    /// for what was said.
-    /// </summary>
-    /// <returns>Null when there is nothing to say.</returns>
-    private static async Task<string?> MoveProblemsAsync(NpgsqlCommand ask, bool unreachableCounts, CancellationToken ct)
-    {
-        await using var reader = await ask.ExecuteReaderAsync(ct);
-        var problems = new List<string>();
-        var advice = new SortedSet<string>(StringComparer.Ordinal);
-        while (await reader.ReadAsync(ct))
-        {
-            var node = reader.IsDBNull(0) ? "the coordinator" : $"worker {new NodeAddress(reader.GetString(0), reader.GetInt32(1))}";
-            var (success, result) = (reader.GetBoolean(2), reader.GetString(3));
-            if (!success)
-            {
-                if (unreachableCounts)
-                {
-                    problems.Add($"{node} cannot be reached from the coordinator ({result})");
-                }
-
-                continue;
-            }
-
-            if (result.Split(' ') is not [var walLevel, var synchronousCommit])
-            {
-                problems.Add($"{node} answered \"{result}\" for its wal_level and synchronous_commit");
-                continue;
-            }
-
-            if (walLevel != "logical")
-            {
-                problems.Add($"{node} has wal_level={walLevel}");
-                advice.Add("every node needs wal_level=logical for online shard moves");
-            }
-
-            if (synchronousCommit == "off")
-            {
-                problems.Add($"{node} has synchronous_commit=off");
-                advice.Add(AsynchronousCommitAdvice);
-            }
-        }
-
-        // The advice only where it helps: a node out of reach says nothing of its settings.
-        return problems.Count == 0 ? null : string.Join("; ", problems.Concat(advice)) + ".";
+        ask.Parameters.Add(new() { Value = OnlineMoveSettings.Sql });
+        return await OnlineMoveSettings.ProblemsAsync(ask, unreachableCounts, ct);
     }
 
     /// <summary>Starts moving shard groups towards an even spread; null when the cluster is balanced already.</summary>
@@ -636,11 +574,12 @@ public sealed class RebalanceAlreadyRunningException(string message, Exception? 
 
 /// <summary>
 /// A change refused for the cluster's state: a drain no other worker could take the shards of, a removal of a worker
-/// that holds some, the cancellation of a job that is over.
+/// that holds some, the cancellation of a job that is over, a job whose moves a node's settings would make fail or lose
+/// writes.
 /// </summary>
 public sealed class ClusterChangeRefusedException(string message, Exception? inner = null) : InvalidOperationException(message, inner);
 
-/// <summary>A worker the coordinator cannot reach, or one that cannot take part in online shard moves.</summary>
+/// <summary>A worker the coordinator cannot reach, or a node (a worker to be, or the coordinator) that cannot take part in online shard moves.</summary>
 public sealed class WorkerNotReadyException(string message) : InvalidOperationException(message);
 
 /// <summary>No worker is registered at the address given: no node at all, or the coordinator, which the node list shows too.</summary>
