@@ -94,7 +94,7 @@ public sealed partial class DatabaseUnavailableHandler(IProblemDetailsService pr
         {
             // Not tried at all: the client learns it may retry as it likes, and whether its own requests were the crowd.
             problem.ProblemDetails.Detail = (refused.AtDialog
-                    ? $"This dialog already had {StoreBulkhead.DialogShare} requests in progress"
+                    ? $"This dialog already had {refused.Crowd} in progress"
                     : "The database shard that holds this dialog was busy with other requests")
                 + $", and this request got no turn within {StoreBulkhead.TurnTimeout.TotalSeconds:0} s. It was not tried, so nothing was stored. Retry later.";
         }

@@ -75,7 +75,7 @@ public sealed class MessageStore(NpgsqlDataSource db, TransientRetry retry, Shar
         var mayHaveStored = false;
         try
         {
-            return await ObserveAsync("send", message.Dialog, async token =>
+            return await ObserveAsync("send", StoreWork.Send, message.Dialog, async token =>
             {
                 try
                 {
@@ -97,7 +97,7 @@ public sealed class MessageStore(NpgsqlDataSource db, TransientRetry retry, Shar
 
     public async Task<MessagePage> ReadPageAsync(DialogKey dialog, PageRequest page, CancellationToken ct)
     {
-        var result = await ObserveAsync("list", dialog, token => ReadPageOnceAsync(dialog, page, token), ct);
+        var result = await ObserveAsync("list", StoreWork.Read, dialog, token => ReadPageOnceAsync(dialog, page, token), ct);
         telemetry.PageRead();
         return result;
     }
@@ -107,7 +107,7 @@ public sealed class MessageStore(NpgsqlDataSource db, TransientRetry retry, Shar
     /// once while its worker's circuit is open, or after waiting in vain for a turn (<see cref="StoreBulkhead"/>), and
     /// then not timed.
     /// </summary>
-    private async Task<T> ObserveAsync<T>(string operation, DialogKey dialog, Func<CancellationToken, Task<T>> attempt, CancellationToken ct)
+    private async Task<T> ObserveAsync<T>(string operation, StoreWork work, DialogKey dialog, Func<CancellationToken, Task<T>> attempt, CancellationToken ct)
     {
         var placement = placements.Find(dialog);
         using var observed = telemetry.Start(operation, placement);
@@ -123,7 +123,7 @@ public sealed class MessageStore(NpgsqlDataSource db, TransientRetry retry, Shar
 
             try
             {
-                await bulkhead.EnterAsync(dialog, placement, ct);
+                await bulkhead.EnterAsync(dialog, placement, work, ct);
                 entered = true;
             }
             catch (NoTurnException)
@@ -157,7 +157,7 @@ public sealed class MessageStore(NpgsqlDataSource db, TransientRetry retry, Shar
         {
             if (entered)
             {
-                bulkhead.Leave(dialog, placement);
+                bulkhead.Leave(dialog, placement, work);
             }
 
             if (probe)

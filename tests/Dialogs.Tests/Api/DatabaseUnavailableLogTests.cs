@@ -39,7 +39,7 @@ public sealed class DatabaseUnavailableLogTests : IDisposable
         Exception[] faults =
         [
             .. ((int[])[1, 2, 1, 2, 1, 2]).Select(Refused),
-            .. ((string[])["one", "two", "three"]).Select(dialog => new NoTurnException($"Dialog {dialog} kept its requests at work", atDialog: true)),
+            .. ((string[])["one", "two", "three"]).Select(dialog => new NoTurnException($"Dialog {dialog} kept its requests at work", "4 requests", atDialog: true)),
         ];
 
         using (new Activity("a request").Start())

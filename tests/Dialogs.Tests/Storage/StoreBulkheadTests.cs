@@ -4,7 +4,10 @@ using Dialogs.Api.Storage;
 
 namespace Dialogs.Tests.Storage;
 
-/// <summary>The bulkhead's bookkeeping on its own: turns are handed back on every path, and a dialog's go with it.</summary>
+/// <summary>
+/// The bulkhead's bookkeeping on its own: turns are handed back on every path, a dialog's go with it, and sends hold
+/// only their part of each share.
+/// </summary>
 public sealed class StoreBulkheadTests
 {
     private static readonly Placement OnShard = new(1, "worker");
@@ -18,18 +21,18 @@ public sealed class StoreBulkheadTests
         var dialog = NewDialog();
         for (var i = 0; i < StoreBulkhead.DialogShare; i++)
         {
-            Assert.True(bulkhead.EnterAsync(dialog, OnShard, Ct).IsCompletedSuccessfully);
+            Assert.True(bulkhead.EnterAsync(dialog, OnShard, StoreWork.Read, Ct).IsCompletedSuccessfully);
         }
 
-        var waiting = bulkhead.EnterAsync(dialog, OnShard, Ct);
+        var waiting = bulkhead.EnterAsync(dialog, OnShard, StoreWork.Read, Ct);
         await Task.Delay(TimeSpan.FromMilliseconds(100), Ct);
         Assert.False(waiting.IsCompleted);
 
-        bulkhead.Leave(dialog, OnShard);
+        bulkhead.Leave(dialog, OnShard, StoreWork.Read);
         await waiting.WaitAsync(TimeSpan.FromSeconds(1), Ct);
         for (var i = 0; i < StoreBulkhead.DialogShare; i++)
         {
-            bulkhead.Leave(dialog, OnShard);
+            bulkhead.Leave(dialog, OnShard, StoreWork.Read);
         }
 
         Assert.Equal(0, bulkhead.DialogsWithRequests);
@@ -43,20 +46,20 @@ public sealed class StoreBulkheadTests
         var busy = NewDialog();
         for (var i = 0; i < StoreBulkhead.DialogShare; i++)
         {
-            Assert.True(bulkhead.EnterAsync(busy, OnShard, Ct).IsCompletedSuccessfully);
+            Assert.True(bulkhead.EnterAsync(busy, OnShard, StoreWork.Read, Ct).IsCompletedSuccessfully);
         }
 
         // Turns kept by anything coarser than the dialog (they were 4,096 stripes by hash code) would put some of these
         // dialogs behind the busy one.
         foreach (var other in Enumerable.Range(0, 20_000).Select(_ => NewDialog()))
         {
-            Assert.True(bulkhead.EnterAsync(other, OnShard, Ct).IsCompletedSuccessfully, $"dialog {other.Value} waited");
-            bulkhead.Leave(other, OnShard);
+            Assert.True(bulkhead.EnterAsync(other, OnShard, StoreWork.Read, Ct).IsCompletedSuccessfully, $"dialog {other.Value} waited");
+            bulkhead.Leave(other, OnShard, StoreWork.Read);
         }
 
         for (var i = 0; i < StoreBulkhead.DialogShare; i++)
         {
-            bulkhead.Leave(busy, OnShard);
+            bulkhead.Leave(busy, OnShard, StoreWork.Read);
         }
     }
 
@@ -67,14 +70,14 @@ public sealed class StoreBulkheadTests
         var full = NewDialog();
         for (var i = 0; i < StoreBulkhead.DialogShare; i++)
         {
-            await bulkhead.EnterAsync(full, OnShard, Ct);
+            await bulkhead.EnterAsync(full, OnShard, StoreWork.Read, Ct);
         }
 
         // Waiting for the dialog's turn, for the shard's (another dialog, same shard), and cancelled while waiting for each.
         using var cancelled = CancellationTokenSource.CreateLinkedTokenSource(Ct);
-        var dialogRefused = bulkhead.EnterAsync(full, OnShard, Ct);
-        var shardRefused = bulkhead.EnterAsync(NewDialog(), OnShard, Ct);
-        var cancelledWaits = new[] { bulkhead.EnterAsync(full, OnShard, cancelled.Token), bulkhead.EnterAsync(NewDialog(), OnShard, cancelled.Token) };
+        var dialogRefused = bulkhead.EnterAsync(full, OnShard, StoreWork.Read, Ct);
+        var shardRefused = bulkhead.EnterAsync(NewDialog(), OnShard, StoreWork.Read, Ct);
+        var cancelledWaits = new[] { bulkhead.EnterAsync(full, OnShard, StoreWork.Read, cancelled.Token), bulkhead.EnterAsync(NewDialog(), OnShard, StoreWork.Read, cancelled.Token) };
         await cancelled.CancelAsync();
         foreach (var cancelledWait in cancelledWaits)
         {
@@ -87,14 +90,14 @@ public sealed class StoreBulkheadTests
 
         for (var i = 0; i < StoreBulkhead.DialogShare; i++)
         {
-            bulkhead.Leave(full, OnShard);
+            bulkhead.Leave(full, OnShard, StoreWork.Read);
         }
 
         Assert.Equal(0, bulkhead.DialogsWithRequests);
         // Every turn is back: the dialog and the shard take their whole shares again at once.
         for (var i = 0; i < StoreBulkhead.DialogShare; i++)
         {
-            Assert.True(bulkhead.EnterAsync(full, OnShard, Ct).IsCompletedSuccessfully);
+            Assert.True(bulkhead.EnterAsync(full, OnShard, StoreWork.Read, Ct).IsCompletedSuccessfully);
         }
     }
 
@@ -103,23 +106,23 @@ public sealed class StoreBulkheadTests
     {
         var bulkhead = new StoreBulkhead(shardShare: 1);
         var (dialog, other) = (NewDialog(), NewDialog());
-        await bulkhead.EnterAsync(other, OnShard, Ct); // the shard's one turn
+        await bulkhead.EnterAsync(other, OnShard, StoreWork.Read, Ct); // the shard's one turn
         // A request of the dialog at work elsewhere keeps its turns alive: they do not go with the cancelled ones.
         var elsewhere = new Placement(2, "worker");
-        await bulkhead.EnterAsync(dialog, elsewhere, Ct);
+        await bulkhead.EnterAsync(dialog, elsewhere, StoreWork.Read, Ct);
 
         for (var i = 0; i < StoreBulkhead.DialogShare; i++)
         {
             using var cancelled = CancellationTokenSource.CreateLinkedTokenSource(Ct);
-            var waiting = bulkhead.EnterAsync(dialog, OnShard, cancelled.Token);
+            var waiting = bulkhead.EnterAsync(dialog, OnShard, StoreWork.Read, cancelled.Token);
             await cancelled.CancelAsync();
             await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waiting);
         }
 
-        bulkhead.Leave(other, OnShard);
-        Assert.True(bulkhead.EnterAsync(dialog, OnShard, Ct).IsCompletedSuccessfully, "the cancelled requests kept the dialog's turns");
-        bulkhead.Leave(dialog, OnShard);
-        bulkhead.Leave(dialog, elsewhere);
+        bulkhead.Leave(other, OnShard, StoreWork.Read);
+        Assert.True(bulkhead.EnterAsync(dialog, OnShard, StoreWork.Read, Ct).IsCompletedSuccessfully, "the cancelled requests kept the dialog's turns");
+        bulkhead.Leave(dialog, OnShard, StoreWork.Read);
+        bulkhead.Leave(dialog, elsewhere, StoreWork.Read);
         Assert.Equal(0, bulkhead.DialogsWithRequests);
     }
 
@@ -131,20 +134,73 @@ public sealed class StoreBulkheadTests
         var elsewhere = new Placement(2, "worker");
         for (var i = 0; i < StoreBulkhead.DialogShare; i++)
         {
-            await bulkhead.EnterAsync(NewDialog(), OnShard, Ct); // the shard's turns, kept throughout
-            await bulkhead.EnterAsync(dialog, elsewhere, Ct);
+            await bulkhead.EnterAsync(NewDialog(), OnShard, StoreWork.Read, Ct); // the shard's turns, kept throughout
+            await bulkhead.EnterAsync(dialog, elsewhere, StoreWork.Read, Ct);
         }
 
         var waited = Stopwatch.StartNew();
-        var waiting = bulkhead.EnterAsync(dialog, OnShard, Ct);
+        var waiting = bulkhead.EnterAsync(dialog, OnShard, StoreWork.Read, Ct);
         var atDialog = StoreBulkhead.TurnTimeout * 0.6;
         await Task.Delay(atDialog, Ct);
-        bulkhead.Leave(dialog, elsewhere); // the dialog's turn comes; the shard's never does
+        bulkhead.Leave(dialog, elsewhere, StoreWork.Read); // the dialog's turn comes; the shard's never does
 
         var refused = await Assert.ThrowsAsync<NoTurnException>(() => waiting);
         Assert.False(refused.AtDialog);
         // One deadline for both turns: a second whole wait at the shard would refuse it only after 1.6 timeouts.
         Assert.InRange(waited.Elapsed, StoreBulkhead.TurnTimeout * 0.95, StoreBulkhead.TurnTimeout * 1.3);
+    }
+
+    [Fact]
+    public async Task Sends_hold_only_their_part_of_each_share_so_reads_of_their_dialog_and_shard_find_a_turn()
+    {
+        // As in a shard move's cutover, which holds the shard's sends and serves its reads: the sends of one dialog, and
+        // then of its shard, are all at work.
+        var bulkhead = new StoreBulkhead(shardShare: 8);
+        Assert.Equal((3, 6), (StoreBulkhead.DialogSendShare, bulkhead.ShardSendShare));
+        var sending = NewDialog();
+        for (var i = 0; i < StoreBulkhead.DialogSendShare; i++)
+        {
+            Assert.True(bulkhead.EnterAsync(sending, OnShard, StoreWork.Send, Ct).IsCompletedSuccessfully);
+        }
+
+        var sendOfTheDialog = bulkhead.EnterAsync(sending, OnShard, StoreWork.Send, Ct);
+        Assert.True(bulkhead.EnterAsync(sending, OnShard, StoreWork.Read, Ct).IsCompletedSuccessfully, "a read waited behind its dialog's sends");
+        var others = Enumerable.Range(0, bulkhead.ShardSendShare - StoreBulkhead.DialogSendShare).Select(_ => NewDialog()).ToList();
+        foreach (var other in others)
+        {
+            Assert.True(bulkhead.EnterAsync(other, OnShard, StoreWork.Send, Ct).IsCompletedSuccessfully);
+        }
+
+        var late = NewDialog();
+        var sendOfTheShard = bulkhead.EnterAsync(late, OnShard, StoreWork.Send, Ct);
+        var reader = NewDialog();
+        Assert.True(bulkhead.EnterAsync(reader, OnShard, StoreWork.Read, Ct).IsCompletedSuccessfully, "a read waited behind its shard's sends");
+        await Task.Delay(TimeSpan.FromMilliseconds(100), Ct);
+        Assert.False(sendOfTheDialog.IsCompleted, "a send took its dialog's last turn");
+        Assert.False(sendOfTheShard.IsCompleted, "a send took its shard's last turns");
+
+        // Sends handed back make room for the sends that waited, each at its own part of the share.
+        bulkhead.Leave(others[0], OnShard, StoreWork.Send);
+        await sendOfTheShard.WaitAsync(TimeSpan.FromSeconds(1), Ct);
+        bulkhead.Leave(sending, OnShard, StoreWork.Read);
+        bulkhead.Leave(sending, OnShard, StoreWork.Send);
+        await sendOfTheDialog.WaitAsync(TimeSpan.FromSeconds(1), Ct);
+
+        for (var i = 0; i < StoreBulkhead.DialogSendShare; i++)
+        {
+            bulkhead.Leave(sending, OnShard, StoreWork.Send);
+        }
+
+        foreach (var other in others.Skip(1).Append(late))
+        {
+            bulkhead.Leave(other, OnShard, StoreWork.Send);
+        }
+
+        bulkhead.Leave(reader, OnShard, StoreWork.Read);
+        Assert.Equal(0, bulkhead.DialogsWithRequests);
+        // Every turn is back: the shard takes its whole share of reads at once.
+        Assert.All(Enumerable.Range(0, bulkhead.ShardShare).Select(_ => bulkhead.EnterAsync(NewDialog(), OnShard, StoreWork.Read, Ct)),
+            entered => Assert.True(entered.IsCompletedSuccessfully));
     }
 
     [Fact]
@@ -160,10 +216,11 @@ public sealed class StoreBulkheadTests
             {
                 var pick = (caller + i) % dialogs.Length;
                 var (dialog, placement) = (dialogs[pick], placements[pick % placements.Length]);
-                await bulkhead.EnterAsync(dialog, placement, Ct);
+                var work = i % 3 == 0 ? StoreWork.Read : StoreWork.Send;
+                await bulkhead.EnterAsync(dialog, placement, work, Ct);
                 Interlocked.Increment(ref served);
                 await Task.Yield();
-                bulkhead.Leave(dialog, placement);
+                bulkhead.Leave(dialog, placement, work);
             }
         }, Ct)));
 
