@@ -35,7 +35,9 @@ public sealed class MessageStore(NpgsqlDataSource db, TransientRetry retry, Shar
     /// (hung, or its host silent), or on a lock held long on its shard: Npgsql's default of 30 s would hold the request,
     /// and a coordinator connection, that long. Such a timeout counts as the worker unreachable when the coordinator
     /// answers and cannot reach it (<see cref="CoordinatorProbe"/>). It is the store's data source's default (<see cref="StorageSetup.ApplyHotPathSettings"/>), so every statement
-    /// here has it.
+    /// here has it. A send's wait for a lock on the coordinator (a cutover's, its dialog's previous send's) ends sooner,
+    /// by its transaction's lock_timeout (migration 0003_send_lock_timeout), having stored nothing, and is tried again
+    /// (<see cref="TransientRetry.LockWaitBudget"/>).
     /// </summary>
     internal const int StatementTimeoutSeconds = 5;
 

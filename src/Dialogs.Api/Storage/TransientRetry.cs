@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Dialogs.Api.Telemetry;
+using Npgsql;
 
 namespace Dialogs.Api.Storage;
 
@@ -10,12 +11,20 @@ namespace Dialogs.Api.Storage;
 /// page read changes nothing, and a send repeats its insert with the same send id, so it never stores twice.
 /// Past the budget the error surfaces and becomes a 503. A worker Citus cannot reach, or a statement nobody answered,
 /// gets the short budget, so a dialog on a dead worker fails within about a second while the other workers' dialogs
-/// keep their pool connections.
+/// keep their pool connections. A send that waited out its lock timeout gets the long one (<see cref="LockWaitBudget"/>).
 /// </summary>
 public sealed partial class TransientRetry(StoreTelemetry telemetry, ILogger<TransientRetry> logger)
 {
     public static readonly TimeSpan Budget = TimeSpan.FromSeconds(3);
     public static readonly TimeSpan UnreachableNodeBudget = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// A send that waited 4 s for a lock on the coordinator (migration 0003_send_lock_timeout) was stored nowhere; the
+    /// likeliest lock is a shard move's cutover, whose hold nothing bounds but the new placement's catch-up (measured
+    /// at 0.15 s at most here). Each try waits up to 4 s again, so a send outlasts a cutover of about 12 s, and holds
+    /// its turns (<see cref="StoreBulkhead"/>) no longer than that.
+    /// </summary>
+    public static readonly TimeSpan LockWaitBudget = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan FirstPause = TimeSpan.FromMilliseconds(50);
     private static readonly TimeSpan LongestPause = TimeSpan.FromSeconds(1);
 
@@ -43,7 +52,9 @@ public sealed partial class TransientRetry(StoreTelemetry telemetry, ILogger<Tra
     private static bool Retries(Exception e, long started, TimeSpan pause, out TimeSpan wait)
     {
         wait = pause * (0.5 + Random.Shared.NextDouble());
-        var budget = DatabaseErrors.IsWorkerUnreachable(e) || DatabaseErrors.IsUnanswered(e) ? UnreachableNodeBudget : Budget;
+        var budget = DatabaseErrors.IsWorkerUnreachable(e) || DatabaseErrors.IsUnanswered(e) ? UnreachableNodeBudget
+            : e is PostgresException { SqlState: PostgresErrorCodes.LockNotAvailable } ? LockWaitBudget
+            : Budget;
         return DatabaseErrors.IsTransient(e) && Stopwatch.GetElapsedTime(started) + wait < budget;
     }
 

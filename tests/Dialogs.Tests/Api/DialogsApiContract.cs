@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Dialogs.Api.Messaging;
+using Dialogs.Api.Storage;
 using Dialogs.Tests.Infrastructure;
 
 namespace Dialogs.Tests.Api;
@@ -59,6 +60,25 @@ public abstract class DialogsApiContract(Database database)
 
         Assert.True(sent.CreatedAt >= accepted.AddMilliseconds(400), $"{sent.CreatedAt:O}, accepted at {accepted:O}");
         Assert.Equal(new MessageId(Guid.Parse(sent.Id)).CreatedAt, sent.CreatedAt);
+        Assert.Equal(sent, Assert.Single(await database.Client(bob).ListOk(alice)));
+    }
+
+    [Fact]
+    public async Task A_send_held_past_the_statement_timeout_by_its_dialogs_previous_send_is_stored_once_that_one_ends()
+    {
+        var (alice, bob) = (Users.New("alice"), Users.New("bob"));
+        Task<DialogMessage> heldUp;
+        await using (var sendLock = await SendLock.TakeAsync(database.DataSource, Users.Dialog(alice, bob).Value, Ct))
+        {
+            heldUp = database.Client(alice).SendOk(bob, "held up long");
+            await Eventually.UntilAsync(() => sendLock.HoldsUpASendAsync(Ct), "the send to wait for its dialog's lock", Ct);
+            // Past the store's statement timeout, which once cut such a send off with its outcome unknown.
+            await Task.Delay(TimeSpan.FromSeconds(MessageStore.StatementTimeoutSeconds + 1), Ct);
+            Assert.False(heldUp.IsCompleted, "the send was answered while its dialog's lock was held");
+        }
+
+        var sent = await heldUp;
+
         Assert.Equal(sent, Assert.Single(await database.Client(bob).ListOk(alice)));
     }
 
