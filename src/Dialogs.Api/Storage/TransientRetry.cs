@@ -19,10 +19,12 @@ public sealed partial class TransientRetry(StoreTelemetry telemetry, ILogger<Tra
     public static readonly TimeSpan UnreachableNodeBudget = TimeSpan.FromSeconds(1);
 
     /// <summary>
-    /// A send that waited 4 s for a lock on the coordinator (migration 0003_send_lock_timeout) was stored nowhere; the
+    /// A send that waited 4 s for locks on the coordinator (migration 0003_send_lock_timeout) was stored nowhere; the
     /// likeliest lock is a shard move's cutover, whose hold nothing bounds but the new placement's catch-up (measured
-    /// at 0.15 s at most here). Each try waits up to 4 s again, so a send outlasts a cutover of about 12 s, and holds
-    /// its turns (<see cref="StoreBulkhead"/>) no longer than that.
+    /// at 0.15 s at most here). Each try waits up to 4 s again, so a send outlasts a cutover of about 12 s, holding its
+    /// turns (<see cref="StoreBulkhead"/>) meanwhile: up to about 13 s, should its last try then meet a node that does
+    /// not answer (its 5 s statement timeout). Sends beyond their share's turns wait 2 s for one (README, "Grow the
+    /// cluster while it serves").
     /// </summary>
     public static readonly TimeSpan LockWaitBudget = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan FirstPause = TimeSpan.FromMilliseconds(50);
@@ -32,13 +34,14 @@ public sealed partial class TransientRetry(StoreTelemetry telemetry, ILogger<Tra
     {
         var started = Stopwatch.GetTimestamp();
         var pause = FirstPause;
+        var waitedForALock = false;
         for (var attempt = 1; ; attempt++)
         {
             try
             {
                 return await action(ct);
             }
-            catch (Exception e) when (!ct.IsCancellationRequested && Retries(e, started, pause, out var wait))
+            catch (Exception e) when (!ct.IsCancellationRequested && Retries(e, started, pause, ref waitedForALock, out var wait))
             {
                 LogRetry(logger, operation, attempt, (int)wait.TotalMilliseconds, e.Message);
                 telemetry.Retried(operation, e);
@@ -48,12 +51,17 @@ public sealed partial class TransientRetry(StoreTelemetry telemetry, ILogger<Tra
         }
     }
 
-    /// <summary>Whether a failure is tried again, and after what pause: not one whose pause would end past its budget.</summary>
-    private static bool Retries(Exception e, long started, TimeSpan pause, out TimeSpan wait)
+    /// <summary>
+    /// Whether a failure is tried again, and after what pause: not one whose pause would end past its budget. Once an
+    /// attempt has waited out its lock timeout, the operation keeps the lock wait's budget, whatever fails after it
+    /// (a shard that moved meanwhile, say), but for a node that stopped answering.
+    /// </summary>
+    private static bool Retries(Exception e, long started, TimeSpan pause, ref bool waitedForALock, out TimeSpan wait)
     {
         wait = pause * (0.5 + Random.Shared.NextDouble());
+        waitedForALock |= e is PostgresException { SqlState: PostgresErrorCodes.LockNotAvailable };
         var budget = DatabaseErrors.IsWorkerUnreachable(e) || DatabaseErrors.IsUnanswered(e) ? UnreachableNodeBudget
-            : e is PostgresException { SqlState: PostgresErrorCodes.LockNotAvailable } ? LockWaitBudget
+            : waitedForALock ? LockWaitBudget
             : Budget;
         return DatabaseErrors.IsTransient(e) && Stopwatch.GetElapsedTime(started) + wait < budget;
     }

@@ -7,8 +7,11 @@
 -- lock_not_available (55P03) before it reached its shard: nothing was stored, and the API retries it for as long as
 -- a cutover may plausibly last (TransientRetry.LockWaitBudget).
 --
+-- lock_timeout bounds each wait, not their sum: a send queued behind its dialog's previous send, which a cutover holds,
+-- gets the send lock only as that one gives up, then waits for the shard. So once it holds the send lock, what is left
+-- of the 4 s since its statement began is all the later waits get (at least a millisecond: 0 would mean no limit).
 -- Set with is_local, as SET LOCAL would: for the insert's own transaction only, so no pooled session keeps it, and
--- no page read has it. In a plain expression, as the lock is taken below, not a query of its own (see 0002).
+-- no page read has it. In plain expressions, as the lock is taken below, not queries of their own (see 0002).
 CREATE OR REPLACE FUNCTION dialog_message_id(dialog uuid) RETURNS uuid
 LANGUAGE plpgsql VOLATILE
 AS $$
@@ -23,6 +26,9 @@ BEGIN
         NULL;
     END IF;
     micros := (extract(epoch FROM clock_timestamp()) * 1000000)::bigint;
+    IF set_config('lock_timeout', greatest(1, 4000 - (micros - (extract(epoch FROM statement_timestamp()) * 1000000)::bigint) / 1000)::text, true) IS NULL THEN
+        NULL;
+    END IF;
     RETURN (lpad(to_hex(micros / 1000), 12, '0')
             || to_hex(28672 | (micros % 1000) * 4096 / 1000)  -- 0x7000: the version nibble
             || right(replace(gen_random_uuid()::text, '-', ''), 16))::uuid;  -- variant bits included

@@ -16,7 +16,7 @@ public sealed class LongCutoverTests
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
-    public async Task A_send_held_by_a_cutover_past_the_statement_timeout_is_stored_when_it_ends_and_the_dialog_is_read_meanwhile()
+    public async Task Sends_held_by_a_cutover_past_the_statement_timeout_are_stored_when_it_ends_and_the_dialog_is_read_meanwhile()
     {
         await using var nodes = await TemporaryCluster.StartCitusAsync(workers: 1, shardCount: 4, "the long cutover test", Ct);
         await using var api = new TestApi(nodes.Cluster.Coordinator.ConnectionString());
@@ -36,16 +36,22 @@ public sealed class LongCutoverTests
             await block.ExecuteNonQueryAsync(Ct);
         }
 
-        var held = client.SendOk(bob, "held by the cutover");
+        // The second send waits for the dialog's send lock, which the first holds while it waits for the shard: it gets
+        // the lock only as the first gives up, 4 s in, and must not then wait another 4 s, past its statement timeout.
+        var first = client.SendOk(bob, "held by the cutover");
+        await Eventually.UntilAsync(async () => await nodes.Cluster.Coordinator.SessionsWaitingForALockAsync() == 1, "the first send to wait for the shard", Ct);
+        var second = client.SendOk(bob, "held behind the first");
+        await Eventually.UntilAsync(async () => await nodes.Cluster.Coordinator.SessionsWaitingForALockAsync() == 2, "the second send to wait for the first", Ct);
         await Task.Delay(TimeSpan.FromSeconds(MessageStore.StatementTimeoutSeconds + 1), Ct);
-        Assert.False(held.IsCompleted, "the send was answered while the cutover held its shard's writes");
+        Assert.False(first.IsCompleted || second.IsCompleted, "a send was answered while the cutover held its shard's writes");
         var started = Stopwatch.GetTimestamp();
         Assert.Equal(["before"], (await client.ListOk(bob)).Select(message => message.Text));
         Assert.InRange(Stopwatch.GetElapsedTime(started), TimeSpan.Zero, TimeSpan.FromSeconds(1));
         await cutover.CommitAsync(Ct);
 
-        var sent = await held;
+        var sent = await Task.WhenAll(first, second);
 
-        Assert.Equal([sent.Id, null], (await client.ListOk(bob)).Select(message => message.Text == "before" ? null : message.Id));
+        Assert.Equal(["held behind the first", "held by the cutover", "before"], (await client.ListOk(bob)).Select(message => message.Text));
+        Assert.Equal(sent.Select(message => message.Id).Reverse(), (await client.ListOk(bob)).Take(2).Select(message => message.Id));
     }
 }

@@ -226,7 +226,7 @@ public sealed class WorkerRegistrationTests
         }
 
         var drains = Enumerable.Range(0, 2).Select(_ => admin.PostAsync($"/admin/cluster/workers/{worker}/drain", null, Ct)).ToList();
-        await Eventually.UntilAsync(async () => await SessionsWaitingForALockAsync(db) == 2, "both drains to wait for a lock", Ct);
+        await Eventually.UntilAsync(async () => await nodes.Cluster.Coordinator.SessionsWaitingForALockAsync() == 2, "both drains to wait for a lock", Ct);
         await hold.RollbackAsync(Ct);
         var answers = await Task.WhenAll(drains);
 
@@ -304,13 +304,6 @@ public sealed class WorkerRegistrationTests
     /// <summary>The job a 202 from a rebalance or drain started.</summary>
     private static async Task<long> JobIdAsync(HttpResponseMessage accepted) =>
         JsonDocument.Parse(await accepted.Content.ReadAsStringAsync(Ct)).RootElement.GetProperty("job_id").GetInt64();
-
-    private static async Task<long> SessionsWaitingForALockAsync(NpgsqlDataSource db)
-    {
-        await using var count = db.CreateCommand(
-            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND backend_type = 'client backend'");
-        return (long)(await count.ExecuteScalarAsync(Ct))!;
-    }
 
     private static async Task<int> NodeCountAsync(HttpClient admin) => (await StatusAsync(admin)).GetProperty("nodes").GetArrayLength();
 

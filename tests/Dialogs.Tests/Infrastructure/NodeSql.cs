@@ -34,6 +34,10 @@ public static class NodeSql
         return pid;
     }
 
+    /// <summary>How many sessions of clients wait for a lock on the node now.</summary>
+    public static async Task<long> SessionsWaitingForALockAsync(this LocalNode node) => (long)(await node.ExecuteAsync(
+        "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND backend_type = 'client backend'"))!;
+
     /// <summary>
     /// Sets a server setting as its operator would (ALTER SYSTEM), and applies it: by a restart where the server takes
     /// it only when it starts (wal_level), else by a reload, once new sessions see it; a session open already sees it

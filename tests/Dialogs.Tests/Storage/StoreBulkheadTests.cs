@@ -203,6 +203,44 @@ public sealed class StoreBulkheadTests
             entered => Assert.True(entered.IsCompletedSuccessfully));
     }
 
+    [Theory]
+    [InlineData(1, 1)]
+    [InlineData(2, 1)]
+    [InlineData(3, 2)]
+    [InlineData(4, 3)]
+    [InlineData(25, 19)]
+    public void Sends_may_hold_all_but_a_quarter_of_a_shards_turns_and_at_least_one(int shardShare, int sendShare) =>
+        Assert.Equal(sendShare, new StoreBulkhead(shardShare).ShardSendShare);
+
+    [Fact]
+    public async Task A_send_refused_at_its_sends_share_says_which_and_holds_no_turn()
+    {
+        var bulkhead = new StoreBulkhead(shardShare: 8); // sends: 6
+        var sending = NewDialog();
+        var others = Enumerable.Range(0, bulkhead.ShardSendShare - StoreBulkhead.DialogSendShare).Select(_ => NewDialog()).ToList();
+        foreach (var dialog in Enumerable.Repeat(sending, StoreBulkhead.DialogSendShare).Concat(others))
+        {
+            await bulkhead.EnterAsync(dialog, OnShard, StoreWork.Send, Ct);
+        }
+
+        var atDialog = await Assert.ThrowsAsync<NoTurnException>(() => bulkhead.EnterAsync(sending, OnShard, StoreWork.Send, Ct));
+        var atShard = await Assert.ThrowsAsync<NoTurnException>(() => bulkhead.EnterAsync(NewDialog(), OnShard, StoreWork.Send, Ct));
+
+        Assert.Equal((true, "3 sends"), (atDialog.AtDialog, atDialog.Crowd));
+        Assert.Contains("kept its 3 sends at work", atDialog.Message);
+        Assert.Equal((false, "6 sends"), (atShard.AtDialog, atShard.Crowd));
+        Assert.Contains("Shard 1 on worker kept its 6 sends at work", atShard.Message);
+        foreach (var dialog in Enumerable.Repeat(sending, StoreBulkhead.DialogSendShare).Concat(others))
+        {
+            bulkhead.Leave(dialog, OnShard, StoreWork.Send);
+        }
+
+        // The refused ones took nothing: the shares are whole again.
+        Assert.Equal(0, bulkhead.DialogsWithRequests);
+        Assert.All(Enumerable.Range(0, bulkhead.ShardSendShare).Select(_ => bulkhead.EnterAsync(NewDialog(), OnShard, StoreWork.Send, Ct)),
+            entered => Assert.True(entered.IsCompletedSuccessfully));
+    }
+
     [Fact]
     public async Task Many_requests_at_once_over_a_few_dialogs_hand_every_turn_back()
     {
