@@ -55,7 +55,7 @@ public abstract class AfterPollingTests(Database database)
                 () => AnyNodeHasAsync(
                     // A send's own lock (SendLock.Key), not the lock of a migrator another test keeps waiting, which
                     // would let the poll below run too early to test anything.
-                    $"SELECT count(*) FROM pg_locks WHERE NOT granted AND locktype = 'advisory' AND classid = {SendLock.Key} AND objsubid = 2"),
+                    SendLock.CountSendsWaitingSql),
                 "bob's send to wait for alice's", waiting.Token);
             var first = await Task.WhenAny(later, waitsForAlice);
             await waiting.CancelAsync();

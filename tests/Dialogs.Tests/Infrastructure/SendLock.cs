@@ -13,15 +13,27 @@ public sealed class SendLock : IAsyncDisposable
 
     private readonly NpgsqlCommand _release;
 
+    /// <summary>Sends waiting in pg_locks for a dialog's send lock, whichever dialog's.</summary>
+    private static readonly string SendsWaiting = $"FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND objsubid = 2 AND classid = {Key}";
+
+    /// <summary>How many sends wait for their dialog's send lock on the node that runs it, whoever holds it.</summary>
+    public static readonly string CountSendsWaitingSql = $"SELECT count(*) {SendsWaiting}";
+
     private SendLock(NpgsqlCommand release) => _release = release;
+
+    /// <summary>How many sends wait for their dialog's send lock now, whoever holds it.</summary>
+    public static async Task<long> SendsWaitingAsync(NpgsqlDataSource db, CancellationToken ct)
+    {
+        await using var count = db.CreateCommand(CountSendsWaitingSql);
+        return (long)(await count.ExecuteScalarAsync(ct))!;
+    }
 
     /// <summary>Whether a send of the dialog waits for the lock now.</summary>
     public async Task<bool> HoldsUpASendAsync(CancellationToken ct)
     {
         // Two int keys: the first in classid, the second, an oid, in objid (so the hash taken as unsigned).
         await using var waiting = new NpgsqlCommand(
-            $"SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND objsubid = 2 AND classid = {Key} "
-            + "AND objid::bigint = uuid_hash($1)::bigint & 4294967295)", _release.Connection)
+            $"SELECT EXISTS (SELECT 1 {SendsWaiting} AND objid::bigint = uuid_hash($1)::bigint & 4294967295)", _release.Connection)
         {
             Parameters = { _release.Parameters[0].Clone() },
         };

@@ -64,7 +64,7 @@ public sealed class BulkheadTests(CitusCluster citus)
             }
 
             sends = [.. held.SelectMany(peer => Enumerable.Range(0, StoreBulkhead.DialogShare).Select(i => client.Send(peer, $"held {i}")))];
-            await Eventually.UntilAsync(async () => await SendsHeldAsync() >= bulkhead.ShardSendShare,
+            await Eventually.UntilAsync(async () => await SendLock.SendsWaitingAsync(citus.DataSource, Ct) >= bulkhead.ShardSendShare,
                 $"{bulkhead.ShardSendShare} sends to wait for their dialogs' locks", Ct);
 
             foreach (var peer in held.Append(reader))
@@ -75,7 +75,7 @@ public sealed class BulkheadTests(CitusCluster citus)
             }
 
             // Never more than their share (one may be between tries: a held send gives up its wait after 4 s).
-            Assert.InRange(await SendsHeldAsync(), 1, bulkhead.ShardSendShare);
+            Assert.InRange(await SendLock.SendsWaitingAsync(citus.DataSource, Ct), 1, bulkhead.ShardSendShare);
         }
         finally
         {
@@ -94,14 +94,6 @@ public sealed class BulkheadTests(CitusCluster citus)
         }
 
         Assert.Equal(answers.Count(answer => answer.StatusCode == HttpStatusCode.OK), stored);
-    }
-
-    /// <summary>Sends waiting in the database for a dialog's send lock, as a test's <see cref="SendLock"/> holds it.</summary>
-    private async Task<long> SendsHeldAsync()
-    {
-        await using var count = citus.DataSource.CreateCommand(
-            $"SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND objsubid = 2 AND classid = {SendLock.Key}");
-        return (long)(await count.ExecuteScalarAsync(Ct))!;
     }
 
     /// <summary>
